@@ -1,0 +1,51 @@
+/**
+ * `npm run compose`: composes the subgraphs listed in supergraph.yaml with
+ * @apollo/composition (what Rover would do, without its binary download) and
+ * writes the committed artefacts:
+ *   schema/supergraph.graphql  the supergraph the gateway serves
+ *   schema/api.graphql         what Mini App clients see
+ *   schema/public.graphql      the partner contract (elements tagged "public")
+ * `--check` writes nothing and exits 1 when a committed file is stale.
+ */
+import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { composeSupergraph, readSupergraphConfig } from '../lib/composition.ts';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const check = process.argv.includes('--check');
+
+const config = readSupergraphConfig(resolve(root, 'supergraph.yaml'));
+const result = composeSupergraph(config);
+if (!result.ok) {
+  console.error(`Composition failed with ${result.errors.length} error(s):`);
+  for (const e of result.errors) console.error(`  [${e.subgraph ?? 'supergraph'}] ${e.location ?? ''}${e.location ? ': ' : ''}${e.code ? `${e.code}: ` : ''}${e.message}`);
+  process.exit(1);
+}
+
+const outputs: Record<string, string> = {
+  'schema/supergraph.graphql': result.supergraphSdl,
+  'schema/api.graphql': result.apiSdl,
+  'schema/public.graphql': result.publicSdl,
+};
+let stale = 0;
+for (const [file, content] of Object.entries(outputs)) {
+  const path = resolve(root, file);
+  let current: string | undefined;
+  try {
+    current = readFileSync(path, 'utf8');
+  } catch {
+    current = undefined;
+  }
+  if (current === content) continue;
+  if (check) {
+    console.error(`stale: ${file} (run \`npm run compose\`)`);
+    stale++;
+  } else {
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, content);
+    console.log(`wrote ${file}`);
+  }
+}
+if (check && stale > 0) process.exit(1);
+if (!check) console.log(`composed ${config.subgraphs.length} subgraphs`);

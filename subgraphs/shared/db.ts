@@ -1,0 +1,123 @@
+/**
+ * The state store of a subgraph: PostgreSQL when DATABASE_URL is set, an
+ * embedded PGlite (the same SQL dialect) under DATA_DIR otherwise. Callers
+ * write plain PostgreSQL; which engine runs it is this module's business.
+ *
+ * Each subgraph owns its tables: in PostgreSQL they live in a schema named
+ * after the subgraph, in PGlite in a data directory of its own. PGlite takes
+ * seconds to open, so a process opens one instance and keeps it.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Logger } from '../../lib/logger.ts';
+
+export interface Queryable {
+  query<T = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<T[]>;
+}
+
+export interface Database extends Queryable {
+  readonly kind: 'postgres' | 'pglite';
+  /** Runs `work` in one transaction; rolls back if it throws. */
+  transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+export interface OpenDatabaseOptions {
+  /** Owner name: the PostgreSQL schema or the PGlite folder. Lowercase identifier. */
+  name: string;
+  dataDir: string;
+  databaseUrl?: string | undefined;
+  /** Ordered, append-only list of migrations; each runs once, in its own transaction. */
+  migrations: readonly string[];
+  log?: Logger;
+}
+
+const IDENTIFIER = /^[a-z_][a-z0-9_]*$/;
+
+export async function openDatabase(options: OpenDatabaseOptions): Promise<Database> {
+  if (!IDENTIFIER.test(options.name)) throw new Error(`database name must be a lowercase identifier: ${options.name}`);
+  const db = options.databaseUrl ? await openPostgres(options.name, options.databaseUrl) : await openPglite(options.name, options.dataDir);
+  await migrate(db, options.migrations);
+  options.log?.info({ engine: db.kind, migrations: options.migrations.length }, 'database ready');
+  return db;
+}
+
+async function openPostgres(schema: string, url: string): Promise<Database> {
+  const { default: pg } = await import('pg');
+  // int8 (bigint) as JS number would silently lose precision past 2^53; ids stay strings, counts we cast in SQL.
+  const pool = new pg.Pool({ connectionString: url, max: 10, options: `-c search_path=${schema}` });
+  await pool.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+  return {
+    kind: 'postgres',
+    async query(sql, params) {
+      const result = await pool.query(sql, params as unknown[] | undefined);
+      return result.rows;
+    },
+    async transaction(work) {
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        const value = await work({
+          async query(sql, params) {
+            return (await client.query(sql, params as unknown[] | undefined)).rows;
+          },
+        });
+        await client.query('COMMIT');
+        return value;
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => {});
+        throw error;
+      } finally {
+        client.release();
+      }
+    },
+    close: () => pool.end(),
+  };
+}
+
+async function openPglite(name: string, dataDir: string): Promise<Database> {
+  const { PGlite } = await import('@electric-sql/pglite');
+  const dir = join(dataDir, name);
+  mkdirSync(dir, { recursive: true });
+  const lite = await PGlite.create(dir);
+  return {
+    kind: 'pglite',
+    async query(sql, params) {
+      const result = await lite.query(sql, params as unknown[] | undefined);
+      return result.rows as never[];
+    },
+    transaction(work) {
+      return lite.transaction((tx) =>
+        work({
+          async query(sql, params) {
+            return (await tx.query(sql, params as unknown[] | undefined)).rows as never[];
+          },
+        }),
+      );
+    },
+    close: () => lite.close(),
+  };
+}
+
+async function migrate(db: Database, migrations: readonly string[]): Promise<void> {
+  await db.query('CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())');
+  const rows = await db.query<{ version: number }>('SELECT version FROM schema_migrations');
+  const applied = new Set(rows.map((r) => Number(r.version)));
+  for (const [index, sql] of migrations.entries()) {
+    const version = index + 1;
+    if (applied.has(version)) continue;
+    await db.transaction(async (tx) => {
+      // Two processes migrating at once: the primary key makes the loser fail and roll back.
+      await tx.query('INSERT INTO schema_migrations (version) VALUES ($1)', [version]);
+      for (const statement of splitStatements(sql)) await tx.query(statement);
+    });
+  }
+}
+
+/** Migrations are plain SQL files without functions or quoted semicolons; split on `;` line ends. */
+function splitStatements(sql: string): string[] {
+  return sql
+    .split(/;\s*(?:\n|$)/)
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+}
