@@ -9,11 +9,16 @@ import { dirname, relative, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import {
   GraphQLSchema,
+  GraphQLObjectType,
+  GraphQLNonNull,
+  GraphQLList,
   Source,
   isObjectType,
   isInterfaceType,
-  isInputObjectType,
+  isNonNullType,
+  isListType,
   parse,
+  type GraphQLOutputType,
   printSchema,
   lexicographicSortSchema,
   type GraphQLNamedType,
@@ -113,7 +118,8 @@ function hasTag(directives: readonly ConstDirectiveNode[] | undefined, tag: stri
 /**
  * The partner contract: the API schema filtered to elements tagged `tag` in
  * any subgraph (a tagged type keeps all its fields), then pruned to what is
- * reachable from the root types. What GraphOS contracts do, offline.
+ * reachable from the query root. What GraphOS contracts do, offline.
+ * Mutations are never part of the contract.
  */
 export function contractSchema(apiSchema: GraphQLSchema, supergraphSdl: string, tag: string): GraphQLSchema {
   const taggedTypes = new Set<string>();
@@ -121,37 +127,47 @@ export function contractSchema(apiSchema: GraphQLSchema, supergraphSdl: string, 
   for (const def of parse(supergraphSdl).definitions) {
     if (!('name' in def) || !def.name) continue;
     const typeName = def.name.value;
-    if ('directives' in def && hasTag(def.directives, tag)) taggedTypes.add(typeName);
+    if ('directives' in def && hasTag(def.directives as readonly ConstDirectiveNode[] | undefined, tag)) taggedTypes.add(typeName);
     if ('fields' in def && def.fields) {
-      for (const f of def.fields) if (hasTag(f.directives, tag)) taggedFields.add(`${typeName}.${f.name.value}`);
+      for (const f of def.fields) if (hasTag(f.directives as readonly ConstDirectiveNode[] | undefined, tag)) taggedFields.add(`${typeName}.${f.name.value}`);
     }
   }
-  const config = apiSchema.toConfig();
-  const keepField = (type: string, field: string) => taggedTypes.has(type) || taggedFields.has(`${type}.${field}`);
-  const filtered = config.types.map((type) => {
-    if ((isObjectType(type) || isInterfaceType(type)) && !type.name.startsWith('__')) {
-      const c = type.toConfig();
-      const fields = Object.fromEntries(Object.entries(c.fields).filter(([f]) => keepField(type.name, f)));
-      return isObjectType(type)
-        ? new (type.constructor as typeof import('graphql').GraphQLObjectType)({ ...(c as never), fields, interfaces: [] })
-        : type;
-    }
+  const keep = (type: string, field: string) => taggedTypes.has(type) || taggedFields.has(`${type}.${field}`);
+  const rebuilt = new Map<string, GraphQLNamedType>();
+  const typeMap = apiSchema.getTypeMap();
+  // Filter object types' fields; graphql-js reaches the other types from the roots.
+  const filterObject = (type: GraphQLObjectType): GraphQLObjectType => {
+    const existing = rebuilt.get(type.name);
+    if (existing) return existing as GraphQLObjectType;
+    const config = type.toConfig();
+    const created: GraphQLObjectType = new GraphQLObjectType({
+      ...config,
+      interfaces: [],
+      fields: () =>
+        Object.fromEntries(
+          Object.entries(config.fields)
+            .filter(([name]) => keep(type.name, name))
+            .map(([name, field]) => [name, { ...field, type: remap(field.type) }]),
+        ),
+    });
+    rebuilt.set(type.name, created);
+    return created;
+  };
+  const remap = <T extends GraphQLOutputType>(type: T): T => {
+    if (isNonNullType(type)) return new GraphQLNonNull(remap(type.ofType)) as unknown as T;
+    if (isListType(type)) return new GraphQLList(remap(type.ofType)) as unknown as T;
+    if (isObjectType(type)) return filterObject(type) as unknown as T;
+    if (isInterfaceType(type)) throw new Error(`contract "${tag}": interface ${type.name} is not supported in contracts yet`);
     return type;
-  });
-  const byName = new Map(filtered.map((t) => [t.name, t]));
-  const rootOf = (t: GraphQLNamedType | null | undefined) => (t ? byName.get(t.name) : undefined);
-  const draft = new GraphQLSchema({
-    query: rootOf(config.query) as never,
-    mutation: undefined,
-    types: [],
-  });
-  // Rebuild from the roots only: graphql-js collects every type reachable from them.
-  const pruned = new GraphQLSchema({ query: draft.getQueryType(), types: [] });
-  for (const t of Object.values(pruned.getTypeMap())) {
+  };
+  const query = apiSchema.getQueryType();
+  if (!query) throw new Error('API schema has no Query type');
+  void typeMap;
+  const schema = new GraphQLSchema({ query: filterObject(query) });
+  for (const t of Object.values(schema.getTypeMap())) {
     if (isObjectType(t) && Object.keys(t.getFields()).length === 0) {
-      throw new Error(`contract "${tag}": type ${t.name} is reachable but has no tagged fields`);
+      throw new Error(`contract "${tag}": type ${t.name} is reachable but has none of its fields tagged`);
     }
-    if (isInputObjectType(t)) continue;
   }
-  return lexicographicSortSchema(pruned);
+  return lexicographicSortSchema(schema);
 }

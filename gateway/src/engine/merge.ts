@@ -1,0 +1,120 @@
+// Copy-on-write version of @apollo/gateway's deepMerge + flattenResultsAtPath.
+//
+// Subgraph responses may be shared between concurrent requests (in-flight
+// dedup), so they are never mutated. Each request owns the objects it created
+// (its root object and every clone); `owned` records them. Merging assigns
+// shared sub-trees by reference and clones a shared object/array only when
+// something has to be written into it.
+
+export type Owned = Set<object>;
+type Obj = Record<string, unknown>;
+
+function isObject(v: unknown): v is Obj {
+  return v !== undefined && v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+/** Read an own property as @apollo/gateway's getOwn does (JSON values are never functions). */
+export function readOwn(obj: Obj, key: string): unknown {
+  if (key === '__proto__') return Object.prototype.hasOwnProperty.call(obj, key) ? obj[key] : undefined;
+  const v = obj[key];
+  return typeof v === 'function' ? (Object.prototype.hasOwnProperty.call(obj, key) ? v : undefined) : v;
+}
+
+export function writeOwn(obj: Obj, key: string, value: unknown): void {
+  if (key === '__proto__') {
+    Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+  } else {
+    obj[key] = value;
+  }
+}
+
+function cloneObject(v: Obj): Obj {
+  return { ...v };
+}
+
+/** Make holder[key] (currently `v`) an object/array owned by this request. */
+export function ensureOwned<T extends object>(owned: Owned, holder: Obj | unknown[], key: string | number, v: T): T {
+  if (owned.has(v)) return v;
+  const c = (Array.isArray(v) ? v.slice() : cloneObject(v as Obj)) as T;
+  owned.add(c);
+  if (typeof key === 'number') (holder as unknown[])[key] = c;
+  else writeOwn(holder as Obj, key, c);
+  return c;
+}
+
+/**
+ * deepMerge(target, source) of @apollo/gateway with copy-on-write. `target`
+ * must be owned; `source` is never modified.
+ */
+export function mergeInto(owned: Owned, target: Obj, source: unknown): void {
+  if (source === undefined || source === null) return;
+  const src = source as Obj;
+  for (const key of Object.keys(src)) {
+    const sv = src[key];
+    if (sv === undefined) continue;
+    const tv = readOwn(target, key);
+    if (tv && isObject(sv)) {
+      if (typeof tv !== 'object') {
+        // stock: defineOwn(tv, ...) -> `in` on a primitive throws
+        throw new TypeError(`Cannot use 'in' operator to search for '${Object.keys(sv)[0] ?? ''}' in ${String(tv)}`);
+      }
+      mergeInto(owned, ensureOwned(owned, target, key, tv as Obj), sv);
+    } else if (Array.isArray(sv) && Array.isArray(tv) && sv.length === tv.length) {
+      const ta = ensureOwned(owned, target, key, tv);
+      for (let i = 0; i < sv.length; i++) {
+        const te = ta[i];
+        const se = sv[i];
+        if (isObject(te) && isObject(se)) {
+          mergeInto(owned, ensureOwned(owned, ta as unknown as Obj, i, te), se);
+        } else {
+          ta[i] = se;
+        }
+      }
+    } else {
+      writeOwn(target, key, sv);
+    }
+  }
+}
+
+/**
+ * flattenResultsAtPath(holder[key], path) of @apollo/gateway, making every
+ * object on the way (and the objects found at the end) owned, so that
+ * entities can be merged into in place.
+ */
+export function flattenOwned(owned: Owned, holder: Obj | unknown[], key: string | number, path: readonly string[], i: number): unknown {
+  const value = typeof key === 'number' ? (holder as unknown[])[key] : readOwn(holder as Obj, key);
+  if (i === path.length) {
+    if (value !== null && typeof value === 'object') return ownEntities(owned, holder, key, value);
+    return value;
+  }
+  if (value === undefined || value === null) return value;
+  const cur = path[i]!;
+  if (cur === '@') {
+    if (!Array.isArray(value)) throw new TypeError('value.flatMap is not a function');
+    const arr = ensureOwned(owned, holder, key, value);
+    const out: unknown[] = [];
+    for (let j = 0; j < arr.length; j++) {
+      const r = flattenOwned(owned, arr, j, path, i + 1);
+      if (Array.isArray(r)) {
+        for (let k = 0; k < r.length; k++) out.push(r[k]);
+      } else {
+        out.push(r);
+      }
+    }
+    return out;
+  }
+  if (Array.isArray(value)) throw new Error(`Unexpected array in result for path element ${cur}`);
+  const obj = ensureOwned(owned, holder, key, value as Obj);
+  return flattenOwned(owned, obj, cur, path, i + 1);
+}
+
+function ownEntities(owned: Owned, holder: Obj | unknown[], key: string | number, value: object): object {
+  const v = ensureOwned(owned, holder, key, value);
+  if (Array.isArray(v)) {
+    for (let j = 0; j < v.length; j++) {
+      const e = v[j];
+      if (e !== null && typeof e === 'object') ownEntities(owned, v, j, e);
+    }
+  }
+  return v;
+}

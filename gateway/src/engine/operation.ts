@@ -1,0 +1,137 @@
+// Per-operation preparation, cached per (document, operationName): operation
+// context (as buildOperationContext), query plan, compiled plan executor and
+// compiled result shaper. Everything here runs once per distinct operation.
+import type { DocumentNode, FragmentDefinitionNode, GraphQLError, GraphQLSchema, OperationDefinitionNode, VariableDefinitionNode } from 'graphql';
+import { GraphQLError as GraphQLErrorClass, Kind } from 'graphql';
+import { ERRORS, operationFromDocument } from '@apollo/federation-internals';
+import type { Operation, Schema } from '@apollo/federation-internals';
+import type { QueryPlan, QueryPlanner } from '@apollo/query-planner';
+import { compilePlan, type Cursor, type ExecContext } from './plan.ts';
+import { ShaperCompiler, type CompiledShaper } from './shape.ts';
+
+export interface OperationContext {
+  readonly operation: OperationDefinitionNode;
+  readonly fragments: Record<string, FragmentDefinitionNode>;
+  readonly variableDefinitions: readonly VariableDefinitionNode[];
+  readonly isQuery: boolean;
+}
+
+export interface CompiledOperation {
+  readonly plan: QueryPlan;
+  /** undefined when the plan has no node */
+  readonly exec: ((ctx: ExecContext, cursor: Cursor) => Promise<void> | void) | undefined;
+  /** operationFromDocument failed at execution time in stock: respond with this error */
+  readonly operationError: GraphQLError | undefined;
+  readonly operation: Operation | undefined;
+  readonly shaper: CompiledShaper | undefined;
+}
+
+interface Entry {
+  ctx: OperationContext;
+  compiled?: CompiledOperation;
+}
+
+export interface OperationCacheDeps {
+  apiSchema: Schema;
+  gatewaySchema: GraphQLSchema;
+  supergraphSchema: GraphQLSchema;
+  queryPlanner: QueryPlanner;
+  planOptions: { recursiveSelectionsLimitDisabled: boolean; nonLocalSelectionsLimitDisabled: boolean };
+}
+
+const MAX_BY_HASH = 1000;
+
+export class OperationCache {
+  private readonly byDocument = new WeakMap<DocumentNode, Map<string, Entry>>();
+  private readonly byHash = new Map<string, Entry>();
+  private readonly shaperCompiler: ShaperCompiler;
+  private readonly deps: OperationCacheDeps;
+
+  constructor(deps: OperationCacheDeps) {
+    this.deps = deps;
+    this.shaperCompiler = new ShaperCompiler(deps.apiSchema, deps.gatewaySchema);
+  }
+
+  /** buildOperationContext semantics (throws the same errors); cached. */
+  entry(document: DocumentNode, operationName: string | undefined, queryHash: string | undefined): Entry {
+    const nameKey = operationName ?? '';
+    let perDoc = this.byDocument.get(document);
+    let e = perDoc?.get(nameKey);
+    if (e) return e;
+    const hashKey = queryHash !== undefined ? queryHash + '\u0000' + nameKey : undefined;
+    if (hashKey !== undefined) {
+      e = this.byHash.get(hashKey);
+    }
+    if (!e) {
+      e = { ctx: buildOperationContext(document, operationName) };
+      if (hashKey !== undefined) {
+        if (this.byHash.size >= MAX_BY_HASH) {
+          const first = this.byHash.keys().next().value;
+          if (first !== undefined) this.byHash.delete(first);
+        }
+        this.byHash.set(hashKey, e);
+      }
+    }
+    if (!perDoc) {
+      perDoc = new Map();
+      this.byDocument.set(document, perDoc);
+    }
+    perDoc.set(nameKey, e);
+    return e;
+  }
+
+  /** plan + compile (throws planning errors like stock; failures are not cached) */
+  compiled(e: Entry, document: DocumentNode, operationName: string | undefined): CompiledOperation {
+    if (e.compiled) return e.compiled;
+    const { apiSchema, queryPlanner, planOptions, supergraphSchema } = this.deps;
+    const planOperation = operationFromDocument(apiSchema, document, { operationName });
+    const plan = queryPlanner.buildQueryPlan(planOperation, planOptions);
+    const exec = compilePlan(plan, supergraphSchema);
+    let operation: Operation | undefined;
+    let operationError: GraphQLError | undefined;
+    try {
+      operation = operationFromDocument(
+        apiSchema,
+        { kind: Kind.DOCUMENT, definitions: [e.ctx.operation, ...Object.values(e.ctx.fragments)] },
+        { validate: false },
+      );
+    } catch (err) {
+      if (err instanceof GraphQLErrorClass) operationError = err;
+      else throw err;
+    }
+    const shaper = operation ? this.shaperCompiler.compile(operation, e.ctx.variableDefinitions) : undefined;
+    e.compiled = { plan, exec, operationError, operation, shaper };
+    return e.compiled;
+  }
+}
+
+function buildOperationContext(document: DocumentNode, operationName: string | undefined): OperationContext {
+  let operation: OperationDefinitionNode | undefined;
+  let operationCount = 0;
+  const fragments: Record<string, FragmentDefinitionNode> = Object.create(null);
+  for (const definition of document.definitions) {
+    switch (definition.kind) {
+      case Kind.OPERATION_DEFINITION:
+        operationCount++;
+        if (!operationName && operationCount > 1) {
+          throw ERRORS.INVALID_GRAPHQL.err('Must provide operation name if query contains ' + 'multiple operations.');
+        }
+        if (!operationName || (definition.name && definition.name.value === operationName)) {
+          operation = definition;
+        }
+        break;
+      case Kind.FRAGMENT_DEFINITION:
+        fragments[definition.name.value] = definition;
+        break;
+    }
+  }
+  if (!operation) {
+    throw ERRORS.INVALID_GRAPHQL.err(operationName ? `Unknown operation named "${operationName}".` : 'Must provide an operation.');
+  }
+  return {
+    operation,
+    fragments,
+    variableDefinitions: operation.variableDefinitions ?? [],
+    isQuery: operation.operation === 'query',
+  };
+}

@@ -1,0 +1,37 @@
+/**
+ * The two engines that can execute federated operations behind Apollo Server:
+ * our own (`fast`, gateway/src/engine) and stock @apollo/gateway (`apollo`,
+ * kept as the reference the fast one is tested and benchmarked against).
+ * Both attach the same internal identity token to every subgraph request.
+ */
+import { ApolloGateway, RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
+import type { GatewayInterface } from '@apollo/server-gateway-interface';
+import { subgraphHeadersFor } from './context.ts';
+
+export interface EngineOptions {
+  engine: 'fast' | 'apollo';
+  supergraphSdl: string;
+  urlOverride: (name: string, url: string) => string;
+}
+
+class IdentityForwardingDataSource extends RemoteGraphQLDataSource {
+  override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions): void {
+    const headers = subgraphHeadersFor(context);
+    if (headers) for (const [k, v] of Object.entries(headers)) request.http?.headers.set(k, v);
+  }
+}
+
+export async function createEngine(options: EngineOptions): Promise<GatewayInterface & { stop(): Promise<void> }> {
+  if (options.engine === 'apollo') {
+    return new ApolloGateway({
+      supergraphSdl: options.supergraphSdl,
+      buildService: ({ name, url }) => new IdentityForwardingDataSource({ url: options.urlOverride(name, url ?? '') }),
+    });
+  }
+  const { createFastGateway } = await import('./engine/index.ts');
+  return createFastGateway({
+    supergraphSdl: options.supergraphSdl,
+    subgraphHeaders: (context: unknown) => subgraphHeadersFor(context),
+    subgraphUrlOverride: options.urlOverride,
+  }) as GatewayInterface & { stop(): Promise<void> };
+}

@@ -1,0 +1,30 @@
+/**
+ * `npm run gateway`: the gateway in the foreground.
+ * Serves SUPERGRAPH_PATH (default schema/supergraph.graphql) on HOST:PORT.
+ * With the project's own supergraph it also mounts the webhook ingress.
+ * Exits promptly on SIGTERM/SIGINT.
+ */
+import { loadConfig, ConfigError } from '../../lib/config.ts';
+import { createLogger } from '../../lib/logger.ts';
+import { readSupergraph } from './supergraph.ts';
+import { startGateway } from './server.ts';
+
+const log = createLogger('gateway');
+try {
+  const config = loadConfig();
+  const supergraph = readSupergraph(config.SUPERGRAPH_PATH);
+  const gateway = await startGateway({ config, log, supergraphSdl: supergraph.sdl });
+  let stopping = false;
+  const stop = () => {
+    if (stopping) return;
+    stopping = true;
+    setTimeout(() => process.exit(0), 3_000).unref();
+    gateway.close().finally(() => process.exit(0));
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+} catch (error) {
+  if (error instanceof ConfigError) log.fatal(error.message);
+  else log.fatal({ err: error }, 'gateway failed to start');
+  process.exit(1);
+}

@@ -1,0 +1,156 @@
+/**
+ * The gateway's HTTP surface (DESIGN.md): one port, node:http, routes
+ *   POST|GET /graphql   Mini Apps (Apollo Server + the federation engine)
+ *   POST /webhooks/*    Telegram / Stripe ingress (when the product stack runs)
+ *   GET /healthz        alive and the supergraph is loaded
+ *   GET /readyz         and every subgraph answers
+ *   GET /metrics        Prometheus text
+ */
+import { createServer, type IncomingMessage, type ServerResponse, type Server } from 'node:http';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import type { GatewayInterface } from '@apollo/server-gateway-interface';
+import { request as undiciRequest } from 'undici';
+import type { Config } from '../../lib/config.ts';
+import type { Logger } from '../../lib/logger.ts';
+import { createInternalTokenSigner } from '../../lib/internalToken.ts';
+import { handleGraphQLRequest } from '../../lib/http/apollo.ts';
+import { closeServer, pathOf, sendJson, sendText } from '../../lib/http/io.ts';
+import { createInitDataVerifier } from './auth/initData.ts';
+import { createIdentityResolver } from './auth/identity.ts';
+import type { GatewayContext } from './context.ts';
+import { createEngine } from './executors.ts';
+import { formatGatewayError } from './errors.ts';
+import { unauthenticatedStatusPlugin } from './plugins/unauthenticatedStatus.ts';
+import { createMetrics } from './metrics.ts';
+import { subgraphUrlOverride, subgraphUrls } from './supergraph.ts';
+
+export type RouteHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+
+export interface GatewayOptions {
+  config: Config;
+  log: Logger;
+  supergraphSdl: string;
+  /** Extra routes by exact path (webhooks). */
+  routes?: Record<string, RouteHandler>;
+  /** Test hook: the clock used for initData freshness. */
+  now?: () => number;
+  /** Test hook: Ed25519 public keys accepted for third-party initData signatures. */
+  initDataPublicKeys?: readonly string[];
+}
+
+export interface RunningGateway {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+const CORS_HEADERS = {
+  'access-control-allow-origin': '*',
+  'access-control-allow-methods': 'GET, POST, OPTIONS',
+  'access-control-allow-headers': 'authorization, content-type, apollo-require-preflight, x-apollo-operation-name',
+  'access-control-max-age': '600',
+};
+
+export async function startGateway(options: GatewayOptions): Promise<RunningGateway> {
+  const { config, log } = options;
+  const urlOverride = subgraphUrlOverride();
+  const engine: GatewayInterface & { stop(): Promise<void> } = await createEngine({
+    engine: config.GATEWAY_ENGINE,
+    supergraphSdl: options.supergraphSdl,
+    urlOverride,
+  });
+
+  const verifyInitData = createInitDataVerifier({
+    botToken: config.telegram.botToken,
+    maxAgeSeconds: config.INIT_DATA_MAX_AGE_SECONDS,
+    publicKeys: options.initDataPublicKeys,
+    now: options.now,
+  });
+  const resolveIdentity = createIdentityResolver(verifyInitData, config.OPERATOR_USER_IDS);
+  // Without a configured key (any-supergraph mode against foreign subgraphs) no token is attached.
+  const signToken = config.INTERNAL_JWT_SECRET ? createInternalTokenSigner(config.INTERNAL_JWT_SECRET, options.now) : undefined;
+
+  const apollo = new ApolloServer<GatewayContext>({
+    gateway: engine,
+    introspection: true,
+    includeStacktraceInErrorResponses: false,
+    stringifyResult: (value) => JSON.stringify(value),
+    formatError: formatGatewayError(log),
+    plugins: [ApolloServerPluginLandingPageDisabled(), unauthenticatedStatusPlugin()],
+  });
+  await apollo.start();
+
+  const metrics = createMetrics();
+  const subgraphs = subgraphUrls(options.supergraphSdl, urlOverride);
+
+  async function graphql(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    await handleGraphQLRequest(apollo, req, res, async () => {
+      const identity = resolveIdentity(req.headers.authorization);
+      return { identity, internalToken: signToken ? await signToken(identity) : undefined };
+    });
+  }
+
+  async function readiness(): Promise<{ ready: boolean; subgraphs: Record<string, string> }> {
+    const checks = await Promise.all(
+      [...subgraphs].map(async ([name, url]) => {
+        try {
+          const res = await undiciRequest(new URL('/healthz', url), { method: 'GET', signal: AbortSignal.timeout(1_000) });
+          await res.body.dump();
+          // Any HTTP answer means the process is up; foreign subgraphs may not have /healthz.
+          return [name, 'reachable'] as const;
+        } catch {
+          return [name, 'unreachable'] as const;
+        }
+      }),
+    );
+    return { ready: checks.every(([, s]) => s === 'reachable'), subgraphs: Object.fromEntries(checks) };
+  }
+
+  const routes: Record<string, RouteHandler> = {
+    '/graphql': graphql,
+    '/healthz': async (_req, res) => sendJson(res, 200, { status: 'ok' }),
+    '/readyz': async (_req, res) => {
+      const state = await readiness();
+      sendJson(res, state.ready ? 200 : 503, state);
+    },
+    '/metrics': async (_req, res) => sendText(res, 200, await metrics.registry.metrics(), metrics.registry.contentType),
+    ...options.routes,
+  };
+
+  const http: Server = createServer((req, res) => {
+    const started = performance.now();
+    const path = pathOf(req);
+    const handler = routes[path];
+    for (const [k, v] of Object.entries(CORS_HEADERS)) res.setHeader(k, v);
+    res.on('finish', () => metrics.observe(handler ? path : 'unknown', res.statusCode, (performance.now() - started) / 1000));
+    if (req.method === 'OPTIONS') {
+      res.writeHead(204).end();
+      return;
+    }
+    if (!handler) return sendJson(res, 404, { errors: [{ message: `No route ${path}`, extensions: { code: 'NOT_FOUND' } }] });
+    handler(req, res).catch((error: unknown) => {
+      log.error({ err: error, path }, 'request failed');
+      if (!res.headersSent) sendJson(res, 500, { errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
+      else res.destroy();
+    });
+  });
+  http.keepAliveTimeout = 65_000;
+
+  await new Promise<void>((resolve, reject) => {
+    http.once('error', reject);
+    http.listen(config.PORT, config.HOST, () => resolve());
+  });
+  const address = http.address();
+  const port = typeof address === 'object' && address ? address.port : config.PORT;
+  const url = `http://${config.HOST}:${port}/graphql`;
+  log.info({ url, engine: config.GATEWAY_ENGINE }, 'gateway ready');
+  return {
+    url,
+    port,
+    async close() {
+      await closeServer(http);
+      await apollo.stop();
+    },
+  };
+}

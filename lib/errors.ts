@@ -1,0 +1,43 @@
+/**
+ * The error vocabulary clients can rely on: every error the product raises on
+ * purpose carries one of these `extensions.code` values. Anything else is an
+ * internal error, masked before it leaves the process.
+ */
+import { GraphQLError } from 'graphql';
+
+export const ErrorCode = {
+  UNAUTHENTICATED: 'UNAUTHENTICATED',
+  FORBIDDEN: 'FORBIDDEN',
+  BAD_USER_INPUT: 'BAD_USER_INPUT',
+  NOT_FOUND: 'NOT_FOUND',
+  CONFLICT: 'CONFLICT',
+  UPSTREAM_ERROR: 'UPSTREAM_ERROR',
+  RATE_LIMITED: 'RATE_LIMITED',
+  INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/** Codes that are safe to show as they are; everything else is masked. */
+export const EXPECTED_CODES: ReadonlySet<string> = new Set([
+  ...Object.values(ErrorCode),
+  // Apollo Server's own request-level codes.
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+  'BAD_REQUEST',
+  'PERSISTED_QUERY_NOT_FOUND',
+  'PERSISTED_QUERY_NOT_SUPPORTED',
+  'OPERATION_RESOLUTION_FAILURE',
+  'PERSISTED_QUERY_NOT_ALLOWED',
+]);
+
+export function appError(code: ErrorCode, message: string, extra: Record<string, unknown> = {}): GraphQLError {
+  return new GraphQLError(message, { extensions: { code, ...extra } });
+}
+
+export const unauthenticated = (message = 'Sign in with Telegram: send `Authorization: tma <initData>`') =>
+  appError(ErrorCode.UNAUTHENTICATED, message);
+export const forbidden = (message = 'Not allowed') => appError(ErrorCode.FORBIDDEN, message);
+export const badInput = (message: string, field?: string) =>
+  appError(ErrorCode.BAD_USER_INPUT, message, field ? { field } : {});
+export const notFound = (message: string) => appError(ErrorCode.NOT_FOUND, message);
+export const conflict = (message: string) => appError(ErrorCode.CONFLICT, message);

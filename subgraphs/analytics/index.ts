@@ -1,0 +1,46 @@
+/**
+ * The analytics subgraph: event ingestion (deduplicated per user by insert
+ * id, stored durably, forwarded to Mixpanel and Amplitude in the background),
+ * `User.activity`, and operator reports.
+ */
+import { defineSubgraph } from '../shared/subgraph.ts';
+import { openDatabase, type Database } from '../shared/db.ts';
+import { createAmplitudeSink, createMixpanelSink, type AnalyticsSink } from '../shared/connectors/analyticsSinks.ts';
+import { createEventStore, STORE_MIGRATIONS, type EventStore } from './store.ts';
+import { startForwarder } from './forwarder.ts';
+import { analyticsResolvers } from './resolvers.ts';
+import { seedDemoEvents } from './seed.ts';
+
+interface Services {
+  db: Database;
+  store: EventStore;
+  forwarder: ReturnType<typeof startForwarder>;
+  close(): Promise<void>;
+}
+
+export default defineSubgraph<Services>({
+  name: 'analytics',
+  defaultPort: 4004,
+  schemaUrl: new URL('./schema.graphql', import.meta.url),
+  async createServices({ config, log }) {
+    const db = await openDatabase({ name: 'analytics', dataDir: config.dataDir, databaseUrl: config.DATABASE_URL, migrations: STORE_MIGRATIONS, log });
+    const sinks: AnalyticsSink[] = [
+      createMixpanelSink({ baseUrl: config.mixpanel.baseUrl, token: config.mixpanel.token, log }),
+      createAmplitudeSink({ baseUrl: config.amplitude.baseUrl, apiKey: config.amplitude.apiKey, log }),
+    ];
+    const store = createEventStore(db, sinks.map((s) => s.name));
+    if (config.mixpanel.sandbox) await seedDemoEvents(store, log);
+    const forwarder = startForwarder(store, sinks, log);
+    return {
+      db,
+      store,
+      forwarder,
+      async close() {
+        await forwarder.stop();
+        await Promise.all(sinks.map((s) => s.close()));
+        await db.close();
+      },
+    };
+  },
+  resolvers: () => analyticsResolvers,
+});

@@ -1,0 +1,117 @@
+import { GraphQLScalarType, Kind, type ValueNode } from 'graphql';
+import type { SubgraphContext } from '../shared/context.ts';
+import { canSeeUser, requireOperator, requireUser } from '../shared/context.ts';
+import { badInput, forbidden } from '../../lib/errors.ts';
+import type { Activity, EventStore, NewEvent } from './store.ts';
+import { funnel, retention } from './reports.ts';
+
+type Ctx = SubgraphContext<{ store: EventStore }>;
+
+export const MAX_EVENTS_PER_CALL = 1000;
+const MAX_AGE_MS = 5 * 24 * 3600_000; // Mixpanel /track accepts events up to 5 days old
+const MAX_FUTURE_MS = 3600_000;
+const MAX_PROPERTIES_BYTES = 32 * 1024;
+
+function literalToJson(ast: ValueNode): unknown {
+  switch (ast.kind) {
+    case Kind.STRING:
+    case Kind.BOOLEAN:
+      return ast.value;
+    case Kind.INT:
+    case Kind.FLOAT:
+      return Number(ast.value);
+    case Kind.OBJECT:
+      return Object.fromEntries(ast.fields.map((f) => [f.name.value, literalToJson(f.value)]));
+    case Kind.LIST:
+      return ast.values.map(literalToJson);
+    case Kind.NULL:
+      return null;
+    default:
+      throw badInput('variables are not supported inside JSON literals');
+  }
+}
+
+export const JSONScalar = new GraphQLScalarType({
+  name: 'JSON',
+  description: 'Arbitrary JSON value',
+  serialize: (v) => v,
+  parseValue: (v) => v,
+  parseLiteral: literalToJson,
+});
+
+interface EventInput {
+  name: string;
+  insertId: string;
+  properties?: unknown;
+  timestamp?: string | null;
+}
+
+function validate(input: EventInput, index: number, now: number): NewEvent {
+  const at = `events[${index}]`;
+  const name = input.name.trim();
+  if (name.length < 1 || name.length > 255) throw badInput(`${at}.name must be 1-255 characters`, `${at}.name`);
+  if (!/^[A-Za-z0-9_.:-]{1,36}$/.test(input.insertId)) throw badInput(`${at}.insertId must be 1-36 characters of [A-Za-z0-9_.:-]`, `${at}.insertId`);
+  const properties = input.properties ?? {};
+  if (typeof properties !== 'object' || properties === null || Array.isArray(properties)) throw badInput(`${at}.properties must be a JSON object`, `${at}.properties`);
+  if (JSON.stringify(properties).length > MAX_PROPERTIES_BYTES) throw badInput(`${at}.properties is larger than 32 KB`, `${at}.properties`);
+  let occurredAt = new Date(now);
+  if (input.timestamp) {
+    const t = Date.parse(input.timestamp);
+    if (Number.isNaN(t)) throw badInput(`${at}.timestamp is not an ISO-8601 date`, `${at}.timestamp`);
+    if (t < now - MAX_AGE_MS) throw badInput(`${at}.timestamp is more than 5 days old`, `${at}.timestamp`);
+    if (t > now + MAX_FUTURE_MS) throw badInput(`${at}.timestamp is in the future`, `${at}.timestamp`);
+    occurredAt = new Date(t);
+  }
+  return { insertId: input.insertId, name, properties: properties as Record<string, unknown>, occurredAt };
+}
+
+function activityLoader(ctx: Ctx) {
+  return ctx.loaders.get<string, Activity>('analytics.activity', async (userIds) => {
+    const byUser = await ctx.services.store.activity(userIds);
+    return userIds.map((id) => byUser.get(id) ?? { firstSeenAt: null, lastSeenAt: null, eventCount: 0 });
+  });
+}
+
+function window(from?: string | null, to?: string | null): { from: Date; to: Date } {
+  const end = to ? new Date(to) : new Date();
+  const start = from ? new Date(from) : new Date(end.getTime() - 30 * 24 * 3600_000);
+  if (Number.isNaN(start.getTime()) || Number.isNaN(end.getTime())) throw badInput('`from`/`to` must be ISO-8601 dates');
+  if (start > end) throw badInput('`from` must be before `to`');
+  return { from: start, to: end };
+}
+
+export const analyticsResolvers = {
+  JSON: JSONScalar,
+  Mutation: {
+    async trackEvents(_: unknown, args: { events: EventInput[] }, ctx: Ctx) {
+      const userId = requireUser(ctx);
+      if (args.events.length > MAX_EVENTS_PER_CALL) throw badInput(`at most ${MAX_EVENTS_PER_CALL} events per call`, 'events');
+      const now = Date.now();
+      const valid = args.events.map((e, i) => validate(e, i, now));
+      // Repeats inside one batch are duplicates too; keep the first.
+      const firstById = new Map<string, NewEvent>();
+      for (const e of valid) if (!firstById.has(e.insertId)) firstById.set(e.insertId, e);
+      const accepted = await ctx.services.store.append(userId, [...firstById.values()]);
+      return { accepted, duplicates: valid.length - accepted };
+    },
+  },
+  Query: {
+    async funnel(_: unknown, args: { steps: string[]; from?: string | null; to?: string | null }, ctx: Ctx) {
+      requireOperator(ctx);
+      if (args.steps.length < 2 || args.steps.length > 10) throw badInput('a funnel has 2-10 steps', 'steps');
+      return { steps: await funnel(ctx.services.store.db, args.steps, window(args.from, args.to)) };
+    },
+    async retention(_: unknown, args: { days?: number | null; from?: string | null; to?: string | null }, ctx: Ctx) {
+      requireOperator(ctx);
+      const days = args.days ?? 7;
+      if (!Number.isInteger(days) || days < 1 || days > 90) throw badInput('`days` must be 1-90', 'days');
+      return retention(ctx.services.store.db, days, window(args.from, args.to));
+    },
+  },
+  User: {
+    async activity(user: { id: string }, _: unknown, ctx: Ctx) {
+      if (!canSeeUser(ctx, user.id)) throw forbidden("Only the user themself or an operator can read a user's activity");
+      return activityLoader(ctx).load(user.id);
+    },
+  },
+};

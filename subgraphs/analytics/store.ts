@@ -1,0 +1,118 @@
+/**
+ * The event store and its outbox. An accepted event is written once (primary
+ * key user + insert id: the deduplication), together with one outbox row per
+ * destination, in the same transaction — so an event is never acknowledged
+ * and then lost, and forwarding survives restarts.
+ */
+import type { Database } from '../shared/db.ts';
+
+export const STORE_MIGRATIONS = [
+  `CREATE TABLE events (
+     user_id text NOT NULL,
+     insert_id text NOT NULL,
+     name text NOT NULL,
+     properties jsonb NOT NULL DEFAULT '{}'::jsonb,
+     occurred_at timestamptz NOT NULL,
+     received_at timestamptz NOT NULL DEFAULT now(),
+     PRIMARY KEY (user_id, insert_id)
+   );
+   CREATE INDEX events_by_name_time ON events (name, occurred_at);
+   CREATE INDEX events_by_user_time ON events (user_id, occurred_at);
+   CREATE TABLE outbox (
+     sink text NOT NULL,
+     user_id text NOT NULL,
+     insert_id text NOT NULL,
+     attempts integer NOT NULL DEFAULT 0,
+     next_attempt_at timestamptz NOT NULL DEFAULT now(),
+     PRIMARY KEY (sink, user_id, insert_id)
+   );
+   CREATE INDEX outbox_due ON outbox (sink, next_attempt_at)`,
+];
+
+export interface NewEvent {
+  insertId: string;
+  name: string;
+  properties: Record<string, unknown>;
+  occurredAt: Date;
+}
+
+export interface Activity {
+  firstSeenAt: string | null;
+  lastSeenAt: string | null;
+  eventCount: number;
+}
+
+const ISO = `'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'`;
+
+export function createEventStore(db: Database, sinks: readonly string[]) {
+  return {
+    /** Stores new events of one user; returns how many were new. Duplicates (same insert id) change nothing. */
+    async append(userId: string, events: readonly NewEvent[]): Promise<number> {
+      if (events.length === 0) return 0;
+      return db.transaction(async (tx) => {
+        const inserted = await tx.query<{ insert_id: string }>(
+          `INSERT INTO events (user_id, insert_id, name, properties, occurred_at)
+           SELECT $1, e.insert_id, e.name, e.properties, e.occurred_at
+           FROM jsonb_to_recordset($2::jsonb) AS e(insert_id text, name text, properties jsonb, occurred_at timestamptz)
+           ON CONFLICT (user_id, insert_id) DO NOTHING
+           RETURNING insert_id`,
+          [userId, JSON.stringify(events.map((e) => ({ insert_id: e.insertId, name: e.name, properties: e.properties, occurred_at: e.occurredAt.toISOString() })))],
+        );
+        if (inserted.length > 0 && sinks.length > 0) {
+          await tx.query(
+            `INSERT INTO outbox (sink, user_id, insert_id)
+             SELECT s, $1, i FROM unnest($2::text[]) AS s CROSS JOIN unnest($3::text[]) AS i
+             ON CONFLICT DO NOTHING`,
+            [userId, sinks as string[], inserted.map((r) => r.insert_id)],
+          );
+        }
+        return inserted.length;
+      });
+    },
+
+    /** Activity of many users in one query. */
+    async activity(userIds: readonly string[]): Promise<Map<string, Activity>> {
+      const rows = await db.query<{ user_id: string; first_seen: string; last_seen: string; n: number }>(
+        `SELECT user_id, to_char(min(occurred_at) AT TIME ZONE 'UTC', ${ISO}) AS first_seen,
+                to_char(max(occurred_at) AT TIME ZONE 'UTC', ${ISO}) AS last_seen, count(*)::int AS n
+         FROM events WHERE user_id = ANY($1::text[]) GROUP BY user_id`,
+        [userIds as string[]],
+      );
+      return new Map(rows.map((r) => [r.user_id, { firstSeenAt: r.first_seen, lastSeenAt: r.last_seen, eventCount: Number(r.n) }]));
+    },
+
+    /** Due outbox entries of one sink with their events, oldest first. */
+    async due(sink: string, limit: number) {
+      return db.query<{ user_id: string; insert_id: string; name: string; properties: Record<string, unknown> | string; occurred_ms: string; attempts: number }>(
+        `SELECT o.user_id, o.insert_id, e.name, e.properties, (extract(epoch FROM e.occurred_at) * 1000)::bigint::text AS occurred_ms, o.attempts
+         FROM outbox o JOIN events e ON e.user_id = o.user_id AND e.insert_id = o.insert_id
+         WHERE o.sink = $1 AND o.next_attempt_at <= now()
+         ORDER BY o.next_attempt_at LIMIT $2`,
+        [sink, limit],
+      );
+    },
+    async done(sink: string, keys: readonly { user_id: string; insert_id: string }[]) {
+      await db.query(
+        `DELETE FROM outbox WHERE sink = $1 AND (user_id, insert_id) IN (SELECT * FROM unnest($2::text[], $3::text[]))`,
+        [sink, keys.map((k) => k.user_id), keys.map((k) => k.insert_id)],
+      );
+    },
+    async retryLater(sink: string, keys: readonly { user_id: string; insert_id: string }[], delayMs: number) {
+      await db.query(
+        `UPDATE outbox SET attempts = attempts + 1, next_attempt_at = now() + ($4::int * interval '1 millisecond')
+         WHERE sink = $1 AND (user_id, insert_id) IN (SELECT * FROM unnest($2::text[], $3::text[]))`,
+        [sink, keys.map((k) => k.user_id), keys.map((k) => k.insert_id), Math.round(delayMs)],
+      );
+    },
+    async pending(): Promise<number> {
+      const [row] = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM outbox');
+      return Number(row?.n ?? 0);
+    },
+    async isEmpty(): Promise<boolean> {
+      const rows = await db.query('SELECT 1 FROM events LIMIT 1');
+      return rows.length === 0;
+    },
+    db,
+  };
+}
+export type EventStore = ReturnType<typeof createEventStore>;

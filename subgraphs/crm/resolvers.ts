@@ -1,0 +1,140 @@
+import type { SubgraphContext } from '../shared/context.ts';
+import { canSeeUser, requireOperator, requireUser, isOperator } from '../shared/context.ts';
+import { decodeCursor, encodeCursor, pageSize } from '../shared/paging.ts';
+import { HubSpotError, type HubSpot } from '../shared/connectors/hubspot.ts';
+import { badInput, forbidden, notFound } from '../../lib/errors.ts';
+import { OPEN_STAGE, toCustomer, toTicket, type Customer, type Ticket } from './model.ts';
+
+type Ctx = SubgraphContext<{ hubspot: HubSpot }>;
+
+function customerByUserLoader(ctx: Ctx) {
+  return ctx.loaders.get<string, Customer | null>('crm.customerByUser', async (userIds) => {
+    const contacts = await ctx.services.hubspot.contactsByTelegramIds(userIds);
+    const byUser = new Map(contacts.map(toCustomer).map((c) => [c.userId, c]));
+    return userIds.map((id) => byUser.get(id) ?? null);
+  });
+}
+
+function customerByIdLoader(ctx: Ctx) {
+  return ctx.loaders.get<string, Customer | null>('crm.customerById', async (ids) => {
+    const contacts = await ctx.services.hubspot.contactsByIds(ids);
+    const byId = new Map(contacts.map((c) => [c.id, toCustomer(c)]));
+    return ids.map((id) => byId.get(id) ?? null);
+  });
+}
+
+function ticketByIdLoader(ctx: Ctx) {
+  return ctx.loaders.get<string, Ticket | null>('crm.ticketById', async (ids) => {
+    const tickets = await ctx.services.hubspot.ticketsByIds(ids);
+    const byId = new Map(tickets.map((t) => [t.id, toTicket(t)]));
+    return ids.map((id) => byId.get(id) ?? null);
+  });
+}
+
+function ticketsByUserLoader(ctx: Ctx) {
+  return ctx.loaders.get<string, Ticket[]>('crm.ticketsByUser', async (userIds) => {
+    const page = await ctx.services.hubspot.ticketsOfUsers(userIds);
+    const byUser = new Map<string, Ticket[]>(userIds.map((id) => [id, []]));
+    for (const t of page.results.map(toTicket)) byUser.get(t.userId)?.push(t);
+    return userIds.map((id) => byUser.get(id) ?? []);
+  });
+}
+
+const visibleCustomer = (ctx: Ctx, c: Customer | null) => (c && (isOperator(ctx) || (c.userId !== null && c.userId === ctx.identity.userId)) ? c : null);
+const visibleTicket = (ctx: Ctx, t: Ticket | null) => (t && canSeeUser(ctx, t.userId) ? t : null);
+
+function requireLength(value: string, field: string, min: number, max: number): string {
+  const v = value.trim();
+  if (v.length < min || v.length > max) throw badInput(`\`${field}\` must be ${min}-${max} characters`, field);
+  return v;
+}
+
+export const crmResolvers = {
+  Query: {
+    async customers(_: unknown, args: { first?: number | null; after?: string | null }, ctx: Ctx) {
+      requireOperator(ctx);
+      const first = pageSize(args.first);
+      const after = decodeCursor(args.after);
+      const page = await ctx.services.hubspot.listContacts(first, after);
+      const customers = page.results.map(toCustomer);
+      const next = page.paging?.next?.after;
+      // HubSpot pages with its own opaque token: `pageInfo.endCursor` wraps it, and is what `after` takes.
+      return {
+        edges: customers.map((node) => ({ cursor: encodeCursor(`contact:${node.id}`), node })),
+        pageInfo: { hasNextPage: Boolean(next), endCursor: next ? encodeCursor(next) : null },
+      };
+    },
+    async customer(_: unknown, args: { id: string }, ctx: Ctx) {
+      requireOperator(ctx);
+      return customerByIdLoader(ctx).load(args.id);
+    },
+    async ticket(_: unknown, args: { id: string }, ctx: Ctx) {
+      requireUser(ctx);
+      return visibleTicket(ctx, await ticketByIdLoader(ctx).load(args.id));
+    },
+  },
+  Mutation: {
+    async openTicket(_: unknown, args: { input: { subject: string; body: string } }, ctx: Ctx) {
+      const userId = requireUser(ctx);
+      const subject = requireLength(args.input.subject, 'subject', 1, 200);
+      const body = requireLength(args.input.body, 'body', 1, 10_000);
+      const created = await ctx.services.hubspot.createTicket({
+        subject,
+        content: body,
+        hs_pipeline: '0',
+        hs_pipeline_stage: OPEN_STAGE,
+        hs_ticket_priority: 'MEDIUM',
+        telegram_user_id: userId,
+      });
+      const customer = await customerByUserLoader(ctx).load(userId);
+      // Linking the ticket to the contact is what support sees in HubSpot; the ticket exists either way.
+      if (customer) await ctx.services.hubspot.associate('tickets', created.id, 'contacts', customer.id).catch((error) => ctx.log.warn({ err: error }, 'ticket association failed'));
+      return toTicket(created);
+    },
+    async addNote(_: unknown, args: { customerId: string; body: string }, ctx: Ctx) {
+      requireOperator(ctx);
+      const body = requireLength(args.body, 'body', 1, 65_536);
+      const customer = await customerByIdLoader(ctx).load(args.customerId);
+      if (!customer) throw notFound(`No customer ${args.customerId}`);
+      const note = await ctx.services.hubspot.createNote({ hs_note_body: body, hs_timestamp: new Date().toISOString() });
+      await ctx.services.hubspot.associate('notes', note.id, 'contacts', customer.id);
+      return { id: note.id, body, createdAt: new Date(note.createdAt).toISOString() };
+    },
+  },
+  Customer: {
+    async __resolveReference(ref: { id: string }, ctx: Ctx) {
+      return visibleCustomer(ctx, await customerByIdLoader(ctx).load(ref.id));
+    },
+    user: (c: Customer) => (c.userId ? { __typename: 'User', id: c.userId } : null),
+    async notes(c: Customer, _: unknown, ctx: Ctx) {
+      if (!isOperator(ctx)) throw forbidden('Operators only (OPERATOR_USER_IDS)');
+      try {
+        const ids = await ctx.services.hubspot.associatedIds('contacts', c.id, 'notes');
+        if (ids.length === 0) return [];
+        const notes = await ctx.services.hubspot.notesByIds(ids);
+        return notes
+          .map((n) => ({ id: n.id, body: n.properties.hs_note_body ?? '', createdAt: new Date(n.properties.hs_timestamp ?? n.createdAt).toISOString() }))
+          .sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+      } catch (error) {
+        if (error instanceof HubSpotError && error.status === 404) return [];
+        throw error;
+      }
+    },
+  },
+  Ticket: {
+    async __resolveReference(ref: { id: string }, ctx: Ctx) {
+      return visibleTicket(ctx, await ticketByIdLoader(ctx).load(ref.id));
+    },
+    user: (t: Ticket) => ({ __typename: 'User', id: t.userId }),
+  },
+  User: {
+    async customer(user: { id: string }, _: unknown, ctx: Ctx) {
+      if (!canSeeUser(ctx, user.id)) throw forbidden("Only the user themself or an operator can read a user's customer record");
+      return customerByUserLoader(ctx).load(user.id);
+    },
+    async tickets(user: { id: string }, _: unknown, ctx: Ctx) {
+      if (!canSeeUser(ctx, user.id)) throw forbidden("Only the user themself or an operator can read a user's tickets");
+      return ticketsByUserLoader(ctx).load(user.id);
+    },
+  },
+};

@@ -1,0 +1,79 @@
+/** Read side of the payments subgraph: catalog, payments, `User.payments`. */
+import type { SubgraphContext } from '../shared/context.ts';
+import { canSeeUser, isOperator } from '../shared/context.ts';
+import { connection, decodeCursor, pageSize } from '../shared/paging.ts';
+import { appError, ErrorCode, forbidden } from '../../lib/errors.ts';
+import { pricesOf, type Catalog, type Product } from './catalog.ts';
+import { positionOf, type Ledger, type PaymentRecord } from './ledger.ts';
+
+export interface PaymentsServices {
+  catalog: Catalog;
+  ledger: Ledger;
+}
+type Ctx = SubgraphContext<PaymentsServices>;
+
+const INT32_MAX = 2_147_483_647n;
+
+function paymentLoader(ctx: Ctx) {
+  return ctx.loaders.get<string, PaymentRecord | null>('payments.byId', async (ids) => {
+    const rows = await ctx.services.ledger.byIds(ids);
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    return ids.map((id) => byId.get(id) ?? null);
+  });
+}
+
+/** First pages of many users' payments in one query (the fan-out case: 50 users → 1 query). */
+function firstPageLoader(ctx: Ctx, limit: number) {
+  return ctx.loaders.get<string, PaymentRecord[]>(`payments.firstPage.${limit}`, async (userIds) => {
+    const pages = await ctx.services.ledger.firstPages(userIds, limit);
+    return userIds.map((id) => pages.get(id) ?? []);
+  });
+}
+
+/** A payment is visible to its owner and to operators; to anyone else it does not exist. */
+function visible(ctx: Ctx, payment: PaymentRecord | null): PaymentRecord | null {
+  return payment && canSeeUser(ctx, payment.userId) ? payment : null;
+}
+
+export const readResolvers = {
+  Query: {
+    products: (_: unknown, __: unknown, ctx: Ctx) => ctx.services.catalog.all(),
+    product: async (_: unknown, args: { id: string }, ctx: Ctx) => (await ctx.services.catalog.get(args.id)) ?? null,
+    async payment(_: unknown, args: { id: string }, ctx: Ctx) {
+      if (!ctx.identity.userId) return null;
+      return visible(ctx, await paymentLoader(ctx).load(args.id));
+    },
+  },
+  Product: {
+    __resolveReference: async (ref: { id: string }, ctx: Ctx) => (await ctx.services.catalog.get(ref.id)) ?? null,
+    prices: (product: Product) => pricesOf(product),
+  },
+  Payment: {
+    async __resolveReference(ref: { id: string }, ctx: Ctx) {
+      return visible(ctx, await paymentLoader(ctx).load(ref.id));
+    },
+    amount(p: PaymentRecord) {
+      if (p.amount > INT32_MAX) {
+        // GraphQL Int is 32-bit: never report a wrong number. (TON prices above ~2.1 TON hit this.)
+        throw appError(ErrorCode.BAD_USER_INPUT, `amount of payment ${p.id} exceeds GraphQL Int; see the invoice's tonTransfer.amount`, { field: 'amount' });
+      }
+      return { amount: Number(p.amount), currency: p.currency };
+    },
+    async product(p: PaymentRecord, _: unknown, ctx: Ctx) {
+      // A product removed from the catalog still identifies what was bought.
+      return (await ctx.services.catalog.get(p.productId)) ?? { id: p.productId, title: p.productId, description: null, priceBy: new Map() };
+    },
+    user: (p: PaymentRecord) => ({ __typename: 'User', id: p.userId }),
+  },
+  User: {
+    async payments(user: { id: string }, args: { first?: number | null; after?: string | null }, ctx: Ctx) {
+      if (!canSeeUser(ctx, user.id)) throw forbidden(isOperator(ctx) ? 'Not allowed' : "Only the user themself or an operator can read a user's payments");
+      const first = pageSize(args.first);
+      const after = decodeCursor(args.after);
+      const rows = after
+        ? await ctx.services.ledger.pageAfter(user.id, after, first + 1)
+        : await firstPageLoader(ctx, first + 1).load(user.id);
+      return connection(rows, first, positionOf);
+    },
+  },
+};

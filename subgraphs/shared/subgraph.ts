@@ -1,0 +1,154 @@
+/**
+ * The common subgraph runtime: every subgraph is a `SubgraphDefinition`
+ * (schema file, resolvers, services it opens once) started by `startSubgraph`.
+ * This is where the trust boundary is enforced: no operation runs without a
+ * valid internal token from the gateway.
+ */
+import { createServer, type Server } from 'node:http';
+import { readFileSync } from 'node:fs';
+import { parse, type DocumentNode, GraphQLError } from 'graphql';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
+import { createInternalTokenVerifier, InternalTokenError } from '../../lib/internalToken.ts';
+import { requireInternalJwtSecret, type Config } from '../../lib/config.ts';
+import { createLogger, type Logger } from '../../lib/logger.ts';
+import { EXPECTED_CODES, ErrorCode } from '../../lib/errors.ts';
+import { handleGraphQLRequest } from '../../lib/http/apollo.ts';
+import { closeServer, pathOf, sendJson } from '../../lib/http/io.ts';
+import { LoaderRegistry, type SubgraphContext } from './context.ts';
+import { UpstreamError } from './connector.ts';
+
+export interface ServiceHandle {
+  close?(): Promise<void>;
+}
+
+export interface SubgraphDefinition<Services extends ServiceHandle> {
+  name: string;
+  /** Port when SUBGRAPH_PORT is not set (matches supergraph.yaml). */
+  defaultPort: number;
+  /** URL of the schema.graphql next to the definition (`new URL('./schema.graphql', import.meta.url)`). */
+  schemaUrl: URL;
+  /** Opens what the subgraph needs for its whole life (database, connectors, workers). */
+  createServices(input: { config: Config; log: Logger }): Promise<Services>;
+  resolvers(services: Services): GraphQLResolverMap<SubgraphContext<Services>>;
+  /** Extra HTTP routes for internal callers (gateway only, same token check), e.g. webhook hand-off. */
+  routes?: (services: Services) => Record<string, (body: unknown, ctx: SubgraphContext<Services>) => Promise<{ status: number; body: unknown }>>;
+}
+
+export function defineSubgraph<S extends ServiceHandle>(def: SubgraphDefinition<S>): SubgraphDefinition<S> {
+  return def;
+}
+
+export function loadTypeDefs(schemaUrl: URL): DocumentNode {
+  return parse(readFileSync(schemaUrl, 'utf8'));
+}
+
+export interface RunningSubgraph<S> {
+  url: string;
+  port: number;
+  services: S;
+  close(): Promise<void>;
+}
+
+/**
+ * Masks anything that is not one of our stable error codes, so an unexpected
+ * exception never leaks a message, stack or secret; upstream failures get a
+ * clear code and the service name.
+ */
+export function formatSubgraphError(log: Logger) {
+  return (formatted: import('graphql').GraphQLFormattedError, error: unknown) => {
+    const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
+    if (original instanceof UpstreamError) {
+      return {
+        message: original.message,
+        path: formatted.path,
+        locations: formatted.locations,
+        extensions: { code: ErrorCode.UPSTREAM_ERROR, service: original.service, status: original.status },
+      };
+    }
+    const code = formatted.extensions?.code;
+    if (typeof code === 'string' && EXPECTED_CODES.has(code) && code !== ErrorCode.INTERNAL_SERVER_ERROR) {
+      const { stacktrace: _drop, ...extensions } = formatted.extensions ?? {};
+      return { ...formatted, extensions };
+    }
+    log.error({ err: original, path: formatted.path }, 'unexpected error');
+    return { message: 'Internal server error', path: formatted.path, locations: formatted.locations, extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } };
+  };
+}
+
+export async function startSubgraph<S extends ServiceHandle>(
+  def: SubgraphDefinition<S>,
+  options: { config: Config; port?: number; host?: string; log?: Logger },
+): Promise<RunningSubgraph<S>> {
+  const log = options.log ?? createLogger(def.name);
+  const verify = createInternalTokenVerifier(requireInternalJwtSecret(options.config));
+  const services = await def.createServices({ config: options.config, log });
+  const schema = buildSubgraphSchema([{ typeDefs: loadTypeDefs(def.schemaUrl), resolvers: def.resolvers(services) as never }]);
+  const apollo = new ApolloServer<SubgraphContext<S>>({
+    schema,
+    includeStacktraceInErrorResponses: false,
+    // The gateway is the only client; CSRF prevention still applies (it sends JSON).
+    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled()],
+    formatError: formatSubgraphError(log),
+  });
+  await apollo.start();
+  const routes = def.routes?.(services) ?? {};
+
+  const http: Server = createServer((req, res) => {
+    const path = pathOf(req);
+    if (path === '/healthz') return sendJson(res, 200, { status: 'ok', subgraph: def.name });
+    const route = routes[path];
+    if (path !== '/graphql' && !route) return sendJson(res, 404, { error: 'not found' });
+    void (async () => {
+      let identity;
+      try {
+        identity = await verify(req.headers.authorization);
+      } catch (error) {
+        const message = error instanceof InternalTokenError ? error.message : 'invalid internal token';
+        // Subgraphs are reachable only through the gateway: refuse before parsing anything.
+        return sendJson(res, 401, { errors: [{ message: `Subgraph ${def.name}: ${message}`, extensions: { code: ErrorCode.UNAUTHENTICATED } }] });
+      }
+      const context = async (): Promise<SubgraphContext<S>> => ({ identity, services, log, loaders: new LoaderRegistry() });
+      if (route) {
+        const { readBody } = await import('../../lib/http/io.ts');
+        let body: unknown;
+        try {
+          body = JSON.parse(await readBody(req));
+        } catch {
+          return sendJson(res, 400, { error: 'body must be JSON' });
+        }
+        const out = await route(body, await context());
+        return sendJson(res, out.status, out.body);
+      }
+      await handleGraphQLRequest(apollo, req, res, context);
+    })().catch((error) => {
+      log.error({ err: error }, 'request failed');
+      if (!res.headersSent) sendJson(res, 500, { errors: [{ message: 'Internal server error', extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } }] });
+      else res.destroy();
+    });
+  });
+  http.keepAliveTimeout = 65_000;
+
+  const port = options.port ?? def.defaultPort;
+  const host = options.host ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    http.once('error', reject);
+    http.listen(port, host, () => resolve());
+  });
+  const address = http.address();
+  const actualPort = typeof address === 'object' && address ? address.port : port;
+  const url = `http://${host}:${actualPort}/graphql`;
+  log.info({ url }, `subgraph ${def.name} ready`);
+  return {
+    url,
+    port: actualPort,
+    services,
+    async close() {
+      await closeServer(http);
+      await apollo.stop();
+      await services.close?.();
+    },
+  };
+}
