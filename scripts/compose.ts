@@ -14,8 +14,12 @@ import { composeSupergraph, readSupergraphConfig } from '../lib/composition.ts';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const check = process.argv.includes('--check');
+const configFlag = process.argv.indexOf('--config');
+const configPath = configFlag === -1 ? resolve(root, 'supergraph.yaml') : resolve(process.argv[configFlag + 1] ?? '');
+// Outputs go next to the config file (the repo root by default).
+const outDir = dirname(configPath);
 
-const config = readSupergraphConfig(resolve(root, 'supergraph.yaml'));
+const config = readSupergraphConfig(configPath);
 const result = composeSupergraph(config);
 if (!result.ok) {
   console.error(`Composition failed with ${result.errors.length} error(s):`);
@@ -30,7 +34,7 @@ const outputs: Record<string, string> = {
 };
 let stale = 0;
 for (const [file, content] of Object.entries(outputs)) {
-  const path = resolve(root, file);
+  const path = resolve(outDir, file);
   let current: string | undefined;
   try {
     current = readFileSync(path, 'utf8');

@@ -143,7 +143,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   for (const [name, port] of Object.entries(ports)) {
     specs.set(name, { args: ['subgraphs/shared/main.ts', name], env: { ...env, SUBGRAPH_PORT: String(port) }, health: `http://127.0.0.1:${port}/healthz` });
   }
-  const gatewayEnv = { ...env, PORT: String(gatewayPort), HOST: '127.0.0.1' };
+  const gatewayEnv: Record<string, string> = { ...env, PORT: String(gatewayPort), HOST: "127.0.0.1" };
   for (const [k, v] of Object.entries(options.gatewayEnv ?? {})) if (v !== undefined) gatewayEnv[k] = v;
   specs.set('gateway', { args: ['gateway/src/main.ts'], env: gatewayEnv, health: `http://127.0.0.1:${gatewayPort}/healthz` });
 

@@ -21,6 +21,11 @@ export interface PaymentRecord {
   invoice: Record<string, unknown> | null;
   createdAt: string;
   paidAt: string | null;
+  refundedAt: string | null;
+  /** Telegram Stars: the charge id from `successful_payment` (what a refund needs). */
+  telegramChargeId: string | null;
+  /** TON: the comment the transfer must carry. */
+  tonComment: string | null;
 }
 
 export const LEDGER_MIGRATIONS = [
@@ -42,11 +47,43 @@ export const LEDGER_MIGRATIONS = [
      UNIQUE (user_id, idempotency_key)
    );
    CREATE INDEX payments_by_user ON payments (user_id, created_at DESC, id DESC)`,
+  // Payment flows (webhooks, refunds, TON). A charge, a provider object, a TON comment and a TON
+  // transaction can each settle at most one payment: the unique constraints are the last line of
+  // de-duplication, whatever the application code does.
+  `ALTER TABLE payments ADD COLUMN telegram_payment_charge_id text UNIQUE;
+   ALTER TABLE payments ADD COLUMN ton_comment text UNIQUE;
+   ALTER TABLE payments ADD COLUMN ton_tx_hash text UNIQUE;
+   ALTER TABLE payments ADD COLUMN failure_reason text;
+   ALTER TABLE payments ADD COLUMN refund_requested_at timestamptz;
+   ALTER TABLE payments ADD COLUMN refund_id text;
+   CREATE UNIQUE INDEX payments_external_id ON payments (provider, external_id) WHERE external_id IS NOT NULL;
+   CREATE TABLE inbox (
+     source text NOT NULL,
+     event_id text NOT NULL,
+     kind text NOT NULL,
+     payload jsonb NOT NULL,
+     received_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+     processed_at timestamptz,
+     outcome text,
+     attempts integer NOT NULL DEFAULT 0,
+     last_error text,
+     PRIMARY KEY (source, event_id)
+   );
+   CREATE INDEX inbox_pending ON inbox (received_at) WHERE processed_at IS NULL;
+   CREATE TABLE ton_cursor (
+     wallet text PRIMARY KEY,
+     last_lt text NOT NULL,
+     last_hash text NOT NULL,
+     updated_at timestamptz NOT NULL DEFAULT clock_timestamp()
+   )`,
 ];
 
 const COLUMNS = `id, user_id, product_id, provider, status, amount::text AS amount, currency, idempotency_key, external_id, invoice,
   to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS created_at,
-  to_char(paid_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS paid_at`;
+  to_char(paid_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS paid_at,
+  to_char(refunded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS refunded_at,
+  telegram_payment_charge_id, ton_comment`;
+export const PAYMENT_COLUMNS = COLUMNS;
 
 interface Row {
   id: string;
@@ -61,7 +98,11 @@ interface Row {
   invoice: Record<string, unknown> | string | null;
   created_at: string;
   paid_at: string | null;
+  refunded_at: string | null;
+  telegram_payment_charge_id: string | null;
+  ton_comment: string | null;
 }
+export type PaymentRow = Row;
 
 export function toPayment(r: Row): PaymentRecord {
   return {
@@ -77,15 +118,58 @@ export function toPayment(r: Row): PaymentRecord {
     invoice: typeof r.invoice === 'string' ? (JSON.parse(r.invoice) as Record<string, unknown>) : r.invoice,
     createdAt: r.created_at,
     paidAt: r.paid_at,
+    refundedAt: r.refunded_at,
+    telegramChargeId: r.telegram_payment_charge_id,
+    tonComment: r.ton_comment,
   };
 }
 
 /** The cursor position of a payment in a user's newest-first list. */
 export const positionOf = (p: PaymentRecord) => `${p.createdAt}|${p.id}`;
 
+export interface NewPayment {
+  id: string;
+  userId: string;
+  productId: string;
+  provider: PaymentProvider;
+  amount: bigint;
+  currency: string;
+  idempotencyKey: string;
+  tonComment?: string | null;
+  invoice?: Record<string, unknown> | null;
+}
+
 export function createLedger(db: Database) {
   return {
     db,
+    /**
+     * Insert-first idempotency: the row is created only if this user has not used the key yet.
+     * Returns the row and whether this call created it; concurrent callers with one key get one row.
+     */
+    async insertOrGet(p: NewPayment): Promise<{ payment: PaymentRecord; created: boolean }> {
+      const inserted = await db.query<Row>(
+        `INSERT INTO payments (id, user_id, product_id, provider, status, amount, currency, idempotency_key, ton_comment, invoice)
+         VALUES ($1, $2, $3, $4, 'PENDING', $5::bigint, $6, $7, $8, $9::jsonb)
+         ON CONFLICT (user_id, idempotency_key) DO NOTHING
+         RETURNING ${COLUMNS}`,
+        [p.id, p.userId, p.productId, p.provider, p.amount.toString(), p.currency, p.idempotencyKey, p.tonComment ?? null, p.invoice ? JSON.stringify(p.invoice) : null],
+      );
+      if (inserted[0]) return { payment: toPayment(inserted[0]), created: true };
+      const existing = await db.query<Row>(`SELECT ${COLUMNS} FROM payments WHERE user_id = $1 AND idempotency_key = $2`, [p.userId, p.idempotencyKey]);
+      if (!existing[0]) throw new Error('idempotent insert found neither a new nor an existing row');
+      return { payment: toPayment(existing[0]), created: false };
+    },
+    /** Stores the provider's invoice once; a concurrent writer that lost keeps the first one. */
+    async setInvoice(id: string, invoice: Record<string, unknown>, externalId: string | null): Promise<PaymentRecord> {
+      const rows = await db.query<Row>(
+        `UPDATE payments SET invoice = $2::jsonb, external_id = COALESCE(external_id, $3) WHERE id = $1 AND invoice IS NULL RETURNING ${COLUMNS}`,
+        [id, JSON.stringify(invoice), externalId],
+      );
+      if (rows[0]) return toPayment(rows[0]);
+      const [current] = await this.byIds([id]);
+      if (!current) throw new Error(`payment ${id} vanished`);
+      return current;
+    },
     async byIds(ids: readonly string[], q: Queryable = db): Promise<PaymentRecord[]> {
       const rows = await q.query<Row>(`SELECT ${COLUMNS} FROM payments WHERE id = ANY($1::text[])`, [ids as string[]]);
       return rows.map(toPayment);
