@@ -139,7 +139,7 @@ export function parseNestedForm(entries: Iterable<[string, string]>): Parsed<For
       const next = segments[i + 1];
       const fresh: () => FormValue = () => (next === '' || (next !== undefined && /^\d+$/.test(next)) ? [] : {});
       if (Array.isArray(container)) {
-        const index = segment === '' ? container.length : Number(segment);
+        const index: number = segment === '' ? container.length : Number(segment);
         if (!Number.isInteger(index)) return { ok: false, message: `Invalid array: ${key}` };
         if (last) {
           container[index] = value;

@@ -42,6 +42,14 @@ httpServer.listen(port, host, () => {
   console.log(`gateway (${engine}) ready at http://${host}:${port}/graphql`);
 });
 
+if (process.env['GATEWAY_MEMLOG']) {
+  setInterval(() => {
+    const m = process.memoryUsage();
+    const mb = (n: number) => (n / 1048576).toFixed(0);
+    console.log(`mem rss=${mb(m.rss)} heapTotal=${mb(m.heapTotal)} heapUsed=${mb(m.heapUsed)} ext=${mb(m.external)} ab=${mb(m.arrayBuffers)}`);
+  }, Number(process.env['GATEWAY_MEMLOG'])).unref();
+}
+
 for (const sig of ['SIGTERM', 'SIGINT'] as const) {
   process.on(sig, () => {
     httpServer.close();

@@ -1,0 +1,341 @@
+/**
+ * The webhook inbox: provider events (Telegram updates, Stripe events) handed
+ * over by the gateway after it verified them. An event is stored durably
+ * (unique per source + event id) before it is acknowledged, then processed in
+ * its own transaction; a stored event that was not processed (crash, error)
+ * is picked up again by the recovery sweep, on start and periodically.
+ *
+ * De-duplication happens at three levels: the inbox key (Telegram `update_id`,
+ * Stripe event id), the state machine (only PENDING/FAILED become PAID), and
+ * unique constraints on the charge identifiers (`telegram_payment_charge_id`,
+ * Stripe PaymentIntent id, TON transaction hash).
+ */
+import type { Logger } from '../../lib/logger.ts';
+import type { Database, Queryable } from '../shared/db.ts';
+import { BotApiError, type BotApi } from '../shared/connectors/telegramBotApi.ts';
+import { PAYMENT_COLUMNS, toPayment, type PaymentRecord, type PaymentRow } from './ledger.ts';
+
+export type InboxSource = 'telegram' | 'stripe';
+
+interface TgUser {
+  id: number;
+}
+interface SuccessfulPayment {
+  currency: string;
+  total_amount: number;
+  invoice_payload: string;
+  telegram_payment_charge_id: string;
+  provider_payment_charge_id?: string;
+  is_recurring?: boolean;
+  is_first_recurring?: boolean;
+}
+interface RefundedPayment {
+  currency: string;
+  total_amount: number;
+  invoice_payload: string;
+  telegram_payment_charge_id: string;
+}
+interface PreCheckoutQuery {
+  id: string;
+  from: TgUser;
+  currency: string;
+  total_amount: number;
+  invoice_payload: string;
+}
+export interface TelegramUpdate {
+  update_id: number;
+  pre_checkout_query?: PreCheckoutQuery;
+  message?: { from?: TgUser; successful_payment?: SuccessfulPayment; refunded_payment?: RefundedPayment };
+}
+export interface StripeEvent {
+  id: string;
+  type: string;
+  data: { object: Record<string, unknown> };
+}
+
+export interface InboxOptions {
+  db: Database;
+  bot: BotApi;
+  log: Logger;
+  /** How long answering a pre-checkout query may take (Telegram allows 10 s in all). */
+  preCheckoutTimeoutMs?: number;
+  /** Test hook (PAYMENTS_TEST_CRASH_AFTER_STORE): die right after acknowledging a stored event. */
+  crashAfterStore?: boolean;
+  sweepIntervalMs?: number;
+}
+
+export interface RouteResult {
+  status: number;
+  body: unknown;
+}
+
+async function lockPayment(tx: Queryable, where: string, params: unknown[]): Promise<PaymentRecord | undefined> {
+  const rows = await tx.query<PaymentRow>(`SELECT ${PAYMENT_COLUMNS} FROM payments WHERE ${where} FOR UPDATE`, params);
+  return rows[0] ? toPayment(rows[0]) : undefined;
+}
+
+/** Why a pre-checkout must be refused, or undefined when the payment may go ahead. */
+export async function preCheckoutRefusal(db: Queryable, query: PreCheckoutQuery): Promise<string | undefined> {
+  const rows = await db.query<PaymentRow>(`SELECT ${PAYMENT_COLUMNS} FROM payments WHERE id = $1`, [query.invoice_payload]);
+  const payment = rows[0] ? toPayment(rows[0]) : undefined;
+  if (!payment || payment.userId !== String(query.from?.id)) return 'This order does not exist. Please start the purchase again.';
+  if (payment.provider !== 'STARS') return 'This order is not payable with Telegram Stars.';
+  if (payment.status === 'PAID' || payment.status === 'REFUNDED') return 'This order has already been paid.';
+  if (payment.status !== 'PENDING') return 'This order can no longer be paid. Please start the purchase again.';
+  if (query.currency !== payment.currency || BigInt(query.total_amount) !== payment.amount) {
+    return 'The price of this order changed. Please start the purchase again.';
+  }
+  return undefined;
+}
+
+export function createInbox(options: InboxOptions) {
+  const { db, bot, log } = options;
+  const preCheckoutTimeoutMs = options.preCheckoutTimeoutMs ?? 5_000;
+  let sweeping: Promise<void> | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  let closed = false;
+
+  /** Stores an event once. `processed` is true when an earlier delivery already completed it. */
+  async function store(source: InboxSource, eventId: string, kind: string, payload: unknown): Promise<{ fresh: boolean; processed: boolean }> {
+    const inserted = await db.query<{ event_id: string }>(
+      `INSERT INTO inbox (source, event_id, kind, payload) VALUES ($1, $2, $3, $4::jsonb)
+       ON CONFLICT (source, event_id) DO NOTHING RETURNING event_id`,
+      [source, eventId, kind, JSON.stringify(payload)],
+    );
+    if (inserted.length > 0) return { fresh: true, processed: false };
+    const rows = await db.query<{ processed: boolean }>(
+      'SELECT processed_at IS NOT NULL AS processed FROM inbox WHERE source = $1 AND event_id = $2',
+      [source, eventId],
+    );
+    return { fresh: false, processed: rows[0]?.processed ?? false };
+  }
+
+  /** Applies one stored event in a transaction that also marks it processed (at most once). */
+  async function processStored(source: InboxSource, eventId: string): Promise<string | undefined> {
+    try {
+      return await db.transaction(async (tx) => {
+        const rows = await tx.query<{ kind: string; payload: unknown }>(
+          'SELECT kind, payload FROM inbox WHERE source = $1 AND event_id = $2 AND processed_at IS NULL FOR UPDATE',
+          [source, eventId],
+        );
+        const row = rows[0];
+        if (!row) return undefined; // done by someone else meanwhile
+        const payload = typeof row.payload === 'string' ? JSON.parse(row.payload) : row.payload;
+        const outcome =
+          source === 'telegram' ? await applyTelegram(tx, payload as TelegramUpdate) : await applyStripe(tx, payload as StripeEvent);
+        await tx.query('UPDATE inbox SET processed_at = clock_timestamp(), outcome = $3, attempts = attempts + 1 WHERE source = $1 AND event_id = $2', [
+          source,
+          eventId,
+          outcome,
+        ]);
+        log.info({ source, eventId, kind: row.kind, outcome }, 'webhook event processed');
+        return outcome;
+      });
+    } catch (error) {
+      log.error({ err: error, source, eventId }, 'webhook event processing failed; will retry');
+      await db
+        .query('UPDATE inbox SET attempts = attempts + 1, last_error = $3 WHERE source = $1 AND event_id = $2', [
+          source,
+          eventId,
+          error instanceof Error ? error.message.slice(0, 500) : 'error',
+        ])
+        .catch(() => {});
+      return undefined;
+    }
+  }
+
+  async function applyTelegram(tx: Queryable, update: TelegramUpdate): Promise<string> {
+    const paid = update.message?.successful_payment;
+    if (paid) {
+      const byCharge = await lockPayment(tx, 'telegram_payment_charge_id = $1', [paid.telegram_payment_charge_id]);
+      if (byCharge) return `duplicate charge for ${byCharge.id}`;
+      const payment = await lockPayment(tx, 'id = $1', [paid.invoice_payload]);
+      if (!payment) {
+        log.error({ payload: paid.invoice_payload }, 'successful_payment for an unknown payment: reconcile by hand');
+        return 'unknown payment';
+      }
+      const from = update.message?.from?.id;
+      if (
+        payment.provider !== 'STARS' ||
+        (from !== undefined && String(from) !== payment.userId) ||
+        paid.currency !== payment.currency ||
+        BigInt(paid.total_amount) !== payment.amount
+      ) {
+        log.error({ paymentId: payment.id }, 'successful_payment does not match the payment: reconcile by hand');
+        return 'mismatch';
+      }
+      if (payment.telegramChargeId === paid.telegram_payment_charge_id) return `duplicate charge for ${payment.id}`;
+      if (payment.status === 'PAID' || payment.status === 'REFUNDED') {
+        // A second charge for one order: Telegram took money twice. Keep the ledger as is, flag it loudly.
+        log.error({ paymentId: payment.id }, 'second successful_payment for an already paid payment: refund by hand');
+        return `second charge for ${payment.id}`;
+      }
+      await tx.query(
+        `UPDATE payments SET status = 'PAID', paid_at = clock_timestamp(), telegram_payment_charge_id = $2, external_id = COALESCE(external_id, $3), failure_reason = NULL
+         WHERE id = $1`,
+        [payment.id, paid.telegram_payment_charge_id, paid.provider_payment_charge_id || null],
+      );
+      return `paid ${payment.id}`;
+    }
+    const refunded = update.message?.refunded_payment;
+    if (refunded) {
+      const payment = await lockPayment(tx, 'telegram_payment_charge_id = $1', [refunded.telegram_payment_charge_id]);
+      if (!payment) return 'refund of an unknown charge';
+      if (payment.status === 'REFUNDED') return `already refunded ${payment.id}`;
+      await tx.query(`UPDATE payments SET status = 'REFUNDED', refunded_at = clock_timestamp() WHERE id = $1`, [payment.id]);
+      return `refunded ${payment.id}`;
+    }
+    return 'ignored';
+  }
+
+  async function applyStripe(tx: Queryable, event: StripeEvent): Promise<string> {
+    const object = event.data?.object ?? {};
+    const intentId =
+      object.object === 'payment_intent' ? (object.id as string) : typeof object.payment_intent === 'string' ? object.payment_intent : undefined;
+    if (!intentId) return 'ignored';
+    const payment = await lockPayment(tx, `provider = 'STRIPE' AND external_id = $1`, [intentId]);
+    if (!payment) {
+      log.warn({ eventId: event.id, type: event.type }, 'Stripe event for an unknown PaymentIntent');
+      return 'unknown payment';
+    }
+    switch (event.type) {
+      case 'payment_intent.succeeded': {
+        const received = BigInt(Number(object.amount_received ?? object.amount ?? 0));
+        if (String(object.currency ?? '').toUpperCase() !== payment.currency || received < payment.amount) {
+          log.error({ paymentId: payment.id }, 'Stripe success does not cover the payment: reconcile by hand');
+          return 'mismatch';
+        }
+        if (payment.status === 'PAID' || payment.status === 'REFUNDED') return `already ${payment.status.toLowerCase()} ${payment.id}`;
+        await tx.query(`UPDATE payments SET status = 'PAID', paid_at = clock_timestamp(), failure_reason = NULL WHERE id = $1`, [payment.id]);
+        return `paid ${payment.id}`;
+      }
+      case 'payment_intent.payment_failed':
+      case 'payment_intent.canceled': {
+        if (payment.status !== 'PENDING') return `ignored failure of ${payment.status.toLowerCase()} ${payment.id}`;
+        const lastError = object.last_payment_error as { message?: string } | null | undefined;
+        const reason = event.type === 'payment_intent.canceled' ? 'canceled' : (lastError?.message ?? 'payment failed');
+        await tx.query(`UPDATE payments SET status = 'FAILED', failure_reason = $2 WHERE id = $1`, [payment.id, reason]);
+        return `failed ${payment.id}`;
+      }
+      case 'charge.refunded': {
+        if (payment.status !== 'PAID') return `ignored refund of ${payment.status.toLowerCase()} ${payment.id}`;
+        await tx.query(`UPDATE payments SET status = 'REFUNDED', refunded_at = clock_timestamp() WHERE id = $1`, [payment.id]);
+        return `refunded ${payment.id}`;
+      }
+      default:
+        return 'ignored';
+    }
+  }
+
+  function crashIfAsked(): void {
+    if (!options.crashAfterStore) return;
+    log.warn('PAYMENTS_TEST_CRASH_AFTER_STORE: dying after acknowledging a stored event (test hook)');
+    // After the 200 has been written: the event is acknowledged and stored, but not processed.
+    setTimeout(() => process.kill(process.pid, 'SIGKILL'), 30);
+  }
+
+  async function answerPreCheckout(query: PreCheckoutQuery): Promise<{ ok: boolean; reason?: string; ms: number }> {
+    const started = performance.now();
+    let reason: string | undefined;
+    try {
+      reason = await preCheckoutRefusal(db, query);
+    } catch (error) {
+      log.error({ err: error }, 'pre-checkout validation failed');
+      reason = 'The order could not be checked right now. Please try again.';
+    }
+    const params = reason === undefined ? { pre_checkout_query_id: query.id, ok: true } : { pre_checkout_query_id: query.id, ok: false, error_message: reason };
+    await Promise.race([
+      bot.call<boolean>('answerPreCheckoutQuery', params),
+      new Promise((_, reject) => setTimeout(() => reject(new Error('answerPreCheckoutQuery timed out')), preCheckoutTimeoutMs).unref()),
+    ]).catch((error: unknown) => {
+      const detail = error instanceof BotApiError ? error.description : error instanceof Error ? error.message : 'error';
+      log.warn({ queryId: query.id, detail }, 'answerPreCheckoutQuery failed');
+    });
+    const ms = Math.round(performance.now() - started);
+    log.info({ paymentId: query.invoice_payload, ok: reason === undefined, ms }, 'pre-checkout answered');
+    return reason === undefined ? { ok: true, ms } : { ok: false, reason, ms };
+  }
+
+  async function sweep(): Promise<void> {
+    if (closed) return;
+    sweeping ??= (async () => {
+      const rows = await db.query<{ source: InboxSource; event_id: string }>(
+        `SELECT source, event_id FROM inbox WHERE processed_at IS NULL AND received_at < clock_timestamp() - interval '1 second'
+         ORDER BY received_at LIMIT 100`,
+      );
+      for (const row of rows) {
+        if (closed) break;
+        await processStored(row.source, row.event_id);
+      }
+      if (rows.length > 0) log.info({ events: rows.length }, 'recovered stored webhook events');
+    })()
+      .catch((error: unknown) => log.error({ err: error }, 'inbox sweep failed'))
+      .finally(() => {
+        sweeping = undefined;
+      });
+    return sweeping;
+  }
+
+  return {
+    /** Telegram update from the gateway (secret token already verified). */
+    async telegram(update: TelegramUpdate): Promise<RouteResult> {
+      if (!update || !Number.isSafeInteger(update.update_id)) return { status: 400, body: { error: 'update_id missing' } };
+      const eventId = String(update.update_id);
+      const query = update.pre_checkout_query;
+      if (query) {
+        // Answered synchronously, within Telegram's 10 s; stored for de-duplication and the record.
+        const { fresh, processed } = await store('telegram', eventId, 'pre_checkout_query', update);
+        if (!fresh && processed) return { status: 200, body: { duplicate: true } };
+        const answer = await answerPreCheckout(query);
+        await db.query(`UPDATE inbox SET processed_at = clock_timestamp(), outcome = $2, attempts = attempts + 1 WHERE source = 'telegram' AND event_id = $1`, [
+          eventId,
+          answer.ok ? 'pre-checkout ok' : `pre-checkout refused: ${answer.reason}`,
+        ]);
+        return { status: 200, body: { preCheckout: answer } };
+      }
+      const message = update.message;
+      const kind = message?.successful_payment ? 'successful_payment' : message?.refunded_payment ? 'refunded_payment' : undefined;
+      if (!kind) return { status: 200, body: { ignored: true } }; // not a payments update: nothing to keep
+      const { fresh, processed } = await store('telegram', eventId, kind, update);
+      if (processed) return { status: 200, body: { duplicate: true } };
+      if (options.crashAfterStore) {
+        crashIfAsked();
+        return { status: 200, body: { stored: true } };
+      }
+      const outcome = await processStored('telegram', eventId);
+      return { status: 200, body: { stored: true, fresh, outcome: outcome ?? null } };
+    },
+
+    /** Stripe event from the gateway (signature already verified). */
+    async stripe(event: StripeEvent): Promise<RouteResult> {
+      if (!event || typeof event.id !== 'string' || typeof event.type !== 'string') return { status: 400, body: { error: 'not a Stripe event' } };
+      const { fresh, processed } = await store('stripe', event.id, event.type, event);
+      if (processed) return { status: 200, body: { duplicate: true } };
+      if (options.crashAfterStore) {
+        crashIfAsked();
+        return { status: 200, body: { stored: true } };
+      }
+      const outcome = await processStored('stripe', event.id);
+      return { status: 200, body: { stored: true, fresh, outcome: outcome ?? null } };
+    },
+
+    /** Processes whatever was stored but not processed (crash recovery), now and every few seconds. */
+    start(): void {
+      void db
+        .query<{ source: InboxSource; event_id: string }>('SELECT source, event_id FROM inbox WHERE processed_at IS NULL ORDER BY received_at LIMIT 1000')
+        .then(async (rows) => {
+          for (const row of rows) await processStored(row.source, row.event_id);
+          if (rows.length > 0) log.info({ events: rows.length }, 'processed webhook events stored before the restart');
+        })
+        .catch((error: unknown) => log.error({ err: error }, 'inbox recovery failed'));
+      timer = setInterval(() => void sweep(), options.sweepIntervalMs ?? 5_000);
+      timer.unref();
+    },
+    async close(): Promise<void> {
+      closed = true;
+      if (timer) clearInterval(timer);
+      await sweeping;
+    },
+  };
+}
+export type Inbox = ReturnType<typeof createInbox>;
