@@ -39,6 +39,8 @@ const EnvSchema = z.object({
   TONCENTER_API_URL: optionalString,
   TONCENTER_API_KEY: optionalString,
   TON_WALLET_ADDRESS: optionalString,
+  /** How often the payments subgraph polls toncenter for incoming TON transfers (0 = never). */
+  TON_POLL_INTERVAL_MS: z.coerce.number().int().min(0).default(5_000),
   /** Where the sandbox listens; the default base of every connector without credentials. */
   SANDBOX_URL: z.string().default('http://127.0.0.1:4100'),
 

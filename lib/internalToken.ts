@@ -13,7 +13,9 @@ const TOKEN_LIFETIME_SECONDS = 60;
 /** Re-use a minted token while it has at least this much life left. */
 const REUSE_MARGIN_SECONDS = 30;
 
-export type Role = 'operator';
+/** `operator`: a person listed in OPERATOR_USER_IDS. `system`: the gateway itself (webhook hand-off), never a user. */
+export type Role = 'operator' | 'system';
+const ROLES: ReadonlySet<string> = new Set<Role>(['operator', 'system']);
 
 export interface TelegramProfile {
   firstName: string;
@@ -94,7 +96,7 @@ export function createInternalTokenVerifier(secret: string) {
       return {
         userId,
         profile: userId ? claims.usr : undefined,
-        roles: Array.isArray(claims.roles) ? claims.roles.filter((r): r is Role => r === 'operator') : [],
+        roles: Array.isArray(claims.roles) ? claims.roles.filter((r): r is Role => ROLES.has(r)) : [],
         audience: claims.aud_kind === 'partner' ? 'partner' : 'miniapp',
       };
     } catch (error) {

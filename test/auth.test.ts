@@ -1,9 +1,8 @@
 /** Mini App auth over real HTTP: valid, forged, expired, missing initData; subgraphs refuse direct calls. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { SignJWT } from 'jose';
 import { gql, initDataFor, stack } from './helpers/client.ts';
-import { freePort, ROOT, waitForHttp } from '../scripts/lib/stack.ts';
+import { startExtraGateway, type ExtraGateway } from './helpers/gateway.ts';
 
 const ME = '{ me { id firstName username } }';
 
@@ -87,33 +86,18 @@ describe('Ed25519 third-party signature over HTTP', () => {
   // with the bot's id but a different secret, so the HMAC cannot match.
   const RAW =
     'user=%7B%22id%22%3A279058397%2C%22first_name%22%3A%22Vladislav%20%2B%20-%20%3F%20%5C%2F%22%2C%22last_name%22%3A%22Kibenko%22%2C%22username%22%3A%22vdkfrost%22%2C%22language_code%22%3A%22ru%22%2C%22is_premium%22%3Atrue%2C%22allows_write_to_pm%22%3Atrue%2C%22photo_url%22%3A%22https%3A%5C%2F%5C%2Ft.me%5C%2Fi%5C%2Fuserpic%5C%2F320%5C%2F4FPEE4tmP3ATHa57u6MqTDih13LTOiMoKoLDRG4PnSA.svg%22%7D&chat_instance=8134722200314281151&chat_type=private&auth_date=1733509682&signature=TYJxVcisqbWjtodPepiJ6ghziUL94-KNpG8Pau-X7oNNLNBM72APCpi_RKiUlBvcqo5L-LAxIc3dnTzcZX_PDg&hash=a433d8f9847bd6addcc563bff7cc82c89e97ea0d90c11fe5729cae6796a36d73';
-  let gateway: ChildProcess;
+  let gateway: ExtraGateway;
   let url: string;
 
   beforeAll(async () => {
-    const port = await freePort();
-    url = `http://127.0.0.1:${port}/graphql`;
-    const s = stack();
-    gateway = spawn(process.execPath, ['gateway/src/main.ts'], {
-      cwd: ROOT,
-      stdio: 'ignore',
-      env: {
-        ...process.env,
-        PORT: String(port),
-        HOST: '127.0.0.1',
-        TELEGRAM_BOT_TOKEN: '7342037359:NOT-THE-REAL-SECRET',
-        TELEGRAM_API_URL: `${s.sandboxUrl}/telegram`,
-        INIT_DATA_MAX_AGE_SECONDS: String(10 * 365 * 86_400),
-        INTERNAL_JWT_SECRET: s.internalJwtSecret,
-        SANDBOX_URL: s.sandboxUrl,
-        ...Object.fromEntries(Object.entries(s.subgraphUrls).map(([n, u]) => [`SUBGRAPH_URL_${n.toUpperCase()}`, u])),
-      },
+    gateway = await startExtraGateway({
+      TELEGRAM_BOT_TOKEN: '7342037359:NOT-THE-REAL-SECRET',
+      TELEGRAM_API_URL: `${stack().sandboxUrl}/telegram`,
+      INIT_DATA_MAX_AGE_SECONDS: String(10 * 365 * 86_400),
     });
-    await waitForHttp(url.replace('/graphql', '/healthz'));
+    url = gateway.url;
   });
-  afterAll(() => {
-    gateway?.kill('SIGTERM');
-  });
+  afterAll(() => gateway.stop());
 
   it('accepts real Telegram initData by its Ed25519 signature and rejects it when altered', async () => {
     const ok = await gql<{ me: { id: string; username: string } }>('{ me { id username } }', { initData: RAW, url });

@@ -6,14 +6,22 @@
  */
 import { loadConfig, ConfigError } from '../../lib/config.ts';
 import { createLogger } from '../../lib/logger.ts';
-import { readSupergraph } from './supergraph.ts';
+import { DEFAULT_SUPERGRAPH_PATH, readSupergraph, subgraphUrls } from './supergraph.ts';
 import { startGateway } from './server.ts';
+import { createWebhookRoutes } from './webhooks/index.ts';
+import { createInternalTokenSigner } from '../../lib/internalToken.ts';
 
 const log = createLogger('gateway');
 try {
   const config = loadConfig();
   const supergraph = readSupergraph(config.SUPERGRAPH_PATH);
-  const gateway = await startGateway({ config, log, supergraphSdl: supergraph.sdl });
+  // Webhook ingress only in front of the project's own subgraphs (not when serving a foreign supergraph).
+  const paymentsUrl = subgraphUrls(supergraph.sdl).get('payments');
+  const routes =
+    supergraph.path === DEFAULT_SUPERGRAPH_PATH && paymentsUrl && config.INTERNAL_JWT_SECRET
+      ? createWebhookRoutes({ config, log, paymentsUrl, signToken: createInternalTokenSigner(config.INTERNAL_JWT_SECRET) })
+      : undefined;
+  const gateway = await startGateway({ config, log, supergraphSdl: supergraph.sdl, routes: routes ? () => routes : undefined });
   let stopping = false;
   const stop = () => {
     if (stopping) return;

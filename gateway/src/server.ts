@@ -14,7 +14,6 @@ import { request as undiciRequest } from 'undici';
 import type { Config } from '../../lib/config.ts';
 import type { Logger } from '../../lib/logger.ts';
 import { createInternalTokenSigner } from '../../lib/internalToken.ts';
-import { handleGraphQLRequest } from '../../lib/http/apollo.ts';
 import { closeServer, pathOf, sendJson, sendText } from '../../lib/http/io.ts';
 import { createInitDataVerifier } from './auth/initData.ts';
 import { createIdentityResolver } from './auth/identity.ts';
@@ -23,7 +22,16 @@ import { createEngine } from './executors.ts';
 import { formatGatewayError } from './errors.ts';
 import { unauthenticatedStatusPlugin } from './plugins/unauthenticatedStatus.ts';
 import { createMetrics } from './metrics.ts';
-import { subgraphUrlOverride, subgraphUrls } from './supergraph.ts';
+import { PROJECT_ROOT, subgraphUrlOverride, subgraphUrls } from './supergraph.ts';
+import { createGatewayStore } from './cache/store.ts';
+import { createCacheVersions, invalidateOnMutation, responseCache, type CacheVersions } from './cache/responseCache.ts';
+import { loadManifests } from './persisted/manifest.ts';
+import { createTrustedDocuments } from './persisted/trustedDocuments.ts';
+import { createGraphQLRoute } from './graphqlRoute.ts';
+import { resolve } from 'node:path';
+
+/** The manifest `npm run codegen` writes; more can be listed in PERSISTED_DOCUMENTS_MANIFESTS. */
+export const DEFAULT_MANIFEST = resolve(PROJECT_ROOT, 'schema/client/persisted-documents.json');
 
 export type RouteHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
 
@@ -31,8 +39,8 @@ export interface GatewayOptions {
   config: Config;
   log: Logger;
   supergraphSdl: string;
-  /** Extra routes by exact path (webhooks). */
-  routes?: Record<string, RouteHandler>;
+  /** Extra routes by exact path (webhooks); built once the cache versions exist, so they can invalidate. */
+  routes?: (hooks: { versions: CacheVersions }) => Record<string, RouteHandler>;
   /** Test hook: the clock used for initData freshness. */
   now?: () => number;
   /** Test hook: Ed25519 public keys accepted for third-party initData signatures. */
@@ -71,25 +79,33 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   // Without a configured key (any-supergraph mode against foreign subgraphs) no token is attached.
   const signToken = config.INTERNAL_JWT_SECRET ? createInternalTokenSigner(config.INTERNAL_JWT_SECRET, options.now) : undefined;
 
+  const store = createGatewayStore(config.REDIS_URL, log);
+  const versions = createCacheVersions(store);
+  const manifestPaths = [DEFAULT_MANIFEST, ...(process.env.PERSISTED_DOCUMENTS_MANIFESTS ?? '').split(',').map((p) => p.trim()).filter(Boolean)];
+  const trusted = createTrustedDocuments(config.PERSISTED_DOCUMENTS, config.PERSISTED_DOCUMENTS === 'off' ? { byHash: new Map(), size: 0 } : loadManifests(manifestPaths));
+
   const apollo = new ApolloServer<GatewayContext>({
     gateway: engine,
     introspection: true,
     includeStacktraceInErrorResponses: false,
     stringifyResult: (value) => JSON.stringify(value),
     formatError: formatGatewayError(log),
-    plugins: [ApolloServerPluginLandingPageDisabled(), unauthenticatedStatusPlugin()],
+    // APQ on the shared store: a hash registered on one replica is known to all of them.
+    persistedQueries: { cache: store.cache, ttl: 86_400 },
+    cache: store.cache,
+    plugins: [
+      ApolloServerPluginLandingPageDisabled(),
+      unauthenticatedStatusPlugin(),
+      invalidateOnMutation(versions),
+      ...(config.RESPONSE_CACHE === 'on' ? [responseCache(store, versions)] : []),
+    ],
   });
   await apollo.start();
 
   const metrics = createMetrics();
   const subgraphs = subgraphUrls(options.supergraphSdl, urlOverride);
 
-  async function graphql(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    await handleGraphQLRequest(apollo, req, res, async () => {
-      const identity = resolveIdentity(req.headers.authorization);
-      return { identity, internalToken: signToken ? await signToken(identity) : undefined };
-    });
-  }
+  const graphql = createGraphQLRoute({ apollo, resolveIdentity, signToken, trusted, collapsing: config.REQUEST_COLLAPSING === 'on' });
 
   async function readiness(): Promise<{ ready: boolean; subgraphs: Record<string, string> }> {
     const checks = await Promise.all(
@@ -115,7 +131,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       sendJson(res, state.ready ? 200 : 503, state);
     },
     '/metrics': async (_req, res) => sendText(res, 200, await metrics.registry.metrics(), metrics.registry.contentType),
-    ...options.routes,
+    ...options.routes?.({ versions }),
   };
 
   const http: Server = createServer((req, res) => {
@@ -144,13 +160,17 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const address = http.address();
   const port = typeof address === 'object' && address ? address.port : config.PORT;
   const url = `http://${config.HOST}:${port}/graphql`;
-  log.info({ url, engine: config.GATEWAY_ENGINE }, 'gateway ready');
+  log.info(
+    { url, engine: config.GATEWAY_ENGINE, store: store.kind, responseCache: config.RESPONSE_CACHE, collapsing: config.REQUEST_COLLAPSING, persistedDocuments: `${config.PERSISTED_DOCUMENTS} (${trusted.mode === 'off' ? 0 : 'loaded'})` },
+    'gateway ready',
+  );
   return {
     url,
     port,
     async close() {
       await closeServer(http);
       await apollo.stop();
+      await store.close();
     },
   };
 }

@@ -4,7 +4,7 @@
  * copy, used by the gateway's endpoints and by every subgraph.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
+import { HeaderMap, type ApolloServer, type BaseContext, type HTTPGraphQLResponse } from '@apollo/server';
 import { readBody, sendJson, BodyTooLargeError } from './io.ts';
 
 export interface GraphQLHttpOptions {
@@ -21,44 +21,45 @@ export function toHeaderMap(req: IncomingMessage): HeaderMap {
   return headers;
 }
 
-/** Parses the body the way Apollo's integrations do: JSON by content type, else the raw text. */
-function parseBody(raw: string, contentType: string | undefined): unknown {
-  if (raw === '') return undefined;
-  if (contentType && /json/i.test(contentType)) return JSON.parse(raw);
-  return raw;
+export type ParsedBody = { ok: true; body: unknown; raw: string } | { ok: false; status: number; code: string; message: string };
+
+/** Reads and parses a request body the way Apollo's integrations do: JSON by content type, else the raw text. */
+export async function readGraphQLBody(req: IncomingMessage, options: GraphQLHttpOptions = {}): Promise<ParsedBody> {
+  if (req.method !== 'POST') return { ok: true, body: undefined, raw: '' };
+  try {
+    const raw = await readBody(req, options.maxBodyBytes);
+    if (raw === '') return { ok: true, body: undefined, raw };
+    return { ok: true, body: /json/i.test(req.headers['content-type'] ?? '') ? JSON.parse(raw) : raw, raw };
+  } catch (error) {
+    if (error instanceof BodyTooLargeError) return { ok: false, status: 413, code: 'PAYLOAD_TOO_LARGE', message: 'Request body too large' };
+    return { ok: false, status: 400, code: 'BAD_REQUEST', message: 'Request body is not valid JSON' };
+  }
 }
 
-export async function handleGraphQLRequest<TContext extends BaseContext>(
-  server: ApolloServer<TContext>,
-  req: IncomingMessage,
-  res: ServerResponse,
-  context: () => Promise<TContext>,
-  options: GraphQLHttpOptions = {},
-  rawBody?: string,
-): Promise<void> {
-  let body: unknown;
-  try {
-    const raw = rawBody ?? (req.method === 'POST' ? await readBody(req, options.maxBodyBytes) : '');
-    body = parseBody(raw, req.headers['content-type']);
-  } catch (error) {
-    if (error instanceof BodyTooLargeError) {
-      sendJson(res, 413, { errors: [{ message: 'Request body too large', extensions: { code: 'PAYLOAD_TOO_LARGE' } }] });
-    } else {
-      sendJson(res, 400, { errors: [{ message: 'Request body is not valid JSON', extensions: { code: 'BAD_REQUEST' } }] });
-    }
-    return;
-  }
+export function sendGraphQLError(res: ServerResponse, status: number, code: string, message: string, extra: Record<string, unknown> = {}, headers: Record<string, string> = {}): void {
+  sendJson(res, status, { errors: [{ message, extensions: { code, ...extra } }] }, headers);
+}
+
+export function searchOf(req: IncomingMessage): string {
   const url = req.url ?? '/';
   const q = url.indexOf('?');
-  const response = await server.executeHTTPGraphQLRequest({
-    httpGraphQLRequest: {
-      method: (req.method ?? 'GET').toUpperCase(),
-      headers: toHeaderMap(req),
-      search: q === -1 ? '' : url.slice(q),
-      body,
-    },
+  return q === -1 ? '' : url.slice(q);
+}
+
+export function executeApollo<TContext extends BaseContext>(
+  server: ApolloServer<TContext>,
+  req: IncomingMessage,
+  body: unknown,
+  context: () => Promise<TContext>,
+  search = searchOf(req),
+): Promise<HTTPGraphQLResponse> {
+  return server.executeHTTPGraphQLRequest({
+    httpGraphQLRequest: { method: (req.method ?? 'GET').toUpperCase(), headers: toHeaderMap(req), search, body },
     context,
   });
+}
+
+export async function writeApolloResponse(res: ServerResponse, response: HTTPGraphQLResponse): Promise<void> {
   for (const [name, value] of response.headers) res.setHeader(name, value);
   res.statusCode = response.status ?? 200;
   if (response.body.kind === 'complete') {
@@ -67,4 +68,17 @@ export async function handleGraphQLRequest<TContext extends BaseContext>(
   }
   for await (const chunk of response.body.asyncIterator) res.write(chunk);
   res.end();
+}
+
+/** The whole round trip for servers without a pre-processing step (the subgraphs). */
+export async function handleGraphQLRequest<TContext extends BaseContext>(
+  server: ApolloServer<TContext>,
+  req: IncomingMessage,
+  res: ServerResponse,
+  context: () => Promise<TContext>,
+  options: GraphQLHttpOptions = {},
+): Promise<void> {
+  const parsed = await readGraphQLBody(req, options);
+  if (!parsed.ok) return sendGraphQLError(res, parsed.status, parsed.code, parsed.message);
+  await writeApolloResponse(res, await executeApollo(server, req, parsed.body, context));
 }

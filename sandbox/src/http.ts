@@ -213,6 +213,16 @@ export function newId(prefix: string, length = 24): string {
   return id;
 }
 
+/**
+ * Start value for counters that receivers de-duplicate on (Telegram update_id, invoice numbers).
+ * Their stores outlive a sandbox restart, so a restarted sandbox must not count from 1 again:
+ * start from tenths of a second since 2026-01-01, which stays within int32 until 2032 and is
+ * ahead of any earlier run that averaged fewer than 10 values per second.
+ */
+export function monotonicStart(): number {
+  return Math.floor((Date.now() - Date.UTC(2026, 0, 1)) / 100);
+}
+
 export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -56,9 +56,6 @@ function makeUser(i: number): SeedUser {
   return user;
 }
 
-/** Users who blocked the bot: sendMessage to them fails with 403, as it does on Telegram. */
-export const SEED_BLOCKED_USER_IDS: readonly number[] = [100_000_059];
-
 /** 60 users: Ivan (the initData test vectors' user) first, then ids 100000001..100000059. */
 export const SEED_USERS: readonly SeedUser[] = [
   { id: 279058397, is_bot: false, first_name: 'Ivan', last_name: 'Test', username: 'ivan_test', language_code: 'en', is_premium: true },

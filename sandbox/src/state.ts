@@ -35,6 +35,17 @@ export function createSandboxState(config: SandboxConfig): SandboxState {
   };
 }
 
+/**
+ * Back to the seed data. Webhook registrations and the counters receivers de-duplicate on
+ * (update_id, invoice numbers, TON lt) carry over: they are wiring, not demo data, and a
+ * receiver that already saw update 500 would silently drop a "new" update 1.
+ */
 export function resetSandboxState(state: SandboxState, config: SandboxConfig): void {
-  Object.assign(state, createSandboxState(config));
+  const next = createSandboxState(config);
+  next.telegram.webhook = state.telegram.webhook;
+  next.telegram.nextUpdateId = Math.max(next.telegram.nextUpdateId, state.telegram.nextUpdateId);
+  next.telegram.invoiceSeq = Math.max(next.telegram.invoiceSeq, state.telegram.invoiceSeq);
+  next.stripe.webhook = state.stripe.webhook;
+  if (state.toncenter.lastLt > next.toncenter.lastLt) next.toncenter.lastLt = state.toncenter.lastLt;
+  Object.assign(state, next);
 }

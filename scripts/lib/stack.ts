@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
+import { registerSandboxWebhooks } from './webhooks.ts';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const SUBGRAPH_PORTS = { telegram: 4001, payments: 4002, crm: 4003, analytics: 4004 } as const;
@@ -166,6 +167,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     if (specs.has('sandbox')) await start('sandbox');
     await Promise.all(Object.keys(ports).map((name) => start(name)));
     await start('gateway');
+    // Sandbox mode: Telegram and Stripe deliver their webhooks to this gateway.
+    if (specs.has('sandbox')) await registerSandboxWebhooks({ sandboxUrl, gatewayBaseUrl: `http://127.0.0.1:${gatewayPort}`, env });
   } catch (error) {
     await stack.stop();
     throw error;

@@ -112,8 +112,9 @@ class StripeError extends Error {
 const invalidParam = (message: string, param?: string, code?: string) =>
   new StripeError(400, 'invalid_request_error', message, { validation: true, ...(param ? { param } : {}), ...(code ? { code } : {}) });
 
+/** A missing object named in the URL is a 404; one named by a body parameter is a 400 (as on Stripe). */
 function missingResource(kind: string, id: string, param = 'id'): StripeError {
-  return new StripeError(404, 'invalid_request_error', `No such ${kind}: '${id}'`, { code: 'resource_missing', param });
+  return new StripeError(param === 'id' ? 404 : 400, 'invalid_request_error', `No such ${kind}: '${id}'`, { code: 'resource_missing', param });
 }
 
 function errorBody(error: { type: string; message: string; code?: string | undefined; param?: string | undefined }): unknown {
@@ -365,7 +366,7 @@ function createPaymentIntent(params: FormObject, state: StripeState, ctx: Servic
     const outcome = TEST_PAYMENT_METHODS[paymentMethod] === 'succeeds' ? 'succeed' : 'fail';
     settle(intent, outcome);
     // Stripe sends the event on its own schedule; the API call does not wait for the webhook.
-    void deliverEvent(state, ctx, intent, outcome);
+    deliverEvent(state, ctx, intent, outcome).catch(() => undefined);
     if (outcome === 'fail') {
       throw new StripeError(402, 'card_error', 'Your card was declined.', { code: 'card_declined' });
     }

@@ -9,9 +9,9 @@
 import { randomBytes } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import { SANDBOX_CREDENTIALS } from '../credentials.ts';
-import { SEED_BLOCKED_USER_IDS, SEED_BOT, SEED_USERS } from '../seed.ts';
+import { SEED_BOT, SEED_USERS } from '../seed.ts';
 import {
-  isRecord, jsonReply, mediaType, newId, nowSeconds, parseForm, parseJson, sleep,
+  isRecord, jsonReply, mediaType, monotonicStart, newId, nowSeconds, parseForm, parseJson, sleep,
   type Reply, type Service, type ServiceContext, type ServiceRequest,
 } from '../http.ts';
 
@@ -106,15 +106,13 @@ export function createTelegramState(config: TelegramConfig = {}): TelegramState 
     config,
     users: new Map(SEED_USERS.map((user) => [user.id, { ...user }])),
     invoices: new Map(),
-    invoiceSeq: 0,
+    invoiceSeq: monotonicStart(),
     preCheckoutQueries: new Map(),
     charges: new Map(),
     starTransactions: [],
     sentMessages: [],
     preparedMessages: new Map(),
-    // update_id must keep increasing across sandbox restarts too, because webhook handlers
-    // de-duplicate on it and their store outlives the sandbox: derive the start from the clock.
-    nextUpdateId: (nowSeconds() - 1_700_000_000) * 16,
+    nextUpdateId: monotonicStart(),
     nextMessageId: 1,
   };
   if (config.webhook) state.webhook = { ...config.webhook, maxConnections: 40 };
@@ -343,7 +341,7 @@ function refundStarPayment(params: Params, { state, ctx }: MethodContext): Reply
   });
   // Telegram then posts a refunded_payment service message to the bot; delivery is not awaited,
   // exactly as the refund call does not wait for the bot to see it.
-  void deliverUpdate(state, ctx, 'message', {
+  deliverUpdate(state, ctx, 'message', {
     message_id: state.nextMessageId++,
     from: user,
     chat: privateChat(user),
@@ -355,7 +353,7 @@ function refundStarPayment(params: Params, { state, ctx }: MethodContext): Reply
       telegram_payment_charge_id: charge.telegramPaymentChargeId,
       provider_payment_charge_id: charge.providerPaymentChargeId,
     },
-  });
+  }).catch(() => undefined);
   return ok(true);
 }
 
@@ -394,7 +392,6 @@ function sendMessage(params: Params, { state }: MethodContext): Reply {
     throw badRequest(`unsupported parse_mode "${parseMode}"`);
   }
   const replyMarkup = structured(params, 'reply_markup');
-  if (SEED_BLOCKED_USER_IDS.includes(user.id)) throw new BotApiError(403, 'Forbidden: bot was blocked by the user');
   const message: SentMessage = { message_id: state.nextMessageId++, chat_id: user.id, text, date: nowSeconds() };
   if (replyMarkup !== undefined) message.reply_markup = replyMarkup;
   state.sentMessages.push(message);
@@ -552,7 +549,7 @@ async function deliverUpdate(state: TelegramState, ctx: ServiceContext, kind: st
       const text = await response.text();
       ctx.log(`sandbox  telegram   -> webhook ${kind} update ${update_id} ${status} ${Date.now() - started}ms`);
       if (response.ok) {
-        await runWebhookReplyMethod(state, ctx, text);
+        await runWebhookReplyMethod(state, ctx, text).catch((error: unknown) => ctx.log(`sandbox  telegram   webhook reply method failed: ${String(error)}`));
         return { update_id, kind, status, delivered: true, attempts: attempt };
       }
       webhook.lastErrorMessage = `Wrong response from the webhook: ${status} ${STATUS_CODES[status] ?? ''}`.trim();

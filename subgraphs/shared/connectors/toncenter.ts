@@ -9,7 +9,10 @@ export interface TonMessage {
   source: string;
   destination: string;
   value: string;
+  /** Decoded text comment (v2), empty when the body is not a comment. */
   message?: string;
+  /** v2 body: `msg.dataText` carries the comment base64-encoded. */
+  msg_data?: { '@type'?: string; text?: string; body?: string };
   bounced?: boolean;
 }
 export interface TonTransaction {

@@ -1,0 +1,58 @@
+/**
+ * The gateway's shared key-value store (Keyv): APQ entries, cached responses
+ * and cache-invalidation versions. Redis when REDIS_URL is set — shared by
+ * every gateway replica — otherwise a bounded in-process LRU.
+ */
+import Keyv from 'keyv';
+import { createKeyv } from '@keyv/redis';
+import { KeyvAdapter } from '@apollo/utils.keyvadapter';
+import { LRUCache } from 'lru-cache';
+import type { KeyValueCache } from '@apollo/utils.keyvaluecache';
+import type { Logger } from '../../../lib/logger.ts';
+
+export interface GatewayStore {
+  kind: 'redis' | 'memory';
+  /** Apollo's KeyValueCache view (APQ, response cache). */
+  cache: KeyValueCache<string>;
+  keyv: Keyv<string>;
+  close(): Promise<void>;
+}
+
+/** Enough for the catalog, persisted queries and the recent private responses of a busy replica. */
+const MEMORY_ENTRIES = 10_000;
+
+/**
+ * A bounded Map for Keyv. Keyv keeps each entry's expiry inside the value and
+ * passes a ttl as third argument to `set`, which lru-cache would read as options.
+ */
+function lruStore(max: number) {
+  const lru = new LRUCache<string, string>({ max });
+  return {
+    get: (key: string) => lru.get(key),
+    set: (key: string, value: string) => {
+      lru.set(key, value);
+      return true;
+    },
+    delete: (key: string) => lru.delete(key),
+    has: (key: string) => lru.has(key),
+    clear: () => lru.clear(),
+  };
+}
+
+export function createGatewayStore(redisUrl: string | undefined, log: Logger): GatewayStore {
+  let keyv: Keyv<string>;
+  if (redisUrl) {
+    keyv = createKeyv(redisUrl, { namespace: 'tma-gw' }) as Keyv<string>;
+  } else {
+    keyv = new Keyv<string>({ store: lruStore(MEMORY_ENTRIES), namespace: 'tma-gw' });
+  }
+  // A store outage must degrade to "no cache", never to failed requests.
+  keyv.on('error', (error: unknown) => log.warn({ reason: (error as Error)?.message }, 'cache store error'));
+  return {
+    kind: redisUrl ? 'redis' : 'memory',
+    // The adapter's typings name keyv's CJS declaration; it is the same class at run time.
+    cache: new KeyvAdapter(keyv as never),
+    keyv,
+    close: () => keyv.disconnect(),
+  };
+}

@@ -1,0 +1,72 @@
+/**
+ * Resolves a GraphQL request against the trusted-documents manifest before
+ * Apollo Server sees it (PERSISTED_DOCUMENTS):
+ * - `off`: requests pass as they are.
+ * - `allow`: a known document may be sent by id — `documentId` ("sha256:<hex>"
+ *   or "<hex>") or an APQ hash without query text — and free-form queries still run.
+ * - `enforce`: only documents of the manifest run, by id, by APQ hash, or as
+ *   text whose sha256 is in the manifest; anything else is refused with 400.
+ * Production Mini Apps then never send query text.
+ */
+import { sha256, type DocumentManifest } from './manifest.ts';
+
+export type PersistedMode = 'off' | 'allow' | 'enforce';
+
+export interface GraphQLRequestFields {
+  query?: unknown;
+  documentId?: unknown;
+  extensions?: unknown;
+  [key: string]: unknown;
+}
+
+export type Resolution =
+  | { ok: true; request: GraphQLRequestFields }
+  | { ok: false; status: number; code: string; message: string };
+
+const refuse = (code: string, message: string): Resolution => ({ ok: false, status: 400, code, message });
+
+function apqHash(extensions: unknown): string | undefined {
+  const pq = (extensions as { persistedQuery?: { sha256Hash?: unknown } } | undefined)?.persistedQuery;
+  return typeof pq?.sha256Hash === 'string' ? pq.sha256Hash.toLowerCase() : undefined;
+}
+
+export function createTrustedDocuments(mode: PersistedMode, manifest: DocumentManifest) {
+  // Hash of free-form query text, memoised: enforcement must not hash the same 80 KB query per request.
+  const textHashes = new Map<string, string>();
+  const hashOfText = (text: string) => {
+    let hash = textHashes.get(text);
+    if (!hash) {
+      hash = sha256(text);
+      if (textHashes.size > 5_000) textHashes.clear();
+      textHashes.set(text, hash);
+    }
+    return hash;
+  };
+
+  return {
+    mode,
+    resolve(request: GraphQLRequestFields): Resolution {
+      if (mode === 'off') return { ok: true, request };
+      if (request.documentId !== undefined) {
+        if (typeof request.documentId !== 'string') return refuse('BAD_REQUEST', '`documentId` must be a string');
+        const hash = request.documentId.replace(/^sha256:/, '').toLowerCase();
+        const body = manifest.byHash.get(hash);
+        if (!body) return refuse('PERSISTED_DOCUMENT_NOT_FOUND', `Unknown documentId ${request.documentId}`);
+        const { documentId: _id, ...rest } = request;
+        return { ok: true, request: { ...rest, query: body } };
+      }
+      const hash = apqHash(request.extensions);
+      if (typeof request.query !== 'string' && hash) {
+        const body = manifest.byHash.get(hash);
+        if (body) return { ok: true, request: { ...request, query: body } };
+        // allow: ordinary APQ (Apollo answers PERSISTED_QUERY_NOT_FOUND and the client registers it).
+        return mode === 'enforce' ? refuse('PERSISTED_DOCUMENT_NOT_FOUND', `Unknown persisted document ${hash}`) : { ok: true, request };
+      }
+      if (mode === 'enforce' && typeof request.query === 'string' && !manifest.byHash.has(hashOfText(request.query))) {
+        return refuse('PERSISTED_DOCUMENT_REQUIRED', 'This endpoint only runs trusted documents: send a documentId from the manifest');
+      }
+      return { ok: true, request };
+    },
+  };
+}
+export type TrustedDocuments = ReturnType<typeof createTrustedDocuments>;

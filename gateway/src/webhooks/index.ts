@@ -1,0 +1,150 @@
+/**
+ * Webhook ingress on the gateway port: `POST /webhooks/telegram` and
+ * `POST /webhooks/stripe`. The gateway checks authenticity on the raw body
+ * (secret token / signature, constant time) and hands the event to the
+ * payments subgraph's internal route under a `system` identity token. It
+ * acknowledges (2xx) only after the subgraph answered 200, i.e. after the event
+ * is stored durably; any other outcome is a 5xx, so the provider redelivers.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { request as undiciRequest } from 'undici';
+import type { Config } from '../../../lib/config.ts';
+import type { Logger } from '../../../lib/logger.ts';
+import type { Identity } from '../../../lib/internalToken.ts';
+import { sendJson } from '../../../lib/http/io.ts';
+import { verifyStripeSignature, verifyTelegramSecret } from './verify.ts';
+
+export type RouteHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+
+/** Internal paths on the payments subgraph (subgraphs/payments/mutations.ts WEBHOOK_ROUTES). */
+export const PAYMENTS_WEBHOOK_PATHS = { telegram: '/internal/webhooks/telegram', stripe: '/internal/webhooks/stripe' } as const;
+
+const SYSTEM_IDENTITY: Identity = { roles: ['system'], audience: 'miniapp' };
+const MAX_BODY_BYTES = 1024 * 1024;
+/** Telegram waits 10 s for a pre-checkout answer; the hand-off must finish well before. */
+const HANDOFF_TIMEOUT_MS = 8_000;
+
+export interface WebhookOptions {
+  config: Config;
+  log: Logger;
+  /** Base URL of the payments subgraph (its routing URL; the path is replaced). */
+  paymentsUrl: string;
+  signToken: (identity: Identity) => Promise<string>;
+  now?: () => number;
+}
+
+class TooLarge extends Error {}
+
+function readRaw(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) {
+        req.removeAllListeners('data');
+        req.resume();
+        reject(new TooLarge());
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+export function createWebhookRoutes(options: WebhookOptions): Record<string, RouteHandler> {
+  const { config, log } = options;
+  const now = options.now ?? Date.now;
+
+  async function handOff(kind: 'telegram' | 'stripe', event: unknown): Promise<{ status: number; body: unknown }> {
+    const url = new URL(PAYMENTS_WEBHOOK_PATHS[kind], options.paymentsUrl);
+    const res = await undiciRequest(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${await options.signToken(SYSTEM_IDENTITY)}` },
+      body: JSON.stringify(event),
+      signal: AbortSignal.timeout(HANDOFF_TIMEOUT_MS),
+    });
+    const text = await res.body.text();
+    let body: unknown = text;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      // keep the text
+    }
+    return { status: res.statusCode, body };
+  }
+
+  async function ingest(kind: 'telegram' | 'stripe', event: unknown, eventId: string, res: ServerResponse): Promise<void> {
+    const started = performance.now();
+    try {
+      const out = await handOff(kind, event);
+      const ms = Math.round(performance.now() - started);
+      if (out.status === 200) {
+        log.info({ kind, eventId, ms }, 'webhook stored');
+        return sendJson(res, 200, { ok: true });
+      }
+      if (out.status === 400) return sendJson(res, 400, { ok: false, error: 'malformed event' });
+      log.error({ kind, eventId, status: out.status }, 'webhook hand-off refused');
+    } catch (error) {
+      log.error({ kind, eventId, err: error instanceof Error ? { name: error.name, message: error.message } : error }, 'webhook hand-off failed');
+    }
+    // Not stored: make the provider redeliver.
+    sendJson(res, 503, { ok: false, error: 'not stored, retry later' });
+  }
+
+  async function read(req: IncomingMessage, res: ServerResponse): Promise<Buffer | undefined> {
+    if (req.method !== 'POST') {
+      sendJson(res, 405, { ok: false, error: 'POST only' }, { allow: 'POST' });
+      return undefined;
+    }
+    try {
+      return await readRaw(req);
+    } catch (error) {
+      if (error instanceof TooLarge) sendJson(res, 413, { ok: false, error: 'body too large' });
+      else throw error;
+      return undefined;
+    }
+  }
+
+  return {
+    '/webhooks/telegram': async (req, res) => {
+      const raw = await read(req, res);
+      if (!raw) return;
+      if (!verifyTelegramSecret(req.headers['x-telegram-bot-api-secret-token'], config.telegram.webhookSecret)) {
+        log.warn('telegram webhook with a wrong or missing secret token refused');
+        return sendJson(res, 401, { ok: false, error: 'wrong secret token' });
+      }
+      let update: { update_id?: unknown };
+      try {
+        update = JSON.parse(raw.toString('utf8')) as { update_id?: unknown };
+      } catch {
+        return sendJson(res, 400, { ok: false, error: 'body must be a JSON Update' });
+      }
+      if (typeof update !== 'object' || update === null || !Number.isSafeInteger(update.update_id)) {
+        return sendJson(res, 400, { ok: false, error: 'update_id missing' });
+      }
+      await ingest('telegram', update, String(update.update_id), res);
+    },
+    '/webhooks/stripe': async (req, res) => {
+      const raw = await read(req, res);
+      if (!raw) return;
+      const verdict = verifyStripeSignature(raw, req.headers['stripe-signature'], config.stripe.webhookSecret, Math.floor(now() / 1000));
+      if (!verdict.ok) {
+        log.warn({ reason: verdict.reason }, 'stripe webhook refused');
+        return sendJson(res, 400, { ok: false, error: `invalid signature: ${verdict.reason}` });
+      }
+      let event: { id?: unknown; type?: unknown };
+      try {
+        event = JSON.parse(raw.toString('utf8')) as { id?: unknown; type?: unknown };
+      } catch {
+        return sendJson(res, 400, { ok: false, error: 'body must be a JSON event' });
+      }
+      if (typeof event !== 'object' || event === null || typeof event.id !== 'string' || typeof event.type !== 'string') {
+        return sendJson(res, 400, { ok: false, error: 'not a Stripe event' });
+      }
+      await ingest('stripe', event, event.id, res);
+    },
+  };
+}

@@ -1,0 +1,39 @@
+/** An extra gateway process in front of the shared test stack's subgraphs, with its own configuration. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { freePort, ROOT, waitForHttp } from '../../scripts/lib/stack.ts';
+import { stack } from './client.ts';
+
+export interface ExtraGateway {
+  url: string;
+  stop(): Promise<void>;
+}
+
+export async function startExtraGateway(env: Record<string, string>): Promise<ExtraGateway> {
+  const port = await freePort();
+  const s = stack();
+  const child: ChildProcess = spawn(process.execPath, ['gateway/src/main.ts'], {
+    cwd: ROOT,
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env: {
+      ...process.env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'warn',
+      INTERNAL_JWT_SECRET: s.internalJwtSecret,
+      SANDBOX_URL: s.sandboxUrl,
+      OPERATOR_USER_IDS: s.operatorId,
+      ...Object.fromEntries(Object.entries(s.subgraphUrls).map(([n, u]) => [`SUBGRAPH_URL_${n.toUpperCase()}`, u])),
+      ...env,
+    },
+  });
+  await waitForHttp(`http://127.0.0.1:${port}/healthz`, 30_000, () => child.exitCode === null);
+  return {
+    url: `http://127.0.0.1:${port}/graphql`,
+    async stop() {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}

@@ -1,0 +1,292 @@
+/**
+ * The payment flow suite, driven through the real HTTP surface (gateway
+ * GraphQL + webhooks) against the sandbox. Shared by the embedded-database run
+ * (test/payments.test.ts) and the PostgreSQL run (test/payments.postgres.test.ts).
+ */
+import { randomUUID } from 'node:crypto';
+import { expect, it } from 'vitest';
+import { SANDBOX_CREDENTIALS } from '../../sandbox/src/credentials.ts';
+import { stripeSignature } from '../../sandbox/src/services/stripe.ts';
+import { gql } from './client.ts';
+
+export interface PaymentsTarget {
+  gatewayUrl: string;
+  /** `http://host:port` of the gateway (webhooks live there). */
+  gatewayBase: string;
+  sandboxUrl: string;
+  operatorId: string;
+}
+
+const INVOICE = `mutation ($input: CreateInvoiceInput!) {
+  createInvoice(input: $input) {
+    payment { id status provider amount { amount currency } product { id } createdAt paidAt }
+    starsInvoiceLink stripeClientSecret tonTransfer { address amount comment }
+  }
+}`;
+const PAYMENT = `query ($id: ID!) { payment(id: $id) { id status provider paidAt refundedAt amount { amount currency } } }`;
+const REFUND = `mutation ($id: ID!) { refundPayment(id: $id) { id status refundedAt } }`;
+const MY_PAYMENTS = `{ me { id payments(first: 50) { edges { node { id status createdAt } } } } }`;
+
+interface Invoice {
+  payment: { id: string; status: string; provider: string; amount: { amount: number; currency: string }; product: { id: string }; createdAt: string; paidAt: string | null };
+  starsInvoiceLink: string | null;
+  stripeClientSecret: string | null;
+  tonTransfer: { address: string; amount: string; comment: string } | null;
+}
+
+export function definePaymentFlows(target: () => PaymentsTarget, users: { a: number; b: number; c: number }) {
+  const ask = <T = Record<string, unknown>>(query: string, userId: number | string, variables?: Record<string, unknown>) =>
+    gql<T>(query, { userId, variables, url: target().gatewayUrl });
+
+  async function createInvoice(userId: number, productId: string, provider: string, idempotencyKey = randomUUID()) {
+    return ask<{ createInvoice: Invoice }>(INVOICE, userId, { input: { productId, provider, idempotencyKey } });
+  }
+  async function invoiceOk(userId: number, productId: string, provider: string, key?: string): Promise<Invoice> {
+    const res = await createInvoice(userId, productId, provider, key);
+    expect(res.body.errors).toBeUndefined();
+    return res.body.data!.createInvoice;
+  }
+  async function paymentOf(userId: number | string, id: string) {
+    const res = await ask<{ payment: { id: string; status: string; paidAt: string | null; refundedAt: string | null } | null }>(PAYMENT, userId, { id });
+    expect(res.body.errors).toBeUndefined();
+    return res.body.data!.payment;
+  }
+  async function waitForStatus(userId: number, id: string, status: string, timeoutMs = 10_000) {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const p = await paymentOf(userId, id);
+      if (p?.status === status) return p;
+      if (Date.now() > deadline) throw new Error(`payment ${id} is ${p?.status}, expected ${status}`);
+      await new Promise((r) => setTimeout(r, 150));
+    }
+  }
+  async function pay(invoiceLink: string, userId: number) {
+    const res = await fetch(`${target().sandboxUrl}/telegram/__sandbox/pay`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ invoiceLink, userId }),
+    });
+    return (await res.json()) as { ok: boolean; chargeId?: string; errorMessage?: string; updates: { status: number | null; delivered: boolean; update_id: number }[] };
+  }
+  /** `secret: null` sends no secret header at all. */
+  async function telegramWebhook(body: unknown, secret: string | null = SANDBOX_CREDENTIALS.telegramWebhookSecret) {
+    return fetch(`${target().gatewayBase}/webhooks/telegram`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(secret !== null ? { 'x-telegram-bot-api-secret-token': secret } : {}) },
+      body: JSON.stringify(body),
+    });
+  }
+  async function stripeWebhook(event: unknown, options: { secret?: string; timestamp?: number; signature?: string } = {}) {
+    const body = JSON.stringify(event);
+    const signature = options.signature ?? stripeSignature(body, options.secret ?? SANDBOX_CREDENTIALS.stripeWebhookSecret, options.timestamp ?? Math.floor(Date.now() / 1000));
+    return fetch(`${target().gatewayBase}/webhooks/stripe`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'stripe-signature': signature },
+      body,
+    });
+  }
+  async function journal(service: string) {
+    const res = await fetch(`${target().sandboxUrl}/__sandbox/requests?service=${service}`);
+    return (await res.json()) as { operation?: string; path: string; body: Record<string, unknown>; status: number }[];
+  }
+  const successfulPayment = (updateId: number, userId: number, paymentId: string, amount: number, chargeId: string) => ({
+    update_id: updateId,
+    message: {
+      message_id: 1,
+      from: { id: userId, is_bot: false, first_name: 'T' },
+      chat: { id: userId, type: 'private' },
+      date: Math.floor(Date.now() / 1000),
+      successful_payment: { currency: 'XTR', total_amount: amount, invoice_payload: paymentId, telegram_payment_charge_id: chargeId, provider_payment_charge_id: `${userId}_x` },
+    },
+  });
+
+  it('Stars: invoice -> pre-checkout -> successful_payment -> PAID, with the price from the catalog', async () => {
+    const { a } = users;
+    const invoice = await invoiceOk(a, 'prod_coins_100', 'STARS');
+    expect(invoice.payment).toMatchObject({ status: 'PENDING', provider: 'STARS', amount: { amount: 100, currency: 'XTR' }, product: { id: 'prod_coins_100' } });
+    expect(invoice.starsInvoiceLink).toMatch(/^https:\/\/t\.me\/\$/);
+    expect(invoice.stripeClientSecret).toBeNull();
+    const created = (await journal('telegram')).filter((e) => e.operation === 'createInvoiceLink' && e.body.payload === invoice.payment.id);
+    expect(created).toHaveLength(1);
+    // (The journal redacts provider_token; the sandbox itself refuses a non-empty one for XTR.)
+    expect(created[0]!.body).toMatchObject({ currency: 'XTR', prices: [{ amount: 100 }] });
+
+    const started = performance.now();
+    const checkout = await pay(invoice.starsInvoiceLink!, a);
+    const ms = Math.round(performance.now() - started);
+    expect(checkout.ok).toBe(true);
+    expect(checkout.updates.map((u) => u.status)).toEqual([200, 200]);
+    console.log(`[payments] Stars checkout (pre-checkout answered + successful_payment stored) took ${ms} ms`);
+    const paid = await waitForStatus(a, invoice.payment.id, 'PAID');
+    expect(paid.paidAt).toBeTruthy();
+
+    // A second checkout of the same invoice is refused at pre-checkout: it was already paid.
+    const again = await pay(invoice.starsInvoiceLink!, a);
+    expect(again.ok).toBe(false);
+    expect(again.errorMessage).toMatch(/already been paid/);
+  });
+
+  it('pre-checkout is refused for a payment of another user', async () => {
+    const { a, b } = users;
+    const invoice = await invoiceOk(a, 'prod_boost_week', 'STARS');
+    const res = await pay(invoice.starsInvoiceLink!, b);
+    expect(res.ok).toBe(false);
+    expect(res.errorMessage).toMatch(/does not exist/);
+    expect((await paymentOf(a, invoice.payment.id))!.status).toBe('PENDING');
+  });
+
+  it('a redelivered update and the same charge under a new update id leave one PAID payment', async () => {
+    const { b } = users;
+    const invoice = await invoiceOk(b, 'prod_sticker_pack', 'STARS');
+    const updateId = 900_000_000 + Math.floor(Math.random() * 1_000_000);
+    const charge = `stx_test_${randomUUID()}`;
+    const update = successfulPayment(updateId, b, invoice.payment.id, 150, charge);
+    expect((await telegramWebhook(update)).status).toBe(200);
+    const first = await waitForStatus(b, invoice.payment.id, 'PAID');
+    expect((await telegramWebhook(update)).status).toBe(200); // same update_id
+    expect((await telegramWebhook({ ...update, update_id: updateId + 1 })).status).toBe(200); // same charge, new update
+    const after = await paymentOf(b, invoice.payment.id);
+    expect(after).toMatchObject({ status: 'PAID', paidAt: first.paidAt });
+
+    // The charge can settle no other payment either.
+    const other = await invoiceOk(b, 'prod_sticker_pack', 'STARS');
+    expect((await telegramWebhook(successfulPayment(updateId + 2, b, other.payment.id, 150, charge))).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await paymentOf(b, other.payment.id))!.status).toBe('PENDING');
+  });
+
+  it('refuses a forged or missing Telegram secret token and a forged or stale Stripe signature', async () => {
+    const { b } = users;
+    const invoice = await invoiceOk(b, 'prod_coins_100', 'STARS');
+    const forged = successfulPayment(800_000_000 + Math.floor(Math.random() * 1e6), b, invoice.payment.id, 100, `stx_forged_${randomUUID()}`);
+    expect((await telegramWebhook(forged, 'not-the-secret')).status).toBe(401);
+    expect((await telegramWebhook(forged, null)).status).toBe(401);
+    expect((await telegramWebhook(forged, '')).status).toBe(401);
+    const event = { id: `evt_forged_${randomUUID()}`, object: 'event', type: 'payment_intent.succeeded', data: { object: { id: 'pi_x', object: 'payment_intent' } } };
+    expect((await stripeWebhook(event, { secret: 'whsec_wrong' })).status).toBe(400);
+    expect((await stripeWebhook(event, { timestamp: Math.floor(Date.now() / 1000) - 301 })).status).toBe(400);
+    expect((await stripeWebhook(event, { signature: 't=1,v1=00' })).status).toBe(400);
+    expect((await paymentOf(b, invoice.payment.id))!.status).toBe('PENDING');
+  });
+
+  it('idempotency: the same key returns the same invoice; another product under that key is a CONFLICT', async () => {
+    const { c } = users;
+    const key = randomUUID();
+    const first = await invoiceOk(c, 'prod_premium_month', 'STRIPE', key);
+    const second = await invoiceOk(c, 'prod_premium_month', 'STRIPE', key);
+    expect(second.payment.id).toBe(first.payment.id);
+    expect(second.stripeClientSecret).toBe(first.stripeClientSecret);
+    const clash = await createInvoice(c, 'prod_coins_100', 'STRIPE', key);
+    expect(clash.body.errors?.[0]?.extensions?.code).toBe('CONFLICT');
+    const unknown = await createInvoice(c, 'prod_nope', 'STARS');
+    expect(unknown.body.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+    const notSold = await createInvoice(c, 'prod_hoodie', 'STARS');
+    expect(notSold.body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+  });
+
+  it('50 concurrent createInvoice calls with one idempotency key create exactly one payment', async () => {
+    const { c } = users;
+    const key = randomUUID();
+    const results = await Promise.all(Array.from({ length: 50 }, () => createInvoice(c, 'prod_boost_week', 'STARS', key)));
+    for (const r of results) expect(r.body.errors).toBeUndefined();
+    const ids = new Set(results.map((r) => r.body.data!.createInvoice.payment.id));
+    const links = new Set(results.map((r) => r.body.data!.createInvoice.starsInvoiceLink));
+    expect(ids.size).toBe(1);
+    expect(links.size).toBe(1);
+    const [id] = [...ids];
+    const mine = await ask<{ me: { payments: { edges: { node: { id: string } }[] } } }>(MY_PAYMENTS, c);
+    expect(mine.body.data!.me.payments.edges.filter((e) => e.node.id === id)).toHaveLength(1);
+    const calls = (await journal('telegram')).filter((e) => e.operation === 'createInvoiceLink' && e.body.payload === id);
+    expect(calls).toHaveLength(1);
+  });
+
+  it('Stripe: PaymentIntent with an Idempotency-Key, succeeded -> PAID, failed -> FAILED, replays change nothing', async () => {
+    const { c } = users;
+    const invoice = await invoiceOk(c, 'prod_premium_month', 'STRIPE');
+    expect(invoice.payment.amount).toEqual({ amount: 499, currency: 'USD' });
+    const intentId = invoice.stripeClientSecret!.split('_secret_')[0]!;
+    const created = (await journal('stripe')).find((e) => e.path === '/v1/payment_intents' && (e.body.metadata as Record<string, string> | undefined)?.payment_id === invoice.payment.id);
+    expect(created).toBeDefined();
+    const succeed = await fetch(`${target().sandboxUrl}/stripe/__sandbox/payment_intents/${intentId}/succeed`, { method: 'POST' });
+    const settled = (await succeed.json()) as { delivery: { status: number }; paymentIntent: Record<string, unknown> };
+    expect(settled.delivery.status).toBe(200);
+    const paid = await waitForStatus(c, invoice.payment.id, 'PAID');
+
+    // Replay of a (validly signed) event with a new id, and the same event id twice: no change.
+    const replay = { id: `evt_replay_${randomUUID()}`, object: 'event', type: 'payment_intent.succeeded', data: { object: settled.paymentIntent } };
+    expect((await stripeWebhook(replay)).status).toBe(200);
+    expect((await stripeWebhook(replay)).status).toBe(200);
+    const failedLate = { id: `evt_late_${randomUUID()}`, object: 'event', type: 'payment_intent.payment_failed', data: { object: { ...settled.paymentIntent, status: 'requires_payment_method' } } };
+    expect((await stripeWebhook(failedLate)).status).toBe(200);
+    expect(await paymentOf(c, invoice.payment.id)).toMatchObject({ status: 'PAID', paidAt: paid.paidAt });
+
+    const declined = await invoiceOk(c, 'prod_coins_100', 'STRIPE');
+    const fail = await fetch(`${target().sandboxUrl}/stripe/__sandbox/payment_intents/${declined.stripeClientSecret!.split('_secret_')[0]}/fail`, { method: 'POST' });
+    expect(fail.status).toBe(200);
+    await waitForStatus(c, declined.payment.id, 'FAILED');
+  });
+
+  it('TON: a transfer with the comment and at least the amount marks the payment PAID; less does not', async () => {
+    const { a } = users;
+    const invoice = await invoiceOk(a, 'prod_coins_100', 'TON');
+    expect(invoice.tonTransfer).toEqual({ address: SANDBOX_CREDENTIALS.tonWalletAddress, amount: '500000000', comment: expect.any(String) });
+    const under = await invoiceOk(a, 'prod_sticker_pack', 'TON');
+    const send = (value: string, comment: string, extra: Record<string, unknown> = {}) =>
+      fetch(`${target().sandboxUrl}/toncenter/__sandbox/transfers`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ value, comment, ...extra }),
+      });
+    expect((await send('799999999', under.tonTransfer!.comment)).status).toBe(200);
+    expect((await send('800000000', under.tonTransfer!.comment, { bounced: true })).status).toBe(200);
+    expect((await send('500000000', invoice.tonTransfer!.comment)).status).toBe(200);
+    await waitForStatus(a, invoice.payment.id, 'PAID');
+    await new Promise((r) => setTimeout(r, 700));
+    expect((await paymentOf(a, under.payment.id))!.status).toBe('PENDING');
+  });
+
+  it('refunds: operators only, once (Stars and Stripe)', async () => {
+    const { a, c } = users;
+    const stars = await invoiceOk(a, 'prod_premium_month', 'STARS');
+    expect((await pay(stars.starsInvoiceLink!, a)).ok).toBe(true);
+    await waitForStatus(a, stars.payment.id, 'PAID');
+    const notOperator = await ask(REFUND, a, { id: stars.payment.id });
+    expect(notOperator.body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    const refunded = await ask<{ refundPayment: { status: string; refundedAt: string } }>(REFUND, target().operatorId, { id: stars.payment.id });
+    expect(refunded.body.errors).toBeUndefined();
+    expect(refunded.body.data!.refundPayment.status).toBe('REFUNDED');
+    const twice = await ask(REFUND, target().operatorId, { id: stars.payment.id });
+    expect(twice.body.errors?.[0]?.extensions?.code).toBe('CONFLICT');
+    const starRefunds = (await journal('telegram')).filter((e) => e.operation === 'refundStarPayment' && e.status === 200);
+    expect(starRefunds.filter((e) => Number(e.body.user_id) === a)).toHaveLength(1);
+
+    const stripe = await invoiceOk(c, 'prod_sticker_pack', 'STRIPE');
+    await fetch(`${target().sandboxUrl}/stripe/__sandbox/payment_intents/${stripe.stripeClientSecret!.split('_secret_')[0]}/succeed`, { method: 'POST' });
+    await waitForStatus(c, stripe.payment.id, 'PAID');
+    const r1 = await ask<{ refundPayment: { status: string } }>(REFUND, target().operatorId, { id: stripe.payment.id });
+    expect(r1.body.data?.refundPayment.status).toBe('REFUNDED');
+    const r2 = await ask(REFUND, target().operatorId, { id: stripe.payment.id });
+    expect(r2.body.errors?.[0]?.extensions?.code).toBe('CONFLICT');
+    expect((await paymentOf(c, stripe.payment.id))!.status).toBe('REFUNDED');
+
+    const pending = await invoiceOk(c, 'prod_coins_100', 'STARS');
+    const notPaid = await ask(REFUND, target().operatorId, { id: pending.payment.id });
+    expect(notPaid.body.errors?.[0]?.extensions?.code).toBe('CONFLICT');
+  });
+
+  it("User.payments lists the caller's payments newest first; another user's payment reads as null", async () => {
+    const { b, c } = users;
+    const one = await invoiceOk(b, 'prod_coins_100', 'STARS');
+    const two = await invoiceOk(b, 'prod_boost_week', 'TON');
+    const mine = await ask<{ me: { payments: { edges: { node: { id: string; createdAt: string } }[] } } }>(MY_PAYMENTS, b);
+    expect(mine.body.errors).toBeUndefined();
+    const ids = mine.body.data!.me.payments.edges.map((e) => e.node.id);
+    expect(ids.indexOf(two.payment.id)).toBeLessThan(ids.indexOf(one.payment.id));
+    expect(ids.indexOf(one.payment.id)).toBeGreaterThanOrEqual(0);
+    const dates = mine.body.data!.me.payments.edges.map((e) => e.node.createdAt);
+    expect([...dates].sort().reverse()).toEqual(dates);
+    expect(await paymentOf(c, one.payment.id)).toBeNull();
+    const theirs = await ask<{ me: { payments: { edges: { node: { id: string } }[] } } }>(MY_PAYMENTS, c);
+    expect(theirs.body.data!.me.payments.edges.map((e) => e.node.id)).not.toContain(one.payment.id);
+  });
+}

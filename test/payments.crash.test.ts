@@ -1,0 +1,58 @@
+/**
+ * Durability of webhooks: the payments process dies (SIGKILL, via the
+ * PAYMENTS_TEST_CRASH_AFTER_STORE test hook) right after a successful_payment
+ * was stored and acknowledged, before it was processed. After a restart the
+ * stored event is processed and the payment becomes PAID.
+ */
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { gql } from './helpers/client.ts';
+import { startPaymentsStack, type PaymentsStack } from './helpers/paymentsStack.ts';
+
+const USER = 100000047;
+
+describe('payments: crash between acknowledging and processing a webhook', () => {
+  let ps: PaymentsStack;
+  beforeAll(async () => {
+    ps = await startPaymentsStack({ paymentsEnv: { PAYMENTS_TEST_CRASH_AFTER_STORE: '1' } });
+  });
+  afterAll(async () => {
+    await ps?.stop();
+  });
+
+  it('finishes the job after restart', async () => {
+    const created = await gql<{ createInvoice: { payment: { id: string }; starsInvoiceLink: string } }>(
+      `mutation ($input: CreateInvoiceInput!) { createInvoice(input: $input) { payment { id } starsInvoiceLink } }`,
+      { userId: USER, url: ps.gatewayUrl, variables: { input: { productId: 'prod_coins_100', provider: 'STARS', idempotencyKey: randomUUID() } } },
+    );
+    expect(created.body.errors).toBeUndefined();
+    const { payment, starsInvoiceLink } = created.body.data!.createInvoice;
+
+    const died = ps.paymentsExited();
+    const res = await fetch(`${ps.sandboxUrl}/telegram/__sandbox/pay`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ invoiceLink: starsInvoiceLink, userId: USER }),
+    });
+    const checkout = (await res.json()) as { ok: boolean; updates: { status: number | null; delivered: boolean; attempts: number }[] };
+    expect(checkout.ok).toBe(true);
+    // successful_payment was acknowledged (200) on the first attempt: Telegram will not send it again.
+    expect(checkout.updates[1]).toMatchObject({ status: 200, delivered: true, attempts: 1 });
+    await died;
+
+    await ps.startPayments({ PAYMENTS_TEST_CRASH_AFTER_STORE: '0' });
+    const deadline = Date.now() + 15_000;
+    let status: string | undefined;
+    while (Date.now() < deadline) {
+      const read = await gql<{ payment: { status: string } | null }>(`query ($id: ID!) { payment(id: $id) { status } }`, {
+        userId: USER,
+        url: ps.gatewayUrl,
+        variables: { id: payment.id },
+      });
+      status = read.body.data?.payment?.status;
+      if (status === 'PAID') break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(status).toBe('PAID');
+  });
+});
