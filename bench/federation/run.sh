@@ -31,7 +31,7 @@ JSON="$OUT_DIR/federation-$STAMP.json"
 LOG="$OUT_DIR/federation-$STAMP.log"
 echo "[bench] scratch=$SCRATCH results=$JSON" >&2
 (cd "$SCRATCH" && BENCH_SKIP_GRAFBASE=1 ./run.sh \
-  --extra "cd $ROOT && GATEWAY_ENGINE=fast npm run gateway" "http://127.0.0.1:$PORT/graphql" --extra-name tma-gateway \
+  --extra "cd $ROOT && GATEWAY_ENGINE=fast RESPONSE_CACHE=off REQUEST_COLLAPSING=off ${GATEWAY_NODE_OPTIONS:+NODE_OPTIONS='$GATEWAY_NODE_OPTIONS' }npm run gateway" "http://127.0.0.1:$PORT/graphql" --extra-name tma-gateway \
   apollo-gateway --unique-header --out "$JSON" "${args[@]}") 2>&1 | tee "$LOG"
 
 PATH="$ROOT/node_modules/.bin:$PATH" node "$HERE/report.ts" "$JSON" > "$OUT_DIR/federation-$STAMP.md"

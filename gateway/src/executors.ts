@@ -4,8 +4,8 @@
  * kept as the reference the fast one is tested and benchmarked against).
  * Both attach the same internal identity token to every subgraph request.
  */
-import { ApolloGateway, RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import type { GatewayInterface } from '@apollo/server-gateway-interface';
+import type { GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { subgraphHeadersFor } from './context.ts';
 
 export interface EngineOptions {
@@ -14,15 +14,16 @@ export interface EngineOptions {
   urlOverride: (name: string, url: string) => string;
 }
 
-class IdentityForwardingDataSource extends RemoteGraphQLDataSource {
-  override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions): void {
-    const headers = subgraphHeadersFor(context);
-    if (headers) for (const [k, v] of Object.entries(headers)) request.http?.headers.set(k, v);
-  }
-}
-
 export async function createEngine(options: EngineOptions): Promise<GatewayInterface & { stop(): Promise<void> }> {
   if (options.engine === 'apollo') {
+    // Loaded only when chosen: @apollo/gateway takes most of a second to import, which the fast path does not pay.
+    const { ApolloGateway, RemoteGraphQLDataSource } = await import('@apollo/gateway');
+    class IdentityForwardingDataSource extends RemoteGraphQLDataSource {
+      override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions): void {
+        const headers = subgraphHeadersFor(context);
+        if (headers) for (const [k, v] of Object.entries(headers)) request.http?.headers.set(k, v);
+      }
+    }
     return new ApolloGateway({
       supergraphSdl: options.supergraphSdl,
       buildService: ({ name, url }) => new IdentityForwardingDataSource({ url: options.urlOverride(name, url ?? '') }),

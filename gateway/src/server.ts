@@ -79,7 +79,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   // Without a configured key (any-supergraph mode against foreign subgraphs) no token is attached.
   const signToken = config.INTERNAL_JWT_SECRET ? createInternalTokenSigner(config.INTERNAL_JWT_SECRET, options.now) : undefined;
 
-  const store = createGatewayStore(config.REDIS_URL, log);
+  const store = await createGatewayStore(config.REDIS_URL, log);
   const versions = createCacheVersions(store);
   const manifestPaths = [DEFAULT_MANIFEST, ...(process.env.PERSISTED_DOCUMENTS_MANIFESTS ?? '').split(',').map((p) => p.trim()).filter(Boolean)];
   const trusted = createTrustedDocuments(config.PERSISTED_DOCUMENTS, config.PERSISTED_DOCUMENTS === 'off' ? { byHash: new Map(), size: 0 } : loadManifests(manifestPaths));

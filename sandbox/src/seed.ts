@@ -208,7 +208,7 @@ function sessionEvents(s: number): SeedEvent[] {
         ? { product_id: product.id, provider, amount: product.metadata.ton_price_nanotons, currency: 'TON' }
         : { product_id: product.id, provider, amount: product.price.unit_amount, currency: 'USD' };
   const steps: Array<[string, number, Record<string, string | number>]> = [
-    ['app_open', 0, { start_param: s % 4 === 0 ? 'ref_42' : '' }],
+    ['app_open', 0, s % 4 === 0 ? { start_param: 'ref_42' } : {}],
     ['view_product', 20_000, { product_id: product.id }],
     s % 2 === 0 ? ['view_product', 65_000, { product_id: other.id }] : ['share', 65_000, { product_id: product.id }],
     s % 3 === 0 ? ['purchase', 120_000, purchase] : ['app_close', 120_000, {}],

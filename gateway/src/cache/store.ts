@@ -4,7 +4,6 @@
  * every gateway replica — otherwise a bounded in-process LRU.
  */
 import Keyv from 'keyv';
-import { createKeyv } from '@keyv/redis';
 import { KeyvAdapter } from '@apollo/utils.keyvadapter';
 import { LRUCache } from 'lru-cache';
 import type { KeyValueCache } from '@apollo/utils.keyvaluecache';
@@ -39,9 +38,11 @@ function lruStore(max: number) {
   };
 }
 
-export function createGatewayStore(redisUrl: string | undefined, log: Logger): GatewayStore {
+export async function createGatewayStore(redisUrl: string | undefined, log: Logger): Promise<GatewayStore> {
   let keyv: Keyv<string>;
   if (redisUrl) {
+    // Imported only when configured: the Redis client is not free to load.
+    const { createKeyv } = await import('@keyv/redis');
     keyv = createKeyv(redisUrl, { namespace: 'tma-gw' }) as Keyv<string>;
   } else {
     keyv = new Keyv<string>({ store: lruStore(MEMORY_ENTRIES), namespace: 'tma-gw' });
