@@ -27,6 +27,10 @@ export interface StackOptions {
   logs?: 'pretty' | 'quiet';
   /** Skip starting the sandbox (live credentials for every service). */
   withoutSandbox?: boolean;
+  /** Skip starting the gateway (benchmarks start their own). */
+  withoutGateway?: boolean;
+  /** Command prefix for every process, e.g. ['taskset', '-c', '0'] to pin them to a core. */
+  wrapper?: string[];
 }
 
 export interface Stack {
@@ -110,7 +114,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 
   function launch(name: string): ChildProcess {
     const spec = specs.get(name)!;
-    const child = spawn(process.execPath, spec.args, { cwd: ROOT, env: spec.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const [command, ...wrapperArgs] = [...(options.wrapper ?? []), process.execPath];
+    const child = spawn(command!, [...wrapperArgs, ...spec.args], { cwd: ROOT, env: spec.env, stdio: ['ignore', 'pipe', 'pipe'] });
     if (!colors.has(name)) colors.set(name, COLORS[colorIndex++ % COLORS.length]!);
     const prefix = `${colors.get(name)}${name.padEnd(9)}\x1b[0m│ `;
     for (const stream of [child.stdout!, child.stderr!]) {
@@ -146,7 +151,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   }
   const gatewayEnv: Record<string, string> = { ...env, PORT: String(gatewayPort), HOST: "127.0.0.1" };
   for (const [k, v] of Object.entries(options.gatewayEnv ?? {})) if (v !== undefined) gatewayEnv[k] = v;
-  specs.set('gateway', { args: ['gateway/src/main.ts'], env: gatewayEnv, health: `http://127.0.0.1:${gatewayPort}/healthz` });
+  if (!options.withoutGateway) specs.set('gateway', { args: ['gateway/src/main.ts'], env: gatewayEnv, health: `http://127.0.0.1:${gatewayPort}/healthz` });
 
   const stack: Stack = {
     gatewayUrl: `http://127.0.0.1:${gatewayPort}/graphql`,
@@ -166,7 +171,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   try {
     if (specs.has('sandbox')) await start('sandbox');
     await Promise.all(Object.keys(ports).map((name) => start(name)));
-    await start('gateway');
+    if (specs.has('gateway')) await start('gateway');
     // Sandbox mode: Telegram and Stripe deliver their webhooks to this gateway.
     if (specs.has('sandbox')) await registerSandboxWebhooks({ sandboxUrl, gatewayBaseUrl: `http://127.0.0.1:${gatewayPort}`, env });
   } catch (error) {

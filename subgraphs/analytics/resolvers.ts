@@ -50,7 +50,7 @@ function validate(input: EventInput, index: number, now: number): NewEvent {
   const at = `events[${index}]`;
   const name = input.name.trim();
   if (name.length < 1 || name.length > 255) throw badInput(`${at}.name must be 1-255 characters`, `${at}.name`);
-  if (!/^[A-Za-z0-9_.:-]{1,36}$/.test(input.insertId)) throw badInput(`${at}.insertId must be 1-36 characters of [A-Za-z0-9_.:-]`, `${at}.insertId`);
+  if (!/^[A-Za-z0-9-]{1,36}$/.test(input.insertId)) throw badInput(`${at}.insertId must be 1-36 letters, digits or dashes (what Mixpanel accepts as $insert_id)`, `${at}.insertId`);
   const properties = input.properties ?? {};
   if (typeof properties !== 'object' || properties === null || Array.isArray(properties)) throw badInput(`${at}.properties must be a JSON object`, `${at}.properties`);
   if (JSON.stringify(properties).length > MAX_PROPERTIES_BYTES) throw badInput(`${at}.properties is larger than 32 KB`, `${at}.properties`);

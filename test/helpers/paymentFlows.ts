@@ -38,7 +38,7 @@ export function definePaymentFlows(target: () => PaymentsTarget, users: { a: num
   const ask = <T = Record<string, unknown>>(query: string, userId: number | string, variables?: Record<string, unknown>) =>
     gql<T>(query, { userId, variables, url: target().gatewayUrl });
 
-  async function createInvoice(userId: number, productId: string, provider: string, idempotencyKey = randomUUID()) {
+  async function createInvoice(userId: number, productId: string, provider: string, idempotencyKey: string = randomUUID()) {
     return ask<{ createInvoice: Invoice }>(INVOICE, userId, { input: { productId, provider, idempotencyKey } });
   }
   async function invoiceOk(userId: number, productId: string, provider: string, key?: string): Promise<Invoice> {

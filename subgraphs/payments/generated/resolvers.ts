@@ -17,6 +17,25 @@ export type CacheControlScope =
   | 'PRIVATE'
   | 'PUBLIC';
 
+export type CreateInvoiceInput = {
+  /** Client-chosen (a UUID per purchase attempt): the same key from the same user returns the same invoice. */
+  idempotencyKey: Scalars['String']['input'];
+  productId: Scalars['ID']['input'];
+  provider: PaymentProvider;
+};
+
+/** What the Mini App needs to pay a payment; exactly one provider field is set. */
+export type Invoice = {
+  __typename?: 'Invoice';
+  payment: Payment;
+  /** Telegram Stars: open with Telegram.WebApp.openInvoice(link). */
+  starsInvoiceLink?: Maybe<Scalars['String']['output']>;
+  /** Stripe: confirm with Stripe.js (Payment Element). */
+  stripeClientSecret?: Maybe<Scalars['String']['output']>;
+  /** TON: send with TON Connect sendTransaction. */
+  tonTransfer?: Maybe<TonTransfer>;
+};
+
 /**
  * An amount of money in minor units: cents for USD, whole Stars for XTR,
  * nanotons for TON.
@@ -25,6 +44,24 @@ export type Money = {
   __typename?: 'Money';
   amount: Scalars['Int']['output'];
   currency: Scalars['String']['output'];
+};
+
+export type Mutation = {
+  __typename?: 'Mutation';
+  /** Creates (or, for a repeated idempotencyKey, returns) a PENDING payment and its invoice. The price comes from the catalog. */
+  createInvoice: Invoice;
+  /** Refunds a PAID payment (operators only). Refunding twice is a CONFLICT. */
+  refundPayment: Payment;
+};
+
+
+export type MutationCreateInvoiceArgs = {
+  input: CreateInvoiceInput;
+};
+
+
+export type MutationRefundPaymentArgs = {
+  id: Scalars['ID']['input'];
 };
 
 export type PageInfo = {
@@ -42,6 +79,7 @@ export type Payment = {
   paidAt?: Maybe<Scalars['String']['output']>;
   product: Product;
   provider: PaymentProvider;
+  refundedAt?: Maybe<Scalars['String']['output']>;
   status: PaymentStatus;
   user: User;
 };
@@ -95,6 +133,17 @@ export type QueryPaymentArgs = {
 
 export type QueryProductArgs = {
   id: Scalars['ID']['input'];
+};
+
+/** Where a TON payment goes: send exactly this (or more) with this comment. */
+export type TonTransfer = {
+  __typename?: 'TonTransfer';
+  /** The shop wallet. */
+  address: Scalars['String']['output'];
+  /** Nanotons, as a decimal string (exceeds 32 bits). */
+  amount: Scalars['String']['output'];
+  /** Must be the transfer's text comment, exactly: it identifies the payment. */
+  comment: Scalars['String']['output'];
 };
 
 export type User = {
@@ -214,17 +263,21 @@ export type FederationReferenceTypes = ResolversObject<{
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = ResolversObject<{
   CacheControlScope: CacheControlScope;
-  Money: ResolverTypeWrapper<Money>;
+  CreateInvoiceInput: CreateInvoiceInput;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
+  ID: ResolverTypeWrapper<Scalars['ID']['output']>;
+  Invoice: ResolverTypeWrapper<Invoice>;
+  Money: ResolverTypeWrapper<Money>;
+  Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
   Payment: ResolverTypeWrapper<Payment>;
-  ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   PaymentConnection: ResolverTypeWrapper<PaymentConnection>;
   PaymentEdge: ResolverTypeWrapper<PaymentEdge>;
   PaymentProvider: PaymentProvider;
   PaymentStatus: PaymentStatus;
   Product: ResolverTypeWrapper<Product>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  TonTransfer: ResolverTypeWrapper<TonTransfer>;
   User: ResolverTypeWrapper<User>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
@@ -232,15 +285,19 @@ export type ResolversTypes = ResolversObject<{
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = ResolversObject<{
-  Money: Money;
+  CreateInvoiceInput: CreateInvoiceInput;
   String: Scalars['String']['output'];
+  ID: Scalars['ID']['output'];
+  Invoice: Invoice;
+  Money: Money;
+  Mutation: Record<PropertyKey, never>;
   PageInfo: PageInfo;
   Payment: Payment | FederationReferenceTypes['Payment'];
-  ID: Scalars['ID']['output'];
   PaymentConnection: PaymentConnection;
   PaymentEdge: PaymentEdge;
   Product: Product | FederationReferenceTypes['Product'];
   Query: Record<PropertyKey, never>;
+  TonTransfer: TonTransfer;
   User: User | FederationReferenceTypes['User'];
   Boolean: Scalars['Boolean']['output'];
   Int: Scalars['Int']['output'];
@@ -254,9 +311,21 @@ export type CacheControlDirectiveArgs = {
 
 export type CacheControlDirectiveResolver<Result, Parent, ContextType = SubgraphContext<any>, Args = CacheControlDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
 
+export type InvoiceResolvers<ContextType = SubgraphContext<any>, ParentType extends ResolversParentTypes['Invoice'] = ResolversParentTypes['Invoice']> = ResolversObject<{
+  payment?: Resolver<ResolversTypes['Payment'], ParentType, ContextType>;
+  starsInvoiceLink?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  stripeClientSecret?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  tonTransfer?: Resolver<Maybe<ResolversTypes['TonTransfer']>, ParentType, ContextType>;
+}>;
+
 export type MoneyResolvers<ContextType = SubgraphContext<any>, ParentType extends ResolversParentTypes['Money'] = ResolversParentTypes['Money']> = ResolversObject<{
   amount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   currency?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+}>;
+
+export type MutationResolvers<ContextType = SubgraphContext<any>, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
+  createInvoice?: Resolver<ResolversTypes['Invoice'], ParentType, ContextType, RequireFields<MutationCreateInvoiceArgs, 'input'>>;
+  refundPayment?: Resolver<ResolversTypes['Payment'], ParentType, ContextType, RequireFields<MutationRefundPaymentArgs, 'id'>>;
 }>;
 
 export type PageInfoResolvers<ContextType = SubgraphContext<any>, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = ResolversObject<{
@@ -272,6 +341,7 @@ export type PaymentResolvers<ContextType = SubgraphContext<any>, ParentType exte
   paidAt?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   product?: Resolver<ResolversTypes['Product'], ParentType, ContextType>;
   provider?: Resolver<ResolversTypes['PaymentProvider'], ParentType, ContextType>;
+  refundedAt?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   status?: Resolver<ResolversTypes['PaymentStatus'], ParentType, ContextType>;
   user?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
 }>;
@@ -300,6 +370,12 @@ export type QueryResolvers<ContextType = SubgraphContext<any>, ParentType extend
   products?: Resolver<Array<ResolversTypes['Product']>, ParentType, ContextType>;
 }>;
 
+export type TonTransferResolvers<ContextType = SubgraphContext<any>, ParentType extends ResolversParentTypes['TonTransfer'] = ResolversParentTypes['TonTransfer']> = ResolversObject<{
+  address?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  amount?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  comment?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+}>;
+
 export type UserResolvers<ContextType = SubgraphContext<any>, ParentType extends ResolversParentTypes['User'] = ResolversParentTypes['User'], FederationReferenceType extends FederationReferenceTypes['User'] = FederationReferenceTypes['User']> = ResolversObject<{
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['User']> | FederationReferenceType, FederationReferenceType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
@@ -307,13 +383,16 @@ export type UserResolvers<ContextType = SubgraphContext<any>, ParentType extends
 }>;
 
 export type Resolvers<ContextType = SubgraphContext<any>> = ResolversObject<{
+  Invoice?: InvoiceResolvers<ContextType>;
   Money?: MoneyResolvers<ContextType>;
+  Mutation?: MutationResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   Payment?: PaymentResolvers<ContextType>;
   PaymentConnection?: PaymentConnectionResolvers<ContextType>;
   PaymentEdge?: PaymentEdgeResolvers<ContextType>;
   Product?: ProductResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  TonTransfer?: TonTransferResolvers<ContextType>;
   User?: UserResolvers<ContextType>;
 }>;
 
