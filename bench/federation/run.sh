@@ -30,9 +30,27 @@ for a in "${args[@]+"${args[@]}"}"; do [ "$a" = "--runs" ] && has_runs=1; done
 JSON="$OUT_DIR/federation-$STAMP.json"
 LOG="$OUT_DIR/federation-$STAMP.log"
 echo "[bench] scratch=$SCRATCH results=$JSON" >&2
-(cd "$SCRATCH" && BENCH_SKIP_GRAFBASE=1 ./run.sh \
-  --extra "cd $ROOT && GATEWAY_ENGINE=fast RESPONSE_CACHE=off REQUEST_COLLAPSING=off ${GATEWAY_NODE_OPTIONS:+NODE_OPTIONS='$GATEWAY_NODE_OPTIONS' }npm run gateway" "http://127.0.0.1:$PORT/graphql" --extra-name tma-gateway \
-  apollo-gateway --unique-header --out "$JSON" "${args[@]}") 2>&1 | tee "$LOG"
+# The gateway under test: engine=fast, response cache and inbound collapsing OFF (benchmark rules).
+# Memory tuning (default "32:50"): NODE_OPTIONS=--max-semi-space-size=32 and GATEWAY_HEAP_GROWING_PERCENT=50.
+# TUNINGS="16:30 16:60 none" measures several variants side by side (target names tma-s16-g30, ..., tma-untuned).
+BASE_ENV="GATEWAY_ENGINE=fast RESPONSE_CACHE=off REQUEST_COLLAPSING=off"
+extras=()
+i=0
+for t in ${TUNINGS:-32:50}; do
+  port=$((PORT + i)); i=$((i + 1))
+  if [ "$t" = none ]; then
+    env_t=""; name=tma-untuned
+  else
+    env_t="NODE_OPTIONS=--max-semi-space-size=${t%%:*} GATEWAY_HEAP_GROWING_PERCENT=${t##*:}"; name="tma-s${t%%:*}-g${t##*:}"
+  fi
+  [ -z "${TUNINGS:-}" ] && name=tma-gateway
+  extras+=(--extra "cd $ROOT && $BASE_ENV $env_t npm run gateway" "http://127.0.0.1:$port/graphql" --extra-name "$name")
+done
+(cd "$SCRATCH" && BENCH_SKIP_GRAFBASE=1 ./run.sh "${extras[@]}" apollo-gateway --unique-header --out "$JSON" "${args[@]}") 2>&1 | tee "$LOG"
 
-PATH="$ROOT/node_modules/.bin:$PATH" node "$HERE/report.ts" "$JSON" > "$OUT_DIR/federation-$STAMP.md"
+{
+  PATH="$ROOT/node_modules/.bin:$PATH" node "$HERE/report.ts" "$JSON"
+  echo; echo "Gateway commands (--extra, harness env adds PORT/HOST/SUPERGRAPH_PATH/NODE_ENV=production):"
+  for ((k = 0; k < ${#extras[@]}; k++)); do [ "${extras[$k]}" = --extra ] && echo "- \`${extras[$((k + 1))]}\` -> ${extras[$((k + 4))]}"; done; true
+} > "$OUT_DIR/federation-$STAMP.md"
 echo "[bench] wrote $OUT_DIR/federation-$STAMP.md" >&2

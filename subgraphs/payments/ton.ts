@@ -40,6 +40,7 @@ export function createTonWatcher(options: { db: Database; toncenter: Toncenter; 
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<number> | undefined;
   let closed = false;
+  let failures = 0;
 
   /** Transactions newer than the cursor, oldest first. */
   async function fetchNew(cursor: { lt: bigint; hash: string } | undefined): Promise<TonTransaction[]> {
@@ -118,8 +119,15 @@ export function createTonWatcher(options: { db: Database; toncenter: Toncenter; 
     /** One poll now (also what the timer runs); concurrent calls share one run. */
     poll(): Promise<number> {
       running ??= pollOnce()
+        .then((paid) => {
+          failures = 0;
+          return paid;
+        })
         .catch((error: unknown) => {
-          log.warn({ err: error instanceof Error ? { name: error.name, message: error.message } : error }, 'TON poll failed');
+          // One line per outage (and a reminder every 50 polls), not one per poll.
+          if (failures++ % 50 === 0 && !closed) {
+            log.warn({ err: error instanceof Error ? { name: error.name, message: error.message } : error, failures }, 'TON poll failed');
+          }
           return 0;
         })
         .finally(() => {

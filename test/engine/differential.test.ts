@@ -150,6 +150,12 @@ const CASES: Case[] = [
     cacheControl: { accounts: 'max-age=60' },
     expectErrors: true,
   },
+  { name: '@interfaceObject: interface field from interface object', query: '{ media { __typename id title ... on Movie { minutes } stars } }' },
+  {
+    name: '@interfaceObject: root from interface object, typename + concrete fields',
+    query: '{ topRated { __typename id stars title ... on Song { artist } ... on Movie { minutes } } }',
+  },
+  { name: '@interfaceObject: only interface object fields', query: '{ topRated { id stars } }' },
   {
     name: 'mutations in order across subgraphs',
     query: `mutation M($k: String!) {

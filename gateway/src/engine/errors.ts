@@ -2,7 +2,7 @@
 // - subgraph GraphQL errors -> downstreamServiceError (path re-rooted, serviceName added)
 // - HTTP / network / body failures -> the same messages RemoteGraphQLDataSource
 //   (make-fetch-happen / minipass-fetch) produces.
-import { GraphQLError } from 'graphql';
+import { GraphQLError } from './graphql.ts';
 import { ERRORS, assert, errorCodeDef } from '@apollo/federation-internals';
 import { isJsonContentType, type RawOutcome } from './transport.ts';
 

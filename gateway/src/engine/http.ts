@@ -78,9 +78,11 @@ export function createGraphQLHttpHandler<TContext extends BaseContext>(
     const outHeaders: Record<string, string> = {};
     for (const [k, v] of result.headers) outHeaders[k] = v;
     if (result.body.kind === 'complete') {
-      outHeaders['content-length'] = String(Buffer.byteLength(result.body.string));
+      // One UTF-8 copy outside the V8 heap (res.end(string) would copy it on the heap).
+      const buf = Buffer.from(result.body.string, 'utf8');
+      outHeaders['content-length'] = String(buf.length);
       res.writeHead(result.status ?? 200, outHeaders);
-      res.end(result.body.string);
+      res.end(buf);
     } else {
       res.writeHead(result.status ?? 200, outHeaders);
       for await (const chunk of result.body.asyncIterator) res.write(chunk);

@@ -2,12 +2,24 @@
 //
 // Subgraph responses may be shared between concurrent requests (in-flight
 // dedup), so they are never mutated. Each request owns the objects it created
-// (its root object and every clone); `owned` records them. Merging assigns
-// shared sub-trees by reference and clones a shared object/array only when
-// something has to be written into it.
+// (its root object and every clone), marked with the OWNED symbol (invisible
+// to JSON.stringify, Object.keys and for-in). Merging assigns shared sub-trees
+// by reference and clones a shared object/array only when something has to be
+// written into it. A mark is only ever put on a fresh clone that lives in one
+// request's tree, so a constant mark is enough (no per-request set).
 
-export type Owned = Set<object>;
 type Obj = Record<string, unknown>;
+const OWNED: unique symbol = Symbol('fast-gateway.owned');
+
+/** Mark a fresh object/array (created by this request) as writable in place. */
+export function markOwned<T extends object>(o: T): T {
+  (o as unknown as Record<symbol, boolean>)[OWNED] = true;
+  return o;
+}
+
+function isOwned(o: object): boolean {
+  return (o as unknown as Record<symbol, unknown>)[OWNED] === true;
+}
 
 function isObject(v: unknown): v is Obj {
   return v !== undefined && v !== null && typeof v === 'object' && !Array.isArray(v);
@@ -33,10 +45,9 @@ function cloneObject(v: Obj): Obj {
 }
 
 /** Make holder[key] (currently `v`) an object/array owned by this request. */
-export function ensureOwned<T extends object>(owned: Owned, holder: Obj | unknown[], key: string | number, v: T): T {
-  if (owned.has(v)) return v;
-  const c = (Array.isArray(v) ? v.slice() : cloneObject(v as Obj)) as T;
-  owned.add(c);
+export function ensureOwned<T extends object>(holder: Obj | unknown[], key: string | number, v: T): T {
+  if (isOwned(v)) return v;
+  const c = markOwned((Array.isArray(v) ? v.slice() : cloneObject(v as Obj)) as T);
   if (typeof key === 'number') (holder as unknown[])[key] = c;
   else writeOwn(holder as Obj, key, c);
   return c;
@@ -46,10 +57,11 @@ export function ensureOwned<T extends object>(owned: Owned, holder: Obj | unknow
  * deepMerge(target, source) of @apollo/gateway with copy-on-write. `target`
  * must be owned; `source` is never modified.
  */
-export function mergeInto(owned: Owned, target: Obj, source: unknown): void {
+export function mergeInto(target: Obj, source: unknown): void {
   if (source === undefined || source === null) return;
   const src = source as Obj;
-  for (const key of Object.keys(src)) {
+  for (const key in src) {
+    if (!Object.prototype.hasOwnProperty.call(src, key)) continue;
     const sv = src[key];
     if (sv === undefined) continue;
     const tv = readOwn(target, key);
@@ -58,14 +70,14 @@ export function mergeInto(owned: Owned, target: Obj, source: unknown): void {
         // stock: defineOwn(tv, ...) -> `in` on a primitive throws
         throw new TypeError(`Cannot use 'in' operator to search for '${Object.keys(sv)[0] ?? ''}' in ${String(tv)}`);
       }
-      mergeInto(owned, ensureOwned(owned, target, key, tv as Obj), sv);
+      mergeInto(ensureOwned(target, key, tv as Obj), sv);
     } else if (Array.isArray(sv) && Array.isArray(tv) && sv.length === tv.length) {
-      const ta = ensureOwned(owned, target, key, tv);
+      const ta = ensureOwned(target, key, tv);
       for (let i = 0; i < sv.length; i++) {
         const te = ta[i];
         const se = sv[i];
         if (isObject(te) && isObject(se)) {
-          mergeInto(owned, ensureOwned(owned, ta as unknown as Obj, i, te), se);
+          mergeInto(ensureOwned(ta as unknown as Obj, i, te), se);
         } else {
           ta[i] = se;
         }
@@ -81,20 +93,20 @@ export function mergeInto(owned: Owned, target: Obj, source: unknown): void {
  * object on the way (and the objects found at the end) owned, so that
  * entities can be merged into in place.
  */
-export function flattenOwned(owned: Owned, holder: Obj | unknown[], key: string | number, path: readonly string[], i: number): unknown {
+export function flattenOwned(holder: Obj | unknown[], key: string | number, path: readonly string[], i: number): unknown {
   const value = typeof key === 'number' ? (holder as unknown[])[key] : readOwn(holder as Obj, key);
   if (i === path.length) {
-    if (value !== null && typeof value === 'object') return ownEntities(owned, holder, key, value);
+    if (value !== null && typeof value === 'object') return ownEntities(holder, key, value);
     return value;
   }
   if (value === undefined || value === null) return value;
   const cur = path[i]!;
   if (cur === '@') {
     if (!Array.isArray(value)) throw new TypeError('value.flatMap is not a function');
-    const arr = ensureOwned(owned, holder, key, value);
+    const arr = ensureOwned(holder, key, value);
     const out: unknown[] = [];
     for (let j = 0; j < arr.length; j++) {
-      const r = flattenOwned(owned, arr, j, path, i + 1);
+      const r = flattenOwned(arr, j, path, i + 1);
       if (Array.isArray(r)) {
         for (let k = 0; k < r.length; k++) out.push(r[k]);
       } else {
@@ -104,16 +116,16 @@ export function flattenOwned(owned: Owned, holder: Obj | unknown[], key: string 
     return out;
   }
   if (Array.isArray(value)) throw new Error(`Unexpected array in result for path element ${cur}`);
-  const obj = ensureOwned(owned, holder, key, value as Obj);
-  return flattenOwned(owned, obj, cur, path, i + 1);
+  const obj = ensureOwned(holder, key, value as Obj);
+  return flattenOwned(obj, cur, path, i + 1);
 }
 
-function ownEntities(owned: Owned, holder: Obj | unknown[], key: string | number, value: object): object {
-  const v = ensureOwned(owned, holder, key, value);
+function ownEntities(holder: Obj | unknown[], key: string | number, value: object): object {
+  const v = ensureOwned(holder, key, value);
   if (Array.isArray(v)) {
     for (let j = 0; j < v.length; j++) {
       const e = v[j];
-      if (e !== null && typeof e === 'object') ownEntities(owned, v, j, e);
+      if (e !== null && typeof e === 'object') ownEntities(v, j, e);
     }
   }
   return v;

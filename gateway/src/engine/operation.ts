@@ -1,8 +1,8 @@
 // Per-operation preparation, cached per (document, operationName): operation
 // context (as buildOperationContext), query plan, compiled plan executor and
 // compiled result shaper. Everything here runs once per distinct operation.
-import type { DocumentNode, FragmentDefinitionNode, GraphQLError, GraphQLSchema, OperationDefinitionNode, VariableDefinitionNode } from 'graphql';
-import { GraphQLError as GraphQLErrorClass, Kind } from 'graphql';
+import type { DocumentNode, FragmentDefinitionNode, GraphQLSchema, OperationDefinitionNode, VariableDefinitionNode } from 'graphql';
+import { GraphQLError, Kind } from './graphql.ts';
 import { ERRORS, operationFromDocument } from '@apollo/federation-internals';
 import type { Operation, Schema } from '@apollo/federation-internals';
 import type { QueryPlan, QueryPlanner } from '@apollo/query-planner';
@@ -96,7 +96,7 @@ export class OperationCache {
         { validate: false },
       );
     } catch (err) {
-      if (err instanceof GraphQLErrorClass) operationError = err;
+      if (err instanceof GraphQLError) operationError = err;
       else throw err;
     }
     const shaper = operation ? this.shaperCompiler.compile(operation, e.ctx.variableDefinitions) : undefined;

@@ -9,7 +9,7 @@ import type { VariableDefinitions } from '@apollo/federation-internals';
 import type { GraphQLError, GraphQLSchema } from 'graphql';
 import { compileRequires, type RepresentationBuilder } from './representations.ts';
 import { compileRewrites, type Rewriter } from './rewrites.ts';
-import { flattenOwned, mergeInto, type Owned } from './merge.ts';
+import { flattenOwned, markOwned, mergeInto } from './merge.ts';
 import { downstreamServiceError, errorFromResponse, makeErrorPathGenerator, networkError, parseBody } from './errors.ts';
 import { outcomeJson, type RawOutcome } from './transport.ts';
 import { restrictCachePolicy } from './cacheControl.ts';
@@ -26,7 +26,6 @@ export type SubgraphSender = (ctx: ExecContext, serviceName: string, body: strin
 
 export interface ExecContext {
   readonly root: Obj;
-  readonly owned: Owned;
   readonly errors: unknown[];
   readonly variables: Obj | undefined;
   readonly variableDefinitions: VariableDefinitions;
@@ -101,21 +100,16 @@ function compileNode(node: PlanNode, schema: GraphQLSchema): Exec {
 function flattenAt(ctx: ExecContext, data: unknown, path: readonly string[]): unknown {
   if (path.length === 0) return data;
   if (data === undefined || data === null) return data;
-  if (data === ctx.root) return flattenOwned(ctx.owned, { r: data }, 'r', path, 0);
-  // nested Flatten: data is an (owned) entity or list of entities
-  const holder = { r: data };
-  ctx.owned.add(holder);
-  return flattenOwned(ctx.owned, holder, 'r', path, 0);
+  // root (owned) or, for a nested Flatten, an owned entity or list of entities
+  return flattenOwned(markOwned({ r: data }), 'r', path, 0);
 }
 
 function compileFetch(fetch: FetchNode, schema: GraphQLSchema): Exec {
   const serviceName = fetch.serviceName;
   const isQuery = fetch.operationKind === 'query';
   const variableUsages = fetch.variableUsages ?? [];
-  const queryJson = JSON.stringify(fetch.operation);
-  const opNameJson = fetch.operationName === undefined ? undefined : JSON.stringify(fetch.operationName);
-  const bodyPrefix = '{"query":' + queryJson + ',"variables":';
-  const bodySuffix = opNameJson === undefined ? '}' : ',"operationName":' + opNameJson + '}';
+  const query = fetch.operation;
+  const operationName = fetch.operationName;
   const buildRep: RepresentationBuilder | undefined = fetch.requires ? compileRequires(schema, fetch.requires) : undefined;
   const inputRewrite: Rewriter | undefined = compileRewrites(schema, fetch.inputRewrites);
   const outputRewrite: Rewriter | undefined = compileRewrites(schema, fetch.outputRewrites);
@@ -136,7 +130,8 @@ function compileFetch(fetch: FetchNode, schema: GraphQLSchema): Exec {
 
   /** sendOperation: returns response.data (shared, read-only) */
   const sendOperation = async (ctx: ExecContext, cursor: Cursor, variables: Obj): Promise<unknown> => {
-    const body = bodyPrefix + JSON.stringify(variables) + bodySuffix;
+    // one flat string, same bytes as RemoteGraphQLDataSource: {query, variables, operationName}
+    const body = JSON.stringify({ query, variables, operationName });
     const outcome = await ctx.send(ctx, serviceName, body, isQuery);
     if (outcome.kind === 'network-error') throw networkError(outcome.url, outcome.error);
     if (outcome.status < 200 || outcome.status > 299) throw errorFromResponse(outcome, outcomeJson);
@@ -177,7 +172,7 @@ function compileFetch(fetch: FetchNode, schema: GraphQLSchema): Exec {
         data = structuredClone(data);
         outputRewrite(data);
       }
-      for (const entity of entities) mergeInto(ctx.owned, entity as Obj, data);
+      for (const entity of entities) mergeInto(entity as Obj, data);
       return;
     }
     const representations: Obj[] = [];
@@ -190,15 +185,16 @@ function compileFetch(fetch: FetchNode, schema: GraphQLSchema): Exec {
         representationToEntity.push(index);
       }
     }
-    if (representations.length < 1) return;
+    const count = representations.length;
+    if (count < 1) return;
     if ('representations' in variables) throw new Error(`Variables cannot contain key "representations"`);
     variables['representations'] = representations;
     const dataReceived = (await sendOperation(ctx, cursor, variables)) as Obj | null | undefined;
     if (!dataReceived) return;
     const received = dataReceived['_entities'];
     if (!(received && Array.isArray(received))) throw new Error(`Expected "data._entities" in response to be an array`);
-    if (received.length !== representations.length) {
-      throw new Error(`Expected "data._entities" to contain ${representations.length} elements`);
+    if (received.length !== count) {
+      throw new Error(`Expected "data._entities" to contain ${count} elements`);
     }
     for (let i = 0; i < entities.length; i++) {
       let receivedEntity = received[i] as Obj | null | undefined;
@@ -215,7 +211,7 @@ function compileFetch(fetch: FetchNode, schema: GraphQLSchema): Exec {
       // Without rewrites, setting a missing __typename on the received entity
       // only re-writes the existing entity's own __typename: skipped.
       if (existingEntity !== undefined && receivedEntity !== undefined && receivedEntity !== null) {
-        mergeInto(ctx.owned, existingEntity, receivedEntity);
+        mergeInto(existingEntity, receivedEntity);
       }
     }
   };

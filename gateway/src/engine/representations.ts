@@ -3,8 +3,8 @@
 // executeSelectionSet in @apollo/gateway's executeQueryPlan.js).
 import type { QueryPlanSelectionNode } from '@apollo/query-planner';
 import type { GraphQLSchema } from 'graphql';
-import { isAbstractType, isInterfaceType, isObjectType } from 'graphql';
-import { mergeInto, readOwn, writeOwn } from './merge.ts';
+import { isAbstractType, isInterfaceType, isObjectType } from './graphql.ts';
+import { markOwned, mergeInto, readOwn, writeOwn } from './merge.ts';
 
 type Obj = Record<string, unknown>;
 export type RepresentationBuilder = (source: unknown) => Obj | null;
@@ -54,6 +54,7 @@ export function compileRequires(schema: GraphQLSchema, selections: readonly Quer
     if (source === null) return null;
     const src = source as Obj;
     const result: Obj = {};
+    let empty = true;
     for (let i = 0; i < steps.length; i++) {
       const step = steps[i]!;
       if (step.kind === 'field') {
@@ -71,17 +72,20 @@ export function compileRequires(schema: GraphQLSchema, selections: readonly Quer
         } else {
           writeOwn(result, rn, v);
         }
+        empty = false;
       } else {
         // stock: `if (!selection.typeCondition || !source) continue;`
         if (!src) continue;
         if (step.test(src)) {
           const frag = step.sub(src);
           if (frag) {
-            if (Object.keys(result).length === 0) {
-              for (const k of Object.keys(frag)) writeOwn(result, k, frag[k]);
+            if (empty) {
+              // deepMerge into an empty object = copy of the (fresh) fragment result
+              for (const k in frag) writeOwn(result, k, frag[k]);
             } else {
-              mergeInto(new Set<object>([result]), result, frag);
+              mergeInto(markOwned(result), frag);
             }
+            empty = false;
           }
         }
       }
@@ -91,4 +95,4 @@ export function compileRequires(schema: GraphQLSchema, selections: readonly Quer
   return build;
 }
 
-export { readOwn };
+

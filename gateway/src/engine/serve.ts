@@ -4,6 +4,9 @@
 // landing page off, GET /healthz. GATEWAY_ENGINE=apollo serves stock
 // @apollo/gateway with the same HTTP layer (for A/B profiling).
 import { readFileSync } from 'node:fs';
+import v8 from 'node:v8';
+
+if (process.env['GATEWAY_V8_FLAGS']) v8.setFlagsFromString(process.env['GATEWAY_V8_FLAGS']);
 import { createServer } from 'node:http';
 import { ApolloServer } from '@apollo/server';
 import type { GatewayInterface } from '@apollo/server-gateway-interface';
@@ -32,6 +35,8 @@ if (engine === 'apollo') {
 const server = new ApolloServer({
   gateway,
   csrfPrevention: true,
+  // no pretty-printing / trailing newline: one flat string (as gateway/src/server.ts does)
+  stringifyResult: (value) => JSON.stringify(value),
   plugins: [ApolloServerPluginLandingPageDisabled()],
 });
 await server.start();
@@ -50,8 +55,28 @@ if (process.env['GATEWAY_MEMLOG']) {
   }, Number(process.env['GATEWAY_MEMLOG'])).unref();
 }
 
+// Diagnostics: sampled allocation profile (incl. objects already collected),
+// written to $GATEWAY_ALLOC_PROF on SIGINT/SIGTERM.
+let stopAllocProfile: (() => Promise<void>) | undefined;
+if (process.env['GATEWAY_ALLOC_PROF']) {
+  const { Session } = await import('node:inspector/promises');
+  const { writeFileSync } = await import('node:fs');
+  const session = new Session();
+  session.connect();
+  await session.post('HeapProfiler.startSampling', {
+    samplingInterval: 4096,
+    includeObjectsCollectedByMajorGC: true,
+    includeObjectsCollectedByMinorGC: true,
+  });
+  stopAllocProfile = async () => {
+    const { profile } = await session.post('HeapProfiler.stopSampling');
+    writeFileSync(process.env['GATEWAY_ALLOC_PROF']!, JSON.stringify(profile));
+  };
+}
+
 for (const sig of ['SIGTERM', 'SIGINT'] as const) {
-  process.on(sig, () => {
+  process.on(sig, async () => {
+    await stopAllocProfile?.();
     httpServer.close();
     server.stop().finally(() => process.exit(0));
   });

@@ -6,8 +6,8 @@
 // null propagation, same error messages and paths), but all per-selection
 // decisions (skip/include, field types, type-condition tests, leaf
 // validators) are resolved at compile time or memoized.
-import type { GraphQLError, GraphQLSchema, SelectionNode, VariableDefinitionNode } from 'graphql';
-import { executeSync, Kind, OperationTypeNode, visit } from 'graphql';
+import type { GraphQLSchema, SelectionNode, VariableDefinitionNode } from 'graphql';
+import { executeSync, Kind, OperationTypeNode, visit, type GraphQLError } from './graphql.ts';
 import {
   ERRORS,
   Variable,
@@ -236,7 +236,12 @@ export class ShaperCompiler {
         return true;
       };
     }
-    const val = this.compileValue(field.definition.type!, selection.selectionSet, st, variableDefinitions);
+    const fieldType = field.definition.type!;
+    if (rn !== '__proto__' && !selection.selectionSet) {
+      const leaf = this.compileLeafField(rn, fieldType);
+      if (leaf) return leaf;
+    }
+    const val = this.compileValue(fieldType, selection.selectionSet, st, variableDefinitions);
     if (rn === '__proto__') {
       return (input, output, rt, path, pt) => {
         const ov = readOwn(output, rn);
@@ -257,6 +262,64 @@ export class ShaperCompiler {
       output[rn] = val(ov, iv, rt, path, pt);
       path.pop();
       return (rt.flags & F_INVALID) === 0;
+    };
+  }
+
+  /**
+   * Leaf field (nullable or non-null scalar/enum) without selection set:
+   * the same outcome as the generic field step + compileValue, without the
+   * path push/pop and the flag protocol on the happy path.
+   */
+  private compileLeafField(rn: string, type: Type): SelFn | undefined {
+    const nonNull = isNonNullType(type);
+    const named = nonNull ? (type as { ofType: Type }).ofType : type;
+    if (isListType(named) || isNonNullType(named) || isCompositeType(named)) return undefined;
+    const check = this.leafChecker(named as NamedType);
+    const typeStr = named.toString();
+    const hasOwn = Object.prototype.hasOwnProperty;
+    const invalid = (rt: ShapeRuntime, path: PathElement[], pt: TypeInfo) => {
+      path.push(rn);
+      rt.errors.push(ERRORS.INVALID_GRAPHQL.err(`Invalid value found for ${describe(path, typeStr, pt)}.`, { path: Array.from(path) }));
+      path.pop();
+    };
+    if (!nonNull) {
+      return (input, output, rt, path, pt) => {
+        const ov = output[rn];
+        if (ov !== undefined && typeof ov !== 'function') return true; // already set: kept as is
+        let iv = input[rn];
+        if (iv === undefined || iv === null || (typeof iv === 'function' && !hasOwn.call(input, rn))) {
+          output[rn] = null;
+          return true;
+        }
+        if (check(iv)) {
+          output[rn] = iv;
+          return true;
+        }
+        invalid(rt, path, pt);
+        output[rn] = null;
+        return true;
+      };
+    }
+    return (input, output, rt, path, pt) => {
+      const ov = output[rn];
+      if (ov !== undefined && typeof ov !== 'function') return true;
+      let iv = input[rn];
+      if (iv === undefined || iv === null || (typeof iv === 'function' && !hasOwn.call(input, rn))) {
+        path.push(rn);
+        rt.errors.push(
+          ERRORS.INVALID_GRAPHQL.err(`Cannot return null for non-nullable ${describe(path, typeStr, pt)}.`, { path: Array.from(path) }),
+        );
+        path.pop();
+        output[rn] = null;
+        return false;
+      }
+      if (check(iv)) {
+        output[rn] = iv;
+        return true;
+      }
+      invalid(rt, path, pt);
+      output[rn] = null;
+      return false;
     };
   }
 

@@ -43,7 +43,8 @@ interface Endpoint {
 export class Transport {
   private readonly pools = new Map<string, Pool>();
   private readonly endpoints = new Map<string, Endpoint>();
-  private readonly inflight = new Map<string, Promise<RawOutcome>>();
+  /** in-flight requests: (url + forwarded headers) -> body -> shared outcome */
+  private readonly inflight = new Map<string, Map<string, Promise<RawOutcome>>>();
   private readonly timeout: number;
   private readonly connections: number;
   /** number of upstream HTTP requests actually sent (for tests / stats) */
@@ -75,18 +76,25 @@ export class Transport {
   }
 
   /**
-   * POST `body` to `url`. When `dedupeKey` is given, concurrent calls with the
-   * same key share one upstream request (the key must cover URL, body and
-   * every header that is sent).
+   * POST `body` to `url`. When `dedupeKey` is given (it must identify the URL
+   * and every header that is sent), concurrent calls with the same key and
+   * the same body share one upstream request.
    */
   post(url: string, body: string, headers: Record<string, string>, dedupeKey: string | undefined): Promise<RawOutcome> {
     if (dedupeKey === undefined) return this.send(url, body, headers);
-    const existing = this.inflight.get(dedupeKey);
+    let byBody = this.inflight.get(dedupeKey);
+    if (!byBody) {
+      byBody = new Map();
+      this.inflight.set(dedupeKey, byBody);
+    }
+    const existing = byBody.get(body);
     if (existing) return existing;
     const p = this.send(url, body, headers);
-    this.inflight.set(dedupeKey, p);
+    byBody.set(body, p);
+    const group = byBody;
     const clear = () => {
-      this.inflight.delete(dedupeKey);
+      group.delete(body);
+      if (group.size === 0 && this.inflight.get(dedupeKey) === group) this.inflight.delete(dedupeKey);
     };
     p.then(clear, clear);
     return p;
