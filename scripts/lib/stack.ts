@@ -165,7 +165,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     },
     kill,
     async stop() {
-      await Promise.all([...processes.keys()].map((name) => kill(name)));
+      // Outside in: the gateway first, then the subgraphs, the sandbox they call last.
+      await kill('gateway');
+      await Promise.all([...processes.keys()].filter((n) => n !== 'gateway' && n !== 'sandbox').map((name) => kill(name)));
+      await kill('sandbox');
     },
   };
   try {
