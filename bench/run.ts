@@ -44,14 +44,15 @@ function authorizationFor(userId: string): string {
 }
 
 const agent = new Agent({ keepAliveTimeout: 10_000, connections: 4 });
-async function post(url: string, query: string, authorization?: string): Promise<{ status: number; body: unknown }> {
+async function post(url: string, query: string, authorization?: string): Promise<{ status: number; body: unknown; text: string }> {
   const res = await request(url, {
     method: 'POST',
     dispatcher: agent,
     headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) },
     body: JSON.stringify({ query }),
   });
-  return { status: res.statusCode, body: await res.body.json() };
+  const text = await res.body.text();
+  return { status: res.statusCode, body: JSON.parse(text) as unknown, text };
 }
 
 async function waitReady(url: string, child: ChildProcess): Promise<void> {
@@ -177,7 +178,8 @@ async function main() {
           const sample = await post(gw.url, workload.query, callers?.[0]);
           if (sample.status !== 200 || (sample.body as { errors?: unknown }).errors) throw new Error(`${target} answered ${sample.status}: ${JSON.stringify(sample.body).slice(0, 300)}`);
           reference[target] = sample.body;
-          const expectLength = JSON.stringify(sample.body).length;
+          // Byte-exact length of this gateway's own answer (stock ends its JSON with a newline, we do not).
+          const expectLength = sample.text.length;
           const load = { url: gw.url, connections: CONNECTIONS, body: JSON.stringify({ query: workload.query }), rotateAuthorization: callers };
           await runLoad({ ...load, durationSec: WARMUP });
           let peak = 0;

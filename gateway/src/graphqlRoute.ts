@@ -12,6 +12,7 @@ import { executeApollo, readGraphQLBody, searchOf, sendGraphQLError, writeApollo
 import type { GatewayContext } from './context.ts';
 import type { TrustedDocuments, GraphQLRequestFields } from './persisted/trustedDocuments.ts';
 import { createCollapser, createOperationTypeLookup } from './collapse.ts';
+import type { PublicResponseCache } from './cache/publicResponseCache.ts';
 
 export interface GraphQLRouteOptions {
   apollo: ApolloServer<GatewayContext>;
@@ -19,6 +20,8 @@ export interface GraphQLRouteOptions {
   signToken?: (identity: Identity) => Promise<string>;
   trusted: TrustedDocuments;
   collapsing: boolean;
+  /** First-level cache of public responses; absent when RESPONSE_CACHE=off. */
+  publicCache?: PublicResponseCache;
   maxBodyBytes?: number;
 }
 
@@ -84,18 +87,37 @@ export function createGraphQLRoute(options: GraphQLRouteOptions) {
       return sendGraphQLError(res, 400, 'PERSISTED_DOCUMENT_REQUIRED', 'Batched requests are not accepted with trusted documents enforced');
     }
 
+    const request = isGet ? getRequestFields(search) : (body as GraphQLRequestFields | undefined);
+    const query = typeof request?.query === 'string' ? request.query : undefined;
+    const operationName = typeof request?.operationName === 'string' ? request.operationName : null;
+    const isQuery = query !== undefined && operationType(query, operationName) === 'query';
+    // The request as sent, plus every header that changes how Apollo treats it (CSRF rules, content type).
+    const requestKey = isQuery
+      ? JSON.stringify([req.method, search, parsed.raw, identity.audience, req.headers['content-type'] ?? null, req.headers['apollo-require-preflight'] ?? null, req.headers['x-apollo-operation-name'] ?? null])
+      : undefined;
+
+    if (requestKey && options.publicCache) {
+      const hit = options.publicCache.get(requestKey);
+      if (hit) {
+        for (const [name, value] of hit.response.headers) res.setHeader(name, value);
+        res.setHeader('age', String(hit.ageSec));
+        res.end(hit.response.body);
+        return;
+      }
+    }
+
     const internalToken = options.signToken ? await options.signToken(identity) : undefined;
     const context = async (): Promise<GatewayContext> => ({ identity, internalToken });
     const run = () => executeApollo(options.apollo, req, body, context, search);
 
-    const request = isGet ? getRequestFields(search) : (body as GraphQLRequestFields | undefined);
-    const query = typeof request?.query === 'string' ? request.query : undefined;
-    const operationName = typeof request?.operationName === 'string' ? request.operationName : null;
-    if (options.collapsing && query && operationType(query, operationName) === 'query') {
-      // The raw body is the request as sent; a documentId request collapses with its twins the same way.
-      const key = JSON.stringify([req.method, search, parsed.raw, identity.userId ?? null, identity.audience, req.headers['apollo-require-preflight'] ?? null]);
-      return writeApolloResponse(res, await collapse(key, run));
+    let response;
+    if (requestKey && options.collapsing) {
+      // Collapsing is per caller: identical requests of one user (or of anonymous callers) share one execution.
+      response = await collapse(JSON.stringify([requestKey, identity.userId ?? null]), run);
+    } else {
+      response = await run();
     }
-    await writeApolloResponse(res, await run());
+    if (requestKey && options.publicCache) options.publicCache.offer(requestKey, response);
+    await writeApolloResponse(res, response);
   };
 }

@@ -28,6 +28,7 @@ import { createCacheVersions, invalidateOnMutation, responseCache, type CacheVer
 import { loadManifests } from './persisted/manifest.ts';
 import { createTrustedDocuments } from './persisted/trustedDocuments.ts';
 import { createGraphQLRoute } from './graphqlRoute.ts';
+import { createPublicResponseCache } from './cache/publicResponseCache.ts';
 import { resolve } from 'node:path';
 
 /** The manifest `npm run codegen` writes; more can be listed in PERSISTED_DOCUMENTS_MANIFESTS. */
@@ -105,7 +106,14 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const metrics = createMetrics();
   const subgraphs = subgraphUrls(options.supergraphSdl, urlOverride);
 
-  const graphql = createGraphQLRoute({ apollo, resolveIdentity, signToken, trusted, collapsing: config.REQUEST_COLLAPSING === 'on' });
+  const graphql = createGraphQLRoute({
+    apollo,
+    resolveIdentity,
+    signToken,
+    trusted,
+    collapsing: config.REQUEST_COLLAPSING === 'on',
+    publicCache: config.RESPONSE_CACHE === 'on' ? createPublicResponseCache() : undefined,
+  });
 
   async function readiness(): Promise<{ ready: boolean; subgraphs: Record<string, string> }> {
     const checks = await Promise.all(

@@ -18,7 +18,7 @@ export default defineSubgraph<Services>({
   defaultPort: 4003,
   schemaUrl: new URL('./schema.graphql', import.meta.url),
   async createServices({ config, log }) {
-    const hubspot = createHubSpot({ baseUrl: config.hubspot.baseUrl, token: config.hubspot.token, log });
+    const hubspot = createHubSpot({ baseUrl: config.hubspot.baseUrl, token: config.hubspot.token, sandbox: config.hubspot.sandbox, log });
     return { hubspot, close: () => hubspot.close() };
   },
   resolvers: () => crmResolvers,

@@ -33,9 +33,9 @@ export default defineSubgraph<Services>({
 
   async createServices({ config, log }) {
     const db = await openDatabase({ name: 'payments', dataDir: config.dataDir, databaseUrl: config.DATABASE_URL, migrations: LEDGER_MIGRATIONS, log });
-    const stripe = createStripe({ baseUrl: config.stripe.baseUrl, secretKey: config.stripe.secretKey, log });
-    const bot = createBotApi({ baseUrl: config.telegram.baseUrl, token: config.telegram.botToken, log });
-    const toncenter = createToncenter({ baseUrl: config.toncenter.baseUrl, apiKey: config.toncenter.apiKey, log });
+    const stripe = createStripe({ baseUrl: config.stripe.baseUrl, secretKey: config.stripe.secretKey, sandbox: config.stripe.sandbox, log });
+    const bot = createBotApi({ baseUrl: config.telegram.baseUrl, token: config.telegram.botToken, sandbox: config.telegram.sandbox, log });
+    const toncenter = createToncenter({ baseUrl: config.toncenter.baseUrl, apiKey: config.toncenter.apiKey, sandbox: config.toncenter.sandbox, log });
     const catalog = createCatalog(stripe);
     const ledger = createLedger(db);
     const inbox = createInbox({

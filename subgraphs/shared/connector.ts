@@ -34,8 +34,13 @@ export interface ConnectorOptions {
   maxAttempts?: number;
   /** Longest honoured retry-after wait; a longer one fails the request instead of hanging it. */
   maxRetryAfterMs?: number;
-  /** Outbound budget: at most `points` requests per `durationSeconds` (queued, not refused). */
+  /**
+   * Outbound budget of the live service: at most `points` requests per `durationSeconds`
+   * (queued, not refused). Not applied against the sandbox (`sandbox: true`), which has no
+   * such limit and injects 429s on request instead (POST /__sandbox/faults).
+   */
   rateLimit?: { points: number; durationSeconds: number };
+  sandbox?: boolean;
   /** Service-specific reading of a failed response: retryable? wait how long? */
   classify?: (failure: { status: number; headers: Record<string, string | string[] | undefined>; body: unknown }) => {
     retryable?: boolean;
@@ -129,7 +134,7 @@ export function createConnector(options: ConnectorOptions): Connector {
     headersTimeout: timeoutMs,
     bodyTimeout: timeoutMs,
   });
-  const limiter = options.rateLimit
+  const limiter = options.rateLimit && !options.sandbox
     ? new RateLimiterQueue(new RateLimiterMemory({ points: options.rateLimit.points, duration: options.rateLimit.durationSeconds }), {
         maxQueueSize: 10_000,
       })

@@ -39,7 +39,7 @@ export default defineSubgraph<Services>({
 
   async createServices({ config, log }) {
     const db = await openDatabase({ name: 'telegram', dataDir: config.dataDir, databaseUrl: config.DATABASE_URL, migrations: USERS_MIGRATIONS, log });
-    const bot = createBotApi({ baseUrl: config.telegram.baseUrl, token: config.telegram.botToken, log });
+    const bot = createBotApi({ baseUrl: config.telegram.baseUrl, token: config.telegram.botToken, sandbox: config.telegram.sandbox, log });
     return {
       db,
       bot,

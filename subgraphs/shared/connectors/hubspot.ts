@@ -37,12 +37,13 @@ export class HubSpotError extends Error {
   }
 }
 
-export function createHubSpot(options: { baseUrl: string; token: string; log?: Logger }) {
+export function createHubSpot(options: { baseUrl: string; token: string; log?: Logger; sandbox?: boolean }) {
   const connector = createConnector({
     service: 'hubspot',
     baseUrl: options.baseUrl,
     headers: { authorization: `Bearer ${options.token}` },
     log: options.log,
+    sandbox: options.sandbox,
     // Private-app burst limit: 100 requests per rolling 10 s (the smallest plan).
     rateLimit: { points: 100, durationSeconds: 10 },
     classify: ({ status, body }) => {

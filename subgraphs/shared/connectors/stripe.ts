@@ -76,12 +76,13 @@ export function stripeForm(params: Record<string, unknown>, prefix = ''): Record
   return out;
 }
 
-export function createStripe(options: { baseUrl: string; secretKey: string; log?: Logger }) {
+export function createStripe(options: { baseUrl: string; secretKey: string; log?: Logger; sandbox?: boolean }) {
   const connector = createConnector({
     service: 'stripe',
     baseUrl: options.baseUrl,
     headers: { authorization: `Bearer ${options.secretKey}`, 'stripe-version': STRIPE_API_VERSION },
     log: options.log,
+    sandbox: options.sandbox,
     rateLimit: { points: 25, durationSeconds: 1 },
     classify: ({ status, headers }) => {
       const should = headers['stripe-should-retry'];

@@ -42,12 +42,13 @@ export interface BotApi {
   close(): Promise<void>;
 }
 
-export function createBotApi(options: { baseUrl: string; token: string; log?: Logger; timeoutMs?: number }): BotApi {
+export function createBotApi(options: { baseUrl: string; token: string; log?: Logger; timeoutMs?: number; sandbox?: boolean }): BotApi {
   const connector: Connector = createConnector({
     service: 'telegram',
     baseUrl: options.baseUrl,
     timeoutMs: options.timeoutMs ?? 8_000,
     log: options.log,
+    sandbox: options.sandbox,
     // Bulk limit from the Bot FAQ: about 30 messages/s across chats.
     rateLimit: { points: 30, durationSeconds: 1 },
     redactPath: (p) => p.replace(/\/bot[^/]+\//, '/bot<token>/'),

@@ -22,12 +22,13 @@ export interface TonTransaction {
   out_msgs: TonMessage[];
 }
 
-export function createToncenter(options: { baseUrl: string; apiKey?: string | undefined; log?: Logger }) {
+export function createToncenter(options: { baseUrl: string; apiKey?: string | undefined; log?: Logger; sandbox?: boolean }) {
   const connector = createConnector({
     service: 'toncenter',
     baseUrl: options.baseUrl,
     headers: options.apiKey ? { 'x-api-key': options.apiKey } : {},
     log: options.log,
+    sandbox: options.sandbox,
     // Without a key toncenter allows 1 request/s.
     rateLimit: options.apiKey ? { points: 10, durationSeconds: 1 } : { points: 1, durationSeconds: 1 },
   });
