@@ -101,6 +101,16 @@ function rssMb(pid: number): number {
   }
 }
 
+/** CPU time (user + system) a process has used, in ms. */
+function cpuMs(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+  } catch {
+    return 0;
+  }
+}
+
 interface LoadResult {
   rps: number;
   ok: number;
@@ -110,6 +120,8 @@ interface LoadResult {
   p50: number;
   p95: number;
   p99: number;
+  /** Gateway CPU per successful response, ms. */
+  cpuPerRequestMs?: number;
 }
 
 function runLoad(config: Record<string, unknown>): Promise<LoadResult> {
@@ -184,12 +196,14 @@ async function main() {
           await runLoad({ ...load, durationSec: WARMUP });
           let peak = 0;
           const sampler = setInterval(() => (peak = Math.max(peak, rssMb(gw.child.pid!))), 200);
+          const cpuBefore = cpuMs(gw.child.pid!);
           // Responses differ per user in (b); the length check applies where every response is the same.
           const result = await runLoad({ ...load, durationSec: DURATION, ...(workload.callers === 'many-users' ? {} : { expectLength }) });
           clearInterval(sampler);
+          result.cpuPerRequestMs = (cpuMs(gw.child.pid!) - cpuBefore) / Math.max(1, result.ok);
           peakRss[target] = Math.max(peakRss[target], peak);
           perTarget[target].push(result);
-          console.log(`  ${workload.id} ${target.padEnd(5)} run ${run + 1}: ${result.rps.toFixed(0)} req/s, p50 ${result.p50} ms, p99 ${result.p99} ms, peak RSS ${peak.toFixed(0)} MB, errors ${result.errors}, non-2xx ${result.non2xx}, mismatches ${result.mismatches}`);
+          console.log(`  ${workload.id} ${target.padEnd(5)} run ${run + 1}: ${result.rps.toFixed(0)} req/s, p50 ${result.p50} ms, p99 ${result.p99} ms, peak RSS ${peak.toFixed(0)} MB, gateway CPU ${result.cpuPerRequestMs.toFixed(3)} ms/request, errors ${result.errors}, non-2xx ${result.non2xx}, mismatches ${result.mismatches}`);
           await stopProcess(gw.child);
         }
       }
@@ -200,6 +214,7 @@ async function main() {
         p50: median(perTarget[t].map((r) => r.p50)),
         p99: median(perTarget[t].map((r) => r.p99)),
         peakRssMb: Math.round(peakRss[t]),
+        cpuPerRequestMs: round(median(perTarget[t].map((r) => r.cpuPerRequestMs ?? 0))),
         errors: perTarget[t].reduce((n, r) => n + r.errors + r.non2xx + r.mismatches, 0),
       });
       const entry: Record<string, unknown> = {
@@ -267,7 +282,7 @@ async function measureOverhead(stack: Stack, workload: Workload) {
 const round = (n: number) => Math.round(n * 100) / 100;
 
 function writeResults(results: Record<string, unknown>[]) {
-  const date = new Date().toISOString().slice(0, 10);
+  const date = new Date().toISOString().slice(0, 16).replace(':', '');
   const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, node ${process.version}`;
   mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
   const meta = { date: new Date().toISOString(), machine, durationSec: DURATION, warmupSec: WARMUP, connections: CONNECTIONS, runs: RUNS, pinned: canPin };
@@ -278,12 +293,12 @@ function writeResults(results: Record<string, unknown>[]) {
     `Machine: ${machine}. ${CONNECTIONS} connections, ${WARMUP} s warm-up + ${DURATION} s measured, ${RUNS} run(s)${canPin ? ', gateway pinned to CPU 1, everything else on CPU 0' : ''}.`,
     'Stock = @apollo/gateway 2.14.4 in @apollo/server 5 standalone, with the same initData verification and identity forwarding.',
     '',
-    '| workload | stock req/s | ours req/s | ratio | target | stock p50/p99 ms | ours p50/p99 ms | stock / ours peak RSS MB | identical responses | errors (stock/ours) |',
-    '|---|---:|---:|---:|---|---:|---:|---:|---|---:|',
+    '| workload | stock req/s | ours req/s | ratio | target | stock p50/p99 ms | ours p50/p99 ms | gateway CPU ms/request stock / ours | stock / ours peak RSS MB | identical responses | errors (stock/ours) |',
+    '|---|---:|---:|---:|---|---:|---:|---:|---:|---|---:|',
     ...results.map((r) => {
       const s = r.stock as Record<string, number>;
       const o = r.ours as Record<string, number>;
-      return `| (${r.workload}) ${r.name} | ${s.rps!.toFixed(0)} | ${o.rps!.toFixed(0)} | **${(r.ratio as number).toFixed(2)}x** | ${r.target} | ${s.p50}/${s.p99} | ${o.p50}/${o.p99} | ${s.peakRssMb} / ${o.peakRssMb} | ${r.identicalResponses} | ${s.errors}/${o.errors} |`;
+      return `| (${r.workload}) ${r.name} | ${s.rps!.toFixed(0)} | ${o.rps!.toFixed(0)} | **${(r.ratio as number).toFixed(2)}x** | ${r.target} | ${round(s.p50!)}/${round(s.p99!)} | ${round(o.p50!)}/${round(o.p99!)} | ${s.cpuPerRequestMs} / ${o.cpuPerRequestMs} | ${s.peakRssMb} / ${o.peakRssMb} | ${r.identicalResponses} | ${s.errors}/${o.errors} |`;
     }),
   ];
   const overhead = results.find((r) => r.overhead)?.overhead as Record<string, number> | undefined;

@@ -6,6 +6,11 @@
  */
 import type { Database } from '../shared/db.ts';
 
+/** Rebuilds the activity summary from the events (migration backfill, bulk loads). */
+export const RECOMPUTE_ALL_ACTIVITY = `INSERT INTO user_activity (user_id, first_seen, last_seen, event_count)
+   SELECT user_id, min(occurred_at), max(occurred_at), count(*) FROM events GROUP BY user_id
+   ON CONFLICT (user_id) DO UPDATE SET first_seen = EXCLUDED.first_seen, last_seen = EXCLUDED.last_seen, event_count = EXCLUDED.event_count`;
+
 export const STORE_MIGRATIONS = [
   `CREATE TABLE events (
      user_id text NOT NULL,
@@ -27,6 +32,14 @@ export const STORE_MIGRATIONS = [
      PRIMARY KEY (sink, user_id, insert_id)
    );
    CREATE INDEX outbox_due ON outbox (sink, next_attempt_at)`,
+  // Activity is read on every profile view and written only on ingestion: keep it precomputed.
+  `CREATE TABLE user_activity (
+     user_id text PRIMARY KEY,
+     first_seen timestamptz NOT NULL,
+     last_seen timestamptz NOT NULL,
+     event_count integer NOT NULL
+   );
+   ${RECOMPUTE_ALL_ACTIVITY}`,
 ];
 
 export interface NewEvent {
@@ -58,6 +71,18 @@ export function createEventStore(db: Database, sinks: readonly string[]) {
            RETURNING insert_id`,
           [userId, JSON.stringify(events.map((e) => ({ insert_id: e.insertId, name: e.name, properties: e.properties, occurred_at: e.occurredAt.toISOString() })))],
         );
+        if (inserted.length > 0) {
+          // Fold exactly the new rows into the summary, in the same transaction as the events.
+          await tx.query(
+            `INSERT INTO user_activity (user_id, first_seen, last_seen, event_count)
+             SELECT $1, min(occurred_at), max(occurred_at), count(*) FROM events WHERE user_id = $1 AND insert_id = ANY($2::text[])
+             ON CONFLICT (user_id) DO UPDATE SET
+               first_seen = LEAST(user_activity.first_seen, EXCLUDED.first_seen),
+               last_seen = GREATEST(user_activity.last_seen, EXCLUDED.last_seen),
+               event_count = user_activity.event_count + EXCLUDED.event_count`,
+            [userId, inserted.map((r) => r.insert_id)],
+          );
+        }
         if (inserted.length > 0 && sinks.length > 0) {
           await tx.query(
             `INSERT INTO outbox (sink, user_id, insert_id)
@@ -73,9 +98,9 @@ export function createEventStore(db: Database, sinks: readonly string[]) {
     /** Activity of many users in one query. */
     async activity(userIds: readonly string[]): Promise<Map<string, Activity>> {
       const rows = await db.query<{ user_id: string; first_seen: string; last_seen: string; n: number }>(
-        `SELECT user_id, to_char(min(occurred_at) AT TIME ZONE 'UTC', ${ISO}) AS first_seen,
-                to_char(max(occurred_at) AT TIME ZONE 'UTC', ${ISO}) AS last_seen, count(*)::int AS n
-         FROM events WHERE user_id = ANY($1::text[]) GROUP BY user_id`,
+        `SELECT user_id, to_char(first_seen AT TIME ZONE 'UTC', ${ISO}) AS first_seen,
+                to_char(last_seen AT TIME ZONE 'UTC', ${ISO}) AS last_seen, event_count AS n
+         FROM user_activity WHERE user_id = ANY($1::text[])`,
         [userIds as string[]],
       );
       return new Map(rows.map((r) => [r.user_id, { firstSeenAt: r.first_seen, lastSeenAt: r.last_seen, eventCount: Number(r.n) }]));

@@ -7,9 +7,11 @@
 import { defineSubgraph } from '../shared/subgraph.ts';
 import { createHubSpot, type HubSpot } from '../shared/connectors/hubspot.ts';
 import { crmResolvers } from './resolvers.ts';
+import { createContactCache, type ContactCache } from './contactCache.ts';
 
 interface Services {
   hubspot: HubSpot;
+  contacts: ContactCache;
   close(): Promise<void>;
 }
 
@@ -19,7 +21,7 @@ export default defineSubgraph<Services>({
   schemaUrl: new URL('./schema.graphql', import.meta.url),
   async createServices({ config, log }) {
     const hubspot = createHubSpot({ baseUrl: config.hubspot.baseUrl, token: config.hubspot.token, sandbox: config.hubspot.sandbox, log });
-    return { hubspot, close: () => hubspot.close() };
+    return { hubspot, contacts: createContactCache(hubspot), close: () => hubspot.close() };
   },
   resolvers: () => crmResolvers,
 });

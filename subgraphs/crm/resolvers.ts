@@ -4,15 +4,12 @@ import { decodeCursor, encodeCursor, pageSize } from '../shared/paging.ts';
 import { HubSpotError, type HubSpot } from '../shared/connectors/hubspot.ts';
 import { badInput, forbidden, notFound } from '../../lib/errors.ts';
 import { OPEN_STAGE, toCustomer, toTicket, type Customer, type Ticket } from './model.ts';
+import type { ContactCache } from './contactCache.ts';
 
-type Ctx = SubgraphContext<{ hubspot: HubSpot }>;
+type Ctx = SubgraphContext<{ hubspot: HubSpot; contacts: ContactCache }>;
 
 function customerByUserLoader(ctx: Ctx) {
-  return ctx.loaders.get<string, Customer | null>('crm.customerByUser', async (userIds) => {
-    const contacts = await ctx.services.hubspot.contactsByTelegramIds(userIds);
-    const byUser = new Map(contacts.map(toCustomer).map((c) => [c.userId, c]));
-    return userIds.map((id) => byUser.get(id) ?? null);
-  });
+  return ctx.loaders.get<string, Customer | null>('crm.customerByUser', (userIds) => ctx.services.contacts.byTelegramIds(userIds));
 }
 
 function customerByIdLoader(ctx: Ctx) {
