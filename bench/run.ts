@@ -32,6 +32,8 @@ const WARMUP = Number(opt('warmup', '5'));
 const CONNECTIONS = Number(opt('connections', '50'));
 const RUNS = Number(opt('runs', '1'));
 const ONLY = new Set(opt('only', 'a,b,c').split(','));
+/** PostgreSQL for the subgraphs' state (production setup) instead of embedded PGlite; BENCH_DATABASE_URL works too. */
+const DATABASE_URL = opt('database-url', process.env.BENCH_DATABASE_URL ?? '');
 const OPERATOR = '100000059';
 const USERS = Array.from({ length: 200 }, (_, i) => String(100000001 + i));
 
@@ -122,6 +124,7 @@ interface LoadResult {
   p99: number;
   /** Gateway CPU per successful response, ms. */
   cpuPerRequestMs?: number;
+  backendCpuPerRequestMs?: Record<string, number>;
 }
 
 function runLoad(config: Record<string, unknown>): Promise<LoadResult> {
@@ -162,14 +165,14 @@ async function sequential(n: number, call: () => Promise<void>): Promise<{ p50: 
 async function main() {
   const dataDir = mkdtempSync(join(tmpdir(), 'tma-bench-'));
   const [sandboxPort, telegram, payments, crm, analytics] = await Promise.all(Array.from({ length: 5 }, freePort));
-  console.log(`bench: duration ${DURATION}s, warm-up ${WARMUP}s, ${CONNECTIONS} connections, ${RUNS} run(s), pinning ${canPin ? 'on' : 'off'}`);
+  console.log(`bench: duration ${DURATION}s, warm-up ${WARMUP}s, ${CONNECTIONS} connections, ${RUNS} run(s), pinning ${canPin ? 'on' : 'off'}, state ${DATABASE_URL ? 'PostgreSQL' : 'PGlite'}`);
   const stack = await startStack({
     withoutGateway: true,
     sandboxPort,
     subgraphPorts: { telegram, payments, crm, analytics },
     logs: 'quiet',
     wrapper: pin(0),
-    env: { DATA_DIR: dataDir, LOG_LEVEL: 'warn', OPERATOR_USER_IDS: OPERATOR, NODE_ENV: 'production' },
+    env: { DATA_DIR: dataDir, LOG_LEVEL: 'warn', OPERATOR_USER_IDS: OPERATOR, NODE_ENV: 'production', ...(DATABASE_URL ? { DATABASE_URL } : {}) },
   });
   const results: Record<string, unknown>[] = [];
   try {
@@ -197,18 +200,27 @@ async function main() {
           let peak = 0;
           const sampler = setInterval(() => (peak = Math.max(peak, rssMb(gw.child.pid!))), 200);
           const cpuBefore = cpuMs(gw.child.pid!);
+          const stackBefore = new Map([...stack.processes].map(([name, child]) => [name, cpuMs(child.pid!)]));
           // Responses differ per user in (b); the length check applies where every response is the same.
           const result = await runLoad({ ...load, durationSec: DURATION, ...(workload.callers === 'many-users' ? {} : { expectLength }) });
           clearInterval(sampler);
           result.cpuPerRequestMs = (cpuMs(gw.child.pid!) - cpuBefore) / Math.max(1, result.ok);
+          // Where the other core goes: CPU per response of each process behind the gateway.
+          result.backendCpuPerRequestMs = Object.fromEntries(
+            [...stack.processes].map(([name, child]) => [name, round((cpuMs(child.pid!) - stackBefore.get(name)!) / Math.max(1, result.ok))]),
+          );
           peakRss[target] = Math.max(peakRss[target], peak);
           perTarget[target].push(result);
-          console.log(`  ${workload.id} ${target.padEnd(5)} run ${run + 1}: ${result.rps.toFixed(0)} req/s, p50 ${result.p50} ms, p99 ${result.p99} ms, peak RSS ${peak.toFixed(0)} MB, gateway CPU ${result.cpuPerRequestMs.toFixed(3)} ms/request, errors ${result.errors}, non-2xx ${result.non2xx}, mismatches ${result.mismatches}`);
+          console.log(`  ${workload.id} ${target.padEnd(5)} run ${run + 1}: ${result.rps.toFixed(0)} req/s, p50 ${result.p50} ms, p99 ${result.p99} ms, peak RSS ${peak.toFixed(0)} MB, gateway CPU ${result.cpuPerRequestMs.toFixed(3)} ms/request (behind it: ${JSON.stringify(result.backendCpuPerRequestMs)}), errors ${result.errors}, non-2xx ${result.non2xx}, mismatches ${result.mismatches}`);
           await stopProcess(gw.child);
         }
       }
       const identical = isDeepStrictEqual(reference.stock, reference.ours);
-      const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+      const median = (xs: number[]) => {
+        const sorted = [...xs].sort((a, b) => a - b);
+        const mid = Math.floor(sorted.length / 2);
+        return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+      };
       const summary = (t: Target) => ({
         rps: median(perTarget[t].map((r) => r.rps)),
         p50: median(perTarget[t].map((r) => r.p50)),
@@ -285,12 +297,12 @@ function writeResults(results: Record<string, unknown>[]) {
   const date = new Date().toISOString().slice(0, 16).replace(':', '');
   const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, node ${process.version}`;
   mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
-  const meta = { date: new Date().toISOString(), machine, durationSec: DURATION, warmupSec: WARMUP, connections: CONNECTIONS, runs: RUNS, pinned: canPin };
+  const meta = { date: new Date().toISOString(), machine, durationSec: DURATION, warmupSec: WARMUP, connections: CONNECTIONS, runs: RUNS, pinned: canPin, state: DATABASE_URL ? 'postgresql' : 'pglite' };
   writeFileSync(join(ROOT, `bench/results/product-${date}.json`), `${JSON.stringify({ meta, results }, null, 2)}\n`);
   const lines = [
     `# Product benchmark, ${date}`,
     '',
-    `Machine: ${machine}. ${CONNECTIONS} connections, ${WARMUP} s warm-up + ${DURATION} s measured, ${RUNS} run(s)${canPin ? ', gateway pinned to CPU 1, everything else on CPU 0' : ''}.`,
+    `Machine: ${machine}. Subgraph state: ${DATABASE_URL ? 'PostgreSQL 15 (local server)' : 'embedded PGlite'}. ${CONNECTIONS} connections, ${WARMUP} s warm-up + ${DURATION} s measured, ${RUNS} run(s)${canPin ? ', gateway pinned to CPU 1, everything else on CPU 0' : ''}.`,
     'Stock = @apollo/gateway 2.14.4 in @apollo/server 5 standalone, with the same initData verification and identity forwarding.',
     '',
     '| workload | stock req/s | ours req/s | ratio | target | stock p50/p99 ms | ours p50/p99 ms | gateway CPU ms/request stock / ours | stock / ours peak RSS MB | identical responses | errors (stock/ours) |',

@@ -59,6 +59,8 @@ const EnvSchema = z.object({
   RESPONSE_CACHE: onOff.default('on'),
   REQUEST_COLLAPSING: onOff.default('on'),
   REDIS_URL: optionalString,
+  /** Partner API keys of /public/graphql: `name:sha256hex[:scope+scope][:rpm]`, comma-separated (gateway/src/public/keys.ts). */
+  PARTNER_API_KEYS: optionalString,
   DATABASE_URL: optionalString,
   /** Which executor serves federated operations: our own (fast) or stock @apollo/gateway. */
   GATEWAY_ENGINE: z.enum(['fast', 'apollo']).default('fast'),

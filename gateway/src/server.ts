@@ -29,6 +29,7 @@ import { loadManifests } from './persisted/manifest.ts';
 import { createTrustedDocuments } from './persisted/trustedDocuments.ts';
 import { createGraphQLRoute } from './graphqlRoute.ts';
 import { createPublicResponseCache } from './cache/publicResponseCache.ts';
+import { createPublicRoute } from './public/index.ts'; // partner endpoint (gateway/src/public)
 import { resolve } from 'node:path';
 
 /** The manifest `npm run codegen` writes; more can be listed in PERSISTED_DOCUMENTS_MANIFESTS. */
@@ -102,6 +103,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     ],
   });
   await apollo.start();
+  // Partner endpoint: always mounted; with no PARTNER_API_KEYS every request is 401.
+  const publicRoute = await createPublicRoute({ config, log, supergraphSdl: options.supergraphSdl, urlOverride, signToken });
 
   const metrics = createMetrics();
   const subgraphs = subgraphUrls(options.supergraphSdl, urlOverride);
@@ -133,6 +136,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
 
   const routes: Record<string, RouteHandler> = {
     '/graphql': graphql,
+    '/public/graphql': publicRoute.route,
     '/healthz': async (_req, res) => sendJson(res, 200, { status: 'ok' }),
     '/readyz': async (_req, res) => {
       const state = await readiness();
@@ -178,6 +182,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     async close() {
       await closeServer(http);
       await apollo.stop();
+      await publicRoute.stop();
       await store.close();
     },
   };
