@@ -9,6 +9,15 @@ import type { CodegenConfig } from '@graphql-codegen/cli';
 
 const SUBGRAPHS = ['telegram', 'payments', 'crm', 'analytics'] as const;
 
+/** What resolvers really pass around for a GraphQL type (their parent values), per subgraph. */
+const MAPPERS: Record<(typeof SUBGRAPHS)[number], Record<string, string>> = {
+  telegram: { User: '../users.ts#UserRecord as UserRecordModel' },
+  // Entities owned elsewhere travel as references: `{ id }` (plus __typename when returned).
+  payments: { Product: '../catalog.ts#Product as ProductModel', Payment: '../ledger.ts#PaymentRecord as PaymentModel', User: '../../shared/context.ts#EntityRef' },
+  crm: { Customer: '../model.ts#Customer as CustomerModel', Ticket: '../model.ts#Ticket as TicketModel', User: '../../shared/context.ts#EntityRef' },
+  analytics: { User: '../../shared/context.ts#EntityRef' },
+};
+
 const resolverTypes = Object.fromEntries(
   SUBGRAPHS.map((name) => [
     `subgraphs/${name}/generated/resolvers.ts`,
@@ -21,6 +30,7 @@ const resolverTypes = Object.fromEntries(
         enumsAsTypes: true,
         contextType: '../../shared/context.ts#SubgraphContext<any>',
         scalars: { JSON: 'unknown' },
+        mappers: MAPPERS[name],
         avoidOptionals: false,
         useIndexSignature: true,
       },

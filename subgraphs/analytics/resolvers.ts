@@ -3,6 +3,7 @@ import type { SubgraphContext } from '../shared/context.ts';
 import { canSeeUser, requireOperator, requireUser } from '../shared/context.ts';
 import { badInput, forbidden } from '../../lib/errors.ts';
 import type { Activity, EventStore, NewEvent } from './store.ts';
+import type { Resolvers } from './generated/resolvers.ts';
 import { funnel, retention } from './reports.ts';
 
 type Ctx = SubgraphContext<{ store: EventStore }>;
@@ -80,7 +81,7 @@ function window(from?: string | null, to?: string | null): { from: Date; to: Dat
   return { from: start, to: end };
 }
 
-export const analyticsResolvers = {
+export const analyticsResolvers: Resolvers<Ctx> = {
   JSON: JSONScalar,
   Mutation: {
     async trackEvents(_: unknown, args: { events: EventInput[] }, ctx: Ctx) {

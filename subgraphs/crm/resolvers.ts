@@ -5,6 +5,7 @@ import { HubSpotError, type HubSpot } from '../shared/connectors/hubspot.ts';
 import { badInput, forbidden, notFound } from '../../lib/errors.ts';
 import { OPEN_STAGE, toCustomer, toTicket, type Customer, type Ticket } from './model.ts';
 import type { ContactCache } from './contactCache.ts';
+import type { Resolvers } from './generated/resolvers.ts';
 
 type Ctx = SubgraphContext<{ hubspot: HubSpot; contacts: ContactCache }>;
 
@@ -46,7 +47,7 @@ function requireLength(value: string, field: string, min: number, max: number): 
   return v;
 }
 
-export const crmResolvers = {
+export const crmResolvers: Resolvers<Ctx> = {
   Query: {
     async customers(_: unknown, args: { first?: number | null; after?: string | null }, ctx: Ctx) {
       requireOperator(ctx);

@@ -4,6 +4,7 @@ import { requireOperator, requireUser } from '../shared/context.ts';
 import { forbidden } from '../../lib/errors.ts';
 import type { Invoices, CreateInvoiceInput } from './invoices.ts';
 import type { Refunds } from './refunds.ts';
+import type { Resolvers } from './generated/resolvers.ts';
 import type { Inbox, RouteResult, StripeEvent, TelegramUpdate } from './inbox.ts';
 
 export interface MutationServices {
@@ -13,7 +14,7 @@ export interface MutationServices {
 }
 type Ctx = SubgraphContext<MutationServices>;
 
-export const mutationResolvers = {
+export const mutationResolvers: Resolvers<Ctx> = {
   Mutation: {
     createInvoice: (_: unknown, args: { input: CreateInvoiceInput }, ctx: Ctx) => ctx.services.invoices.createInvoice(requireUser(ctx), args.input),
     refundPayment: (_: unknown, args: { id: string }, ctx: Ctx) => {

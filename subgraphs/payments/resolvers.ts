@@ -4,6 +4,7 @@ import { canSeeUser, isOperator } from '../shared/context.ts';
 import { connection, decodeCursor, pageSize } from '../shared/paging.ts';
 import { appError, ErrorCode, forbidden } from '../../lib/errors.ts';
 import { pricesOf, type Catalog, type Product } from './catalog.ts';
+import type { Resolvers } from './generated/resolvers.ts';
 import { positionOf, type Ledger, type PaymentRecord } from './ledger.ts';
 
 export interface PaymentsServices {
@@ -35,7 +36,7 @@ function visible(ctx: Ctx, payment: PaymentRecord | null): PaymentRecord | null 
   return payment && canSeeUser(ctx, payment.userId) ? payment : null;
 }
 
-export const readResolvers = {
+export const readResolvers: Resolvers<Ctx> = {
   Query: {
     products: (_: unknown, __: unknown, ctx: Ctx) => ctx.services.catalog.all(),
     product: async (_: unknown, args: { id: string }, ctx: Ctx) => (await ctx.services.catalog.get(args.id)) ?? null,

@@ -15,6 +15,12 @@ export interface SubgraphContext<Services> {
   loaders: LoaderRegistry;
 }
 
+/** A reference to an entity another subgraph owns: federation resolves the rest by its key. */
+export interface EntityRef {
+  __typename?: string;
+  id: string;
+}
+
 /** Lazily creates one DataLoader per name per request. */
 export class LoaderRegistry {
   readonly #loaders = new Map<string, DataLoader<unknown, unknown>>();

@@ -9,6 +9,7 @@ import { openDatabase, type Database } from '../shared/db.ts';
 import { createBotApi, BotApiError, type BotApi } from '../shared/connectors/telegramBotApi.ts';
 import { requireUser, requireOperator, type SubgraphContext } from '../shared/context.ts';
 import { badInput, appError, ErrorCode } from '../../lib/errors.ts';
+import type { Resolvers } from './generated/resolvers.ts';
 import { createUserDirectory, USERS_MIGRATIONS, type UserDirectory, type UserRecord } from './users.ts';
 
 interface Services {
@@ -51,7 +52,7 @@ export default defineSubgraph<Services>({
     };
   },
 
-  resolvers: () => ({
+  resolvers: (): Resolvers<Ctx> => ({
     Query: {
       async me(_root: unknown, _args: unknown, ctx: Ctx) {
         const userId = requireUser(ctx);

@@ -1,5 +1,5 @@
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
-import type { SubgraphContext } from '../../shared/context.ts';
+import type { EntityRef, SubgraphContext } from '../../shared/context.ts';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
 export type RequireFields<T, K extends keyof T> = Omit<T, K> & { [P in K]-?: NonNullable<T[P]> };
@@ -211,7 +211,7 @@ export type ResolversTypes = ResolversObject<{
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   RetentionCohort: ResolverTypeWrapper<RetentionCohort>;
   TrackResult: ResolverTypeWrapper<TrackResult>;
-  User: ResolverTypeWrapper<User>;
+  User: ResolverTypeWrapper<EntityRef>;
   UserActivity: ResolverTypeWrapper<UserActivity>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
@@ -230,7 +230,7 @@ export type ResolversParentTypes = ResolversObject<{
   Query: Record<PropertyKey, never>;
   RetentionCohort: RetentionCohort;
   TrackResult: TrackResult;
-  User: User | FederationReferenceTypes['User'];
+  User: EntityRef;
   UserActivity: UserActivity;
   Boolean: Scalars['Boolean']['output'];
   Int: Scalars['Int']['output'];

@@ -1,7 +1,9 @@
 import type { GraphQLResolveInfo } from 'graphql';
-import type { SubgraphContext } from '../../shared/context.ts';
+import type { Customer as CustomerModel, Ticket as TicketModel } from '../model.ts';
+import type { EntityRef, SubgraphContext } from '../../shared/context.ts';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
+export type Omit<T, K extends keyof T> = Pick<T, Exclude<keyof T, K>>;
 export type RequireFields<T, K extends keyof T> = Omit<T, K> & { [P in K]-?: NonNullable<T[P]> };
 /** All built-in and custom scalars, mapped to their actual values */
 export type Scalars = {
@@ -237,37 +239,37 @@ export type FederationReferenceTypes = ResolversObject<{
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = ResolversObject<{
   CacheControlScope: CacheControlScope;
-  Customer: ResolverTypeWrapper<Customer>;
+  Customer: ResolverTypeWrapper<CustomerModel>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
-  CustomerConnection: ResolverTypeWrapper<CustomerConnection>;
-  CustomerEdge: ResolverTypeWrapper<CustomerEdge>;
+  CustomerConnection: ResolverTypeWrapper<Omit<CustomerConnection, 'edges'> & { edges: Array<ResolversTypes['CustomerEdge']> }>;
+  CustomerEdge: ResolverTypeWrapper<Omit<CustomerEdge, 'node'> & { node: ResolversTypes['Customer'] }>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Note: ResolverTypeWrapper<Note>;
   OpenTicketInput: OpenTicketInput;
   PageInfo: ResolverTypeWrapper<PageInfo>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
-  Ticket: ResolverTypeWrapper<Ticket>;
+  Ticket: ResolverTypeWrapper<TicketModel>;
   TicketStatus: TicketStatus;
-  User: ResolverTypeWrapper<User>;
+  User: ResolverTypeWrapper<EntityRef>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
 }>;
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = ResolversObject<{
-  Customer: Customer | FederationReferenceTypes['Customer'];
+  Customer: CustomerModel;
   String: Scalars['String']['output'];
   ID: Scalars['ID']['output'];
-  CustomerConnection: CustomerConnection;
-  CustomerEdge: CustomerEdge;
+  CustomerConnection: Omit<CustomerConnection, 'edges'> & { edges: Array<ResolversParentTypes['CustomerEdge']> };
+  CustomerEdge: Omit<CustomerEdge, 'node'> & { node: ResolversParentTypes['Customer'] };
   Mutation: Record<PropertyKey, never>;
   Note: Note;
   OpenTicketInput: OpenTicketInput;
   PageInfo: PageInfo;
   Query: Record<PropertyKey, never>;
-  Ticket: Ticket | FederationReferenceTypes['Ticket'];
-  User: User | FederationReferenceTypes['User'];
+  Ticket: TicketModel;
+  User: EntityRef;
   Boolean: Scalars['Boolean']['output'];
   Int: Scalars['Int']['output'];
 }>;

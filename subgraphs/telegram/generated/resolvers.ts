@@ -1,4 +1,5 @@
 import type { GraphQLResolveInfo } from 'graphql';
+import type { UserRecord as UserRecordModel } from '../users.ts';
 import type { SubgraphContext } from '../../shared/context.ts';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -188,7 +189,7 @@ export type ResolversTypes = ResolversObject<{
   PrepareShareMessageInput: PrepareShareMessageInput;
   PreparedInlineMessage: ResolverTypeWrapper<PreparedInlineMessage>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
-  User: ResolverTypeWrapper<User>;
+  User: ResolverTypeWrapper<UserRecordModel>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
 }>;
@@ -202,7 +203,7 @@ export type ResolversParentTypes = ResolversObject<{
   PrepareShareMessageInput: PrepareShareMessageInput;
   PreparedInlineMessage: PreparedInlineMessage;
   Query: Record<PropertyKey, never>;
-  User: User | FederationReferenceTypes['User'];
+  User: UserRecordModel;
   Boolean: Scalars['Boolean']['output'];
   Int: Scalars['Int']['output'];
 }>;
