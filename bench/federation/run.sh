@@ -31,15 +31,17 @@ JSON="$OUT_DIR/federation-$STAMP.json"
 LOG="$OUT_DIR/federation-$STAMP.log"
 echo "[bench] scratch=$SCRATCH results=$JSON" >&2
 # The gateway under test: engine=fast, response cache and inbound collapsing OFF (benchmark rules).
-# Memory tuning (default "32:50"): NODE_OPTIONS=--max-semi-space-size=32 and GATEWAY_HEAP_GROWING_PERCENT=50.
+# Memory tuning: `npm run gateway` already runs with --max-semi-space-size=32 and heap growth 50 %.
 # TUNINGS="16:30 16:60 none" measures several variants side by side (target names tma-s16-g30, ..., tma-untuned).
 BASE_ENV="GATEWAY_ENGINE=fast RESPONSE_CACHE=off REQUEST_COLLAPSING=off"
 extras=()
 i=0
-for t in ${TUNINGS:-32:50}; do
+for t in ${TUNINGS:-default}; do
   port=$((PORT + i)); i=$((i + 1))
-  if [ "$t" = none ]; then
-    env_t=""; name=tma-untuned
+  if [ "$t" = default ]; then
+    env_t=""; name=tma-gateway  # `npm run gateway` carries the product's memory tuning (semi-space 32 MB, heap growth 50 %)
+  elif [ "$t" = none ]; then
+    env_t="GATEWAY_HEAP_GROWING_PERCENT=0"; name=tma-untuned  # V8 default heap growth (the npm script still bounds the young generation)
   else
     env_t="NODE_OPTIONS=--max-semi-space-size=${t%%:*} GATEWAY_HEAP_GROWING_PERCENT=${t##*:}"; name="tma-s${t%%:*}-g${t##*:}"
   fi
