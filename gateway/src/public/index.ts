@@ -113,7 +113,12 @@ export async function createPublicRoute(options: PublicRouteOptions): Promise<Pu
         method: 'POST',
         headers,
         search: '',
-        body: { query: operation.query, operationName: operation.operationName, variables: operation.variables },
+        // Absent fields stay absent: Apollo refuses a present-but-undefined `variables`.
+        body: {
+          query: operation.query,
+          ...(operation.operationName !== undefined ? { operationName: operation.operationName } : {}),
+          ...(operation.variables !== undefined ? { variables: operation.variables } : {}),
+        },
       },
       context: async () => ({ identity: PARTNER_IDENTITY, internalToken }),
     });
