@@ -7,8 +7,8 @@ export class BodyTooLargeError extends Error {
   override name = 'BodyTooLargeError';
 }
 
-/** Reads the whole body as UTF-8, refusing (and draining) anything over `limit` bytes. */
-export function readBody(req: IncomingMessage, limit = DEFAULT_MAX_BODY_BYTES): Promise<string> {
+/** Reads the whole body as bytes, refusing (and draining) anything over `limit` bytes. Signatures are checked on these exact bytes. */
+export function readRawBody(req: IncomingMessage, limit = DEFAULT_MAX_BODY_BYTES): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const declared = Number(req.headers['content-length'] ?? 0);
     if (declared > limit) {
@@ -28,9 +28,14 @@ export function readBody(req: IncomingMessage, limit = DEFAULT_MAX_BODY_BYTES): 
       }
       chunks.push(chunk);
     });
-    req.on('end', () => resolve(chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
     req.on('error', reject);
   });
+}
+
+/** Reads the whole body as UTF-8 text (see readRawBody). */
+export async function readBody(req: IncomingMessage, limit = DEFAULT_MAX_BODY_BYTES): Promise<string> {
+  return (await readRawBody(req, limit)).toString('utf8');
 }
 
 export function sendJson(res: ServerResponse, status: number, payload: unknown, headers: Record<string, string> = {}): void {

@@ -11,7 +11,7 @@ import { request as undiciRequest } from 'undici';
 import type { Config } from '../../../lib/config.ts';
 import type { Logger } from '../../../lib/logger.ts';
 import type { Identity } from '../../../lib/internalToken.ts';
-import { sendJson } from '../../../lib/http/io.ts';
+import { BodyTooLargeError, readRawBody, sendJson } from '../../../lib/http/io.ts';
 import { verifyStripeSignature, verifyTelegramSecret } from './verify.ts';
 
 export type RouteHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
@@ -31,27 +31,6 @@ export interface WebhookOptions {
   paymentsUrl: string;
   signToken: (identity: Identity) => Promise<string>;
   now?: () => number;
-}
-
-class TooLarge extends Error {}
-
-function readRaw(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        req.removeAllListeners('data');
-        req.resume();
-        reject(new TooLarge());
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
 }
 
 export function createWebhookRoutes(options: WebhookOptions): Record<string, RouteHandler> {
@@ -100,9 +79,9 @@ export function createWebhookRoutes(options: WebhookOptions): Record<string, Rou
       return undefined;
     }
     try {
-      return await readRaw(req);
+      return await readRawBody(req, MAX_BODY_BYTES);
     } catch (error) {
-      if (error instanceof TooLarge) sendJson(res, 413, { ok: false, error: 'body too large' });
+      if (error instanceof BodyTooLargeError) sendJson(res, 413, { ok: false, error: 'body too large' });
       else throw error;
       return undefined;
     }
