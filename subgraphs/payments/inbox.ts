@@ -14,6 +14,7 @@ import type { Logger } from '../../lib/logger.ts';
 import type { Database, Queryable } from '../shared/db.ts';
 import { BotApiError, type BotApi } from '../shared/connectors/telegramBotApi.ts';
 import { PAYMENT_COLUMNS, toPayment, type PaymentRecord, type PaymentRow } from './ledger.ts';
+import { newPaymentId } from './invoices.ts';
 
 export type InboxSource = 'telegram' | 'stripe';
 
@@ -28,6 +29,8 @@ interface SuccessfulPayment {
   provider_payment_charge_id?: string;
   is_recurring?: boolean;
   is_first_recurring?: boolean;
+  /** Unix seconds: end of the subscription period this charge paid for. */
+  subscription_expiration_date?: number;
 }
 interface RefundedPayment {
   currency: string;
@@ -165,15 +168,31 @@ export function createInbox(options: InboxOptions) {
         return 'mismatch';
       }
       if (payment.telegramChargeId === paid.telegram_payment_charge_id) return `duplicate charge for ${payment.id}`;
+      const expiresAt = paid.subscription_expiration_date ?? null;
+      if ((payment.status === 'PAID' || payment.status === 'REFUNDED') && payment.subscriptionPeriod !== null && paid.is_recurring && !paid.is_first_recurring) {
+        // A subscription renewal: Telegram charged the next period. Each charge is a ledger row of its own
+        // (refundable on its own); the unique charge id keeps a redelivered renewal from counting twice.
+        const renewalId = newPaymentId();
+        await tx.query(
+          `INSERT INTO payments (id, user_id, product_id, provider, status, amount, currency, idempotency_key, invoice,
+             subscription_period, subscription_expires_at, renewal_of, telegram_payment_charge_id, external_id, paid_at)
+           SELECT $1, user_id, product_id, provider, 'PAID', amount, currency, 'renewal:' || $2, invoice,
+             subscription_period, to_timestamp($3), id, $2, $4, clock_timestamp()
+           FROM payments WHERE id = $5`,
+          [renewalId, paid.telegram_payment_charge_id, expiresAt, paid.provider_payment_charge_id || null, payment.id],
+        );
+        return `renewal ${renewalId} of ${payment.id}`;
+      }
       if (payment.status === 'PAID' || payment.status === 'REFUNDED') {
         // A second charge for one order: Telegram took money twice. Keep the ledger as is, flag it loudly.
         log.error({ paymentId: payment.id }, 'second successful_payment for an already paid payment: refund by hand');
         return `second charge for ${payment.id}`;
       }
       await tx.query(
-        `UPDATE payments SET status = 'PAID', paid_at = clock_timestamp(), telegram_payment_charge_id = $2, external_id = COALESCE(external_id, $3), failure_reason = NULL
+        `UPDATE payments SET status = 'PAID', paid_at = clock_timestamp(), telegram_payment_charge_id = $2, external_id = COALESCE(external_id, $3), failure_reason = NULL,
+           subscription_expires_at = CASE WHEN subscription_period IS NULL THEN NULL ELSE to_timestamp($4) END
          WHERE id = $1`,
-        [payment.id, paid.telegram_payment_charge_id, paid.provider_payment_charge_id || null],
+        [payment.id, paid.telegram_payment_charge_id, paid.provider_payment_charge_id || null, expiresAt],
       );
       return `paid ${payment.id}`;
     }

@@ -33,7 +33,13 @@ export interface CreateInvoiceInput {
   productId: string;
   provider: PaymentProvider;
   idempotencyKey: string;
+  /** A monthly Stars subscription instead of a one-off payment. */
+  subscription?: boolean | null;
 }
+
+/** The only period Telegram accepts for Stars subscriptions (30 days), and its price cap. */
+export const STARS_SUBSCRIPTION_PERIOD = 2_592_000;
+export const STARS_SUBSCRIPTION_MAX_PRICE = 10_000n;
 
 export interface InvoiceView {
   payment: PaymentRecord;
@@ -92,6 +98,7 @@ export function createInvoices(services: InvoiceServices) {
           provider_token: '',
           currency: 'XTR',
           prices: [{ label: product.title.slice(0, 32) || 'Price', amount: Number(payment.amount) }],
+          ...(payment.subscriptionPeriod ? { subscription_period: payment.subscriptionPeriod } : {}),
         });
       } catch (error) {
         if (error instanceof BotApiError) {
@@ -145,6 +152,11 @@ export function createInvoices(services: InvoiceServices) {
       if (!product) throw notFound(`No product ${input.productId}`);
       const price = priceFor(product, input.provider);
       if (!price) throw badInput(`Product ${product.id} is not sold through ${input.provider}`, 'provider');
+      const subscription = input.subscription === true;
+      if (subscription && input.provider !== 'STARS') throw badInput('Subscriptions are Telegram Stars subscriptions: use provider STARS', 'subscription');
+      if (subscription && price.amount > STARS_SUBSCRIPTION_MAX_PRICE) {
+        throw badInput(`A Stars subscription costs at most ${STARS_SUBSCRIPTION_MAX_PRICE} Stars a month`, 'subscription');
+      }
 
       const id = newPaymentId();
       const ton =
@@ -161,9 +173,10 @@ export function createInvoices(services: InvoiceServices) {
         idempotencyKey: input.idempotencyKey,
         tonComment: ton?.comment ?? null,
         invoice: ton ? { tonTransfer: ton } : null,
+        subscriptionPeriod: subscription ? STARS_SUBSCRIPTION_PERIOD : null,
       });
-      if (!created && (payment.productId !== input.productId || payment.provider !== input.provider)) {
-        throw conflict('This idempotencyKey was already used for another product or provider; use a new key for a new purchase');
+      if (!created && (payment.productId !== input.productId || payment.provider !== input.provider || (payment.subscriptionPeriod !== null) !== subscription)) {
+        throw conflict('This idempotencyKey was already used for another product, provider or kind of purchase; use a new key for a new purchase');
       }
       if (created) log.info({ paymentId: payment.id, provider: payment.provider, productId: payment.productId }, 'payment created');
       const withInvoice = await ensureInvoice(payment, product);

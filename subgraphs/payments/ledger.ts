@@ -26,6 +26,12 @@ export interface PaymentRecord {
   telegramChargeId: string | null;
   /** TON: the comment the transfer must carry. */
   tonComment: string | null;
+  /** Stars subscription: billing period in seconds (Telegram allows 30 days), null for one-off payments. */
+  subscriptionPeriod: number | null;
+  /** Stars subscription: end of the period this charge paid for. */
+  subscriptionExpiresAt: string | null;
+  /** A renewal charge: the payment of the subscription it renews. */
+  renewalOf: string | null;
 }
 
 export const LEDGER_MIGRATIONS = [
@@ -76,13 +82,19 @@ export const LEDGER_MIGRATIONS = [
      last_hash text NOT NULL,
      updated_at timestamptz NOT NULL DEFAULT clock_timestamp()
    )`,
+  // Stars subscriptions: the first charge pays the subscription's own payment; every renewal is a
+  // payment of its own (a charge = a ledger row), pointing at the subscription's first payment.
+  `ALTER TABLE payments ADD COLUMN subscription_period integer;
+   ALTER TABLE payments ADD COLUMN subscription_expires_at timestamptz;
+   ALTER TABLE payments ADD COLUMN renewal_of text REFERENCES payments (id)`,
 ];
 
 const COLUMNS = `id, user_id, product_id, provider, status, amount::text AS amount, currency, idempotency_key, external_id, invoice,
   to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS created_at,
   to_char(paid_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS paid_at,
   to_char(refunded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS refunded_at,
-  telegram_payment_charge_id, ton_comment`;
+  telegram_payment_charge_id, ton_comment, subscription_period,
+  to_char(subscription_expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS subscription_expires_at, renewal_of`;
 export const PAYMENT_COLUMNS = COLUMNS;
 
 interface Row {
@@ -101,6 +113,9 @@ interface Row {
   refunded_at: string | null;
   telegram_payment_charge_id: string | null;
   ton_comment: string | null;
+  subscription_period: number | null;
+  subscription_expires_at: string | null;
+  renewal_of: string | null;
 }
 export type PaymentRow = Row;
 
@@ -121,6 +136,9 @@ export function toPayment(r: Row): PaymentRecord {
     refundedAt: r.refunded_at,
     telegramChargeId: r.telegram_payment_charge_id,
     tonComment: r.ton_comment,
+    subscriptionPeriod: r.subscription_period === null ? null : Number(r.subscription_period),
+    subscriptionExpiresAt: r.subscription_expires_at,
+    renewalOf: r.renewal_of,
   };
 }
 
@@ -137,6 +155,7 @@ export interface NewPayment {
   idempotencyKey: string;
   tonComment?: string | null;
   invoice?: Record<string, unknown> | null;
+  subscriptionPeriod?: number | null;
 }
 
 export function createLedger(db: Database) {
@@ -148,11 +167,11 @@ export function createLedger(db: Database) {
      */
     async insertOrGet(p: NewPayment): Promise<{ payment: PaymentRecord; created: boolean }> {
       const inserted = await db.query<Row>(
-        `INSERT INTO payments (id, user_id, product_id, provider, status, amount, currency, idempotency_key, ton_comment, invoice)
-         VALUES ($1, $2, $3, $4, 'PENDING', $5::bigint, $6, $7, $8, $9::jsonb)
+        `INSERT INTO payments (id, user_id, product_id, provider, status, amount, currency, idempotency_key, ton_comment, invoice, subscription_period)
+         VALUES ($1, $2, $3, $4, 'PENDING', $5::bigint, $6, $7, $8, $9::jsonb, $10)
          ON CONFLICT (user_id, idempotency_key) DO NOTHING
          RETURNING ${COLUMNS}`,
-        [p.id, p.userId, p.productId, p.provider, p.amount.toString(), p.currency, p.idempotencyKey, p.tonComment ?? null, p.invoice ? JSON.stringify(p.invoice) : null],
+        [p.id, p.userId, p.productId, p.provider, p.amount.toString(), p.currency, p.idempotencyKey, p.tonComment ?? null, p.invoice ? JSON.stringify(p.invoice) : null, p.subscriptionPeriod ?? null],
       );
       if (inserted[0]) return { payment: toPayment(inserted[0]), created: true };
       const existing = await db.query<Row>(`SELECT ${COLUMNS} FROM payments WHERE user_id = $1 AND idempotency_key = $2`, [p.userId, p.idempotencyKey]);

@@ -65,6 +65,7 @@ export const readResolvers: Resolvers<Ctx> = {
       return (await ctx.services.catalog.get(p.productId)) ?? { id: p.productId, title: p.productId, description: null, priceBy: new Map() };
     },
     user: (p: PaymentRecord) => ({ __typename: 'User', id: p.userId }),
+    renewalOf: async (p: PaymentRecord, _: unknown, ctx: Ctx) => (p.renewalOf ? visible(ctx, await paymentLoader(ctx).load(p.renewalOf)) : null),
   },
   User: {
     async payments(user: { id: string }, args: { first?: number | null; after?: string | null }, ctx: Ctx) {

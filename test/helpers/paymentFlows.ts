@@ -41,6 +41,9 @@ export function definePaymentFlows(target: () => PaymentsTarget, users: { a: num
   async function createInvoice(userId: number, productId: string, provider: string, idempotencyKey: string = randomUUID()) {
     return ask<{ createInvoice: Invoice }>(INVOICE, userId, { input: { productId, provider, idempotencyKey } });
   }
+  async function createInvoiceWith(userId: number, input: Record<string, unknown>) {
+    return ask<{ createInvoice: Invoice }>(INVOICE, userId, { input });
+  }
   async function invoiceOk(userId: number, productId: string, provider: string, key?: string): Promise<Invoice> {
     const res = await createInvoice(userId, productId, provider, key);
     expect(res.body.errors).toBeUndefined();
@@ -288,5 +291,49 @@ export function definePaymentFlows(target: () => PaymentsTarget, users: { a: num
     expect(await paymentOf(c, one.payment.id)).toBeNull();
     const theirs = await ask<{ me: { payments: { edges: { node: { id: string } }[] } } }>(MY_PAYMENTS, c);
     expect(theirs.body.data!.me.payments.edges.map((e) => e.node.id)).not.toContain(one.payment.id);
+  });
+
+  it('Stars subscription: a 30-day subscription invoice, its first charge, and each renewal as a PAID payment of its own', async () => {
+    const { a } = users;
+    const res = await ask<{ createInvoice: Invoice }>(INVOICE, a, {
+      input: { productId: 'prod_premium_month', provider: 'STARS', idempotencyKey: randomUUID(), subscription: true },
+    });
+    expect(res.body.errors).toBeUndefined();
+    const invoice = res.body.data!.createInvoice;
+    const created = (await journal('telegram')).filter((e) => e.operation === 'createInvoiceLink' && e.body.payload === invoice.payment.id);
+    expect(created[0]!.body).toMatchObject({ currency: 'XTR', subscription_period: 2_592_000 });
+
+    expect((await pay(invoice.starsInvoiceLink!, a)).ok).toBe(true);
+    await waitForStatus(a, invoice.payment.id, 'PAID');
+    const SUB = `query ($id: ID!) { payment(id: $id) { id status subscriptionExpiresAt renewalOf { id } } }`;
+    const first = (await ask<{ payment: { subscriptionExpiresAt: string; renewalOf: null } }>(SUB, a, { id: invoice.payment.id })).body.data!.payment;
+    expect(Date.parse(first.subscriptionExpiresAt) - Date.now()).toBeGreaterThan(29 * 86_400_000);
+    expect(first.renewalOf).toBeNull();
+
+    // A month later Telegram charges again and sends a recurring successful_payment for the same payload.
+    const chargeId = `renew-${randomUUID()}`;
+    const renewal = successfulPayment(Math.floor(Date.now() / 10) + 7, a, invoice.payment.id, 250, chargeId);
+    Object.assign(renewal.message.successful_payment, {
+      is_recurring: true,
+      subscription_expiration_date: Math.floor(Date.now() / 1000) + 2 * 2_592_000,
+    });
+    expect((await telegramWebhook(renewal)).status).toBe(200);
+    // Redelivered under a new update id: the same charge counts once.
+    expect((await telegramWebhook({ ...renewal, update_id: renewal.update_id + 1 })).status).toBe(200);
+    const LIST = `{ me { payments(first: 50) { edges { node { id status amount { amount currency } renewalOf { id } subscriptionExpiresAt } } } } }`;
+    const deadline = Date.now() + 10_000;
+    let renewals: { id: string; status: string; amount: { amount: number }; subscriptionExpiresAt: string }[] = [];
+    while (Date.now() < deadline) {
+      const list = await ask<{ me: { payments: { edges: { node: { id: string; status: string; amount: { amount: number }; renewalOf: { id: string } | null; subscriptionExpiresAt: string } }[] } } }>(LIST, a);
+      renewals = list.body.data!.me.payments.edges.map((e) => e.node).filter((n) => n.renewalOf?.id === invoice.payment.id);
+      if (renewals.length > 0) break;
+      await new Promise((r) => setTimeout(r, 150));
+    }
+    expect(renewals).toHaveLength(1);
+    expect(renewals[0]).toMatchObject({ status: 'PAID', amount: { amount: 250 } });
+    expect(Date.parse(renewals[0]!.subscriptionExpiresAt) - Date.now()).toBeGreaterThan(59 * 86_400_000);
+
+    const notStars = await createInvoiceWith(a, { productId: 'prod_premium_month', provider: 'TON', idempotencyKey: randomUUID(), subscription: true });
+    expect(notStars.body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
   });
 }

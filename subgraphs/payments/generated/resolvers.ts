@@ -25,6 +25,8 @@ export type CreateInvoiceInput = {
   idempotencyKey: Scalars['String']['input'];
   productId: Scalars['ID']['input'];
   provider: PaymentProvider;
+  /** A monthly Telegram Stars subscription (STARS only, at most 10000 Stars): renewals arrive as new PAID payments. */
+  subscription?: InputMaybe<Scalars['Boolean']['input']>;
 };
 
 /** What the Mini App needs to pay a payment; exactly one provider field is set. */
@@ -83,7 +85,11 @@ export type Payment = {
   product: Product;
   provider: PaymentProvider;
   refundedAt?: Maybe<Scalars['String']['output']>;
+  /** A subscription renewal: the subscription's first payment. */
+  renewalOf?: Maybe<Payment>;
   status: PaymentStatus;
+  /** Stars subscriptions: the end of the 30-day period this payment paid for. */
+  subscriptionExpiresAt?: Maybe<Scalars['String']['output']>;
   user: User;
 };
 
@@ -345,7 +351,9 @@ export type PaymentResolvers<ContextType = SubgraphContext<any>, ParentType exte
   product?: Resolver<ResolversTypes['Product'], ParentType, ContextType>;
   provider?: Resolver<ResolversTypes['PaymentProvider'], ParentType, ContextType>;
   refundedAt?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  renewalOf?: Resolver<Maybe<ResolversTypes['Payment']>, ParentType, ContextType>;
   status?: Resolver<ResolversTypes['PaymentStatus'], ParentType, ContextType>;
+  subscriptionExpiresAt?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   user?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
 }>;
 
