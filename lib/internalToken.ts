@@ -79,26 +79,36 @@ export class InternalTokenError extends Error {
   override name = 'InternalTokenError';
 }
 
-export function createInternalTokenVerifier(secret: string) {
+export function createInternalTokenVerifier(secret: string, now: () => number = Date.now) {
   const key = keyFrom(secret);
+  // The gateway re-uses a token per identity for ~30 s, so most requests carry a token this process
+  // has already verified: remember verified tokens until they expire (only verified ones, never failures).
+  const verified = new Map<string, { identity: Identity; expiresAtMs: number }>();
   return async function verify(authorizationHeader: string | undefined | null): Promise<Identity> {
     if (!authorizationHeader || !authorizationHeader.startsWith('Bearer ')) {
       throw new InternalTokenError('missing internal token');
     }
+    const token = authorizationHeader.slice(7);
+    const known = verified.get(token);
+    if (known && known.expiresAtMs > now()) return known.identity;
     try {
-      const { payload } = await jwtVerify(authorizationHeader.slice(7), key, {
+      const { payload } = await jwtVerify(token, key, {
         issuer: INTERNAL_ISSUER,
         audience: INTERNAL_AUDIENCE,
         algorithms: ['HS256'],
+        currentDate: new Date(now()),
       });
       const claims = payload as typeof payload & Claims;
       const userId = payload.sub && payload.sub !== 'anonymous' ? payload.sub : undefined;
-      return {
+      const identity: Identity = {
         userId,
         profile: userId ? claims.usr : undefined,
         roles: Array.isArray(claims.roles) ? claims.roles.filter((r): r is Role => ROLES.has(r)) : [],
         audience: claims.aud_kind === 'partner' ? 'partner' : 'miniapp',
       };
+      if (verified.size >= 10_000) verified.clear(); // bounded; a clear only costs re-verification
+      if (payload.exp) verified.set(token, { identity, expiresAtMs: payload.exp * 1000 });
+      return identity;
     } catch (error) {
       const reason = error instanceof joseErrors.JWTExpired ? 'expired internal token' : 'invalid internal token';
       throw new InternalTokenError(reason);
