@@ -14,6 +14,7 @@ import { createLedger, LEDGER_MIGRATIONS } from './ledger.ts';
 import { readResolvers, type PaymentsServices } from './resolvers.ts';
 import { createInvoices } from './invoices.ts';
 import { createRefunds } from './refunds.ts';
+import { createSubscriptions } from './subscriptions.ts';
 import { createInbox } from './inbox.ts';
 import { createTonWatcher, type TonWatcher } from './ton.ts';
 import { mutationResolvers, webhookRoutes, type MutationServices } from './mutations.ts';
@@ -58,6 +59,7 @@ export default defineSubgraph<Services>({
       inbox,
       invoices: createInvoices({ ledger, catalog, bot, stripe, tonWalletAddress: config.toncenter.walletAddress, log }),
       refunds: createRefunds({ ledger, bot, stripe, log }),
+      subscriptions: createSubscriptions({ ledger, bot }),
       async close() {
         await ton.close();
         await inbox.close();

@@ -32,6 +32,8 @@ export interface PaymentRecord {
   subscriptionExpiresAt: string | null;
   /** A renewal charge: the payment of the subscription it renews. */
   renewalOf: string | null;
+  /** Stars subscription: when the user stopped it from renewing. */
+  subscriptionCanceledAt: string | null;
 }
 
 export const LEDGER_MIGRATIONS = [
@@ -87,6 +89,7 @@ export const LEDGER_MIGRATIONS = [
   `ALTER TABLE payments ADD COLUMN subscription_period integer;
    ALTER TABLE payments ADD COLUMN subscription_expires_at timestamptz;
    ALTER TABLE payments ADD COLUMN renewal_of text REFERENCES payments (id)`,
+  `ALTER TABLE payments ADD COLUMN subscription_canceled_at timestamptz`,
 ];
 
 const COLUMNS = `id, user_id, product_id, provider, status, amount::text AS amount, currency, idempotency_key, external_id, invoice,
@@ -94,7 +97,8 @@ const COLUMNS = `id, user_id, product_id, provider, status, amount::text AS amou
   to_char(paid_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS paid_at,
   to_char(refunded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS refunded_at,
   telegram_payment_charge_id, ton_comment, subscription_period,
-  to_char(subscription_expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS subscription_expires_at, renewal_of`;
+  to_char(subscription_expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS subscription_expires_at, renewal_of,
+  to_char(subscription_canceled_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS subscription_canceled_at`;
 export const PAYMENT_COLUMNS = COLUMNS;
 
 interface Row {
@@ -116,6 +120,7 @@ interface Row {
   subscription_period: number | null;
   subscription_expires_at: string | null;
   renewal_of: string | null;
+  subscription_canceled_at: string | null;
 }
 export type PaymentRow = Row;
 
@@ -139,6 +144,7 @@ export function toPayment(r: Row): PaymentRecord {
     subscriptionPeriod: r.subscription_period === null ? null : Number(r.subscription_period),
     subscriptionExpiresAt: r.subscription_expires_at,
     renewalOf: r.renewal_of,
+    subscriptionCanceledAt: r.subscription_canceled_at,
   };
 }
 

@@ -4,12 +4,14 @@ import { requireOperator, requireUser } from '../shared/context.ts';
 import { forbidden } from '../../lib/errors.ts';
 import type { Invoices, CreateInvoiceInput } from './invoices.ts';
 import type { Refunds } from './refunds.ts';
+import type { Subscriptions } from './subscriptions.ts';
 import type { Resolvers } from './generated/resolvers.ts';
 import type { Inbox, RouteResult, StripeEvent, TelegramUpdate } from './inbox.ts';
 
 export interface MutationServices {
   invoices: Invoices;
   refunds: Refunds;
+  subscriptions: Subscriptions;
   inbox: Inbox;
 }
 type Ctx = SubgraphContext<MutationServices>;
@@ -21,6 +23,7 @@ export const mutationResolvers: Resolvers<Ctx> = {
       requireOperator(ctx);
       return ctx.services.refunds.refund(args.id);
     },
+    cancelSubscription: (_: unknown, args: { id: string }, ctx: Ctx) => ctx.services.subscriptions.cancel(requireUser(ctx), args.id),
   },
 };
 

@@ -335,5 +335,20 @@ export function definePaymentFlows(target: () => PaymentsTarget, users: { a: num
 
     const notStars = await createInvoiceWith(a, { productId: 'prod_premium_month', provider: 'TON', idempotencyKey: randomUUID(), subscription: true });
     expect(notStars.body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+
+    // Cancelling: only the subscriber, through any of its payments; idempotent; Telegram is told once per call.
+    const CANCEL = `mutation ($id: ID!) { cancelSubscription(id: $id) { id subscriptionCanceledAt } }`;
+    const stranger = await ask(CANCEL, users.c, { id: invoice.payment.id });
+    expect(stranger.body.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+    const canceled = await ask<{ cancelSubscription: { id: string; subscriptionCanceledAt: string } }>(CANCEL, a, { id: renewals[0]!.id });
+    expect(canceled.body.errors).toBeUndefined();
+    expect(canceled.body.data!.cancelSubscription.id).toBe(invoice.payment.id);
+    const edits = (await journal('telegram')).filter((e) => e.operation === 'editUserStarSubscription' && Number(e.body.user_id) === a);
+    expect(edits.at(-1)!.body).toMatchObject({ is_canceled: true });
+    const again = await ask<{ cancelSubscription: { subscriptionCanceledAt: string } }>(CANCEL, a, { id: invoice.payment.id });
+    expect(again.body.data!.cancelSubscription.subscriptionCanceledAt).toBe(canceled.body.data!.cancelSubscription.subscriptionCanceledAt);
+    const oneOff = await invoiceOk(a, 'prod_coins_100', 'STARS');
+    const notSubscription = await ask(CANCEL, a, { id: oneOff.payment.id });
+    expect(notSubscription.body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
   });
 }

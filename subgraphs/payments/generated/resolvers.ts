@@ -53,10 +53,17 @@ export type Money = {
 
 export type Mutation = {
   __typename?: 'Mutation';
+  /** Stops the caller's Stars subscription (its first payment or any renewal) from renewing. Idempotent. */
+  cancelSubscription: Payment;
   /** Creates (or, for a repeated idempotencyKey, returns) a PENDING payment and its invoice. The price comes from the catalog. */
   createInvoice: Invoice;
   /** Refunds a PAID payment (operators only). Refunding twice is a CONFLICT. */
   refundPayment: Payment;
+};
+
+
+export type MutationCancelSubscriptionArgs = {
+  id: Scalars['ID']['input'];
 };
 
 
@@ -88,6 +95,8 @@ export type Payment = {
   /** A subscription renewal: the subscription's first payment. */
   renewalOf?: Maybe<Payment>;
   status: PaymentStatus;
+  /** Stars subscriptions: when the user stopped it from renewing (it stays paid to the end of the period). */
+  subscriptionCanceledAt?: Maybe<Scalars['String']['output']>;
   /** Stars subscriptions: the end of the 30-day period this payment paid for. */
   subscriptionExpiresAt?: Maybe<Scalars['String']['output']>;
   user: User;
@@ -333,6 +342,7 @@ export type MoneyResolvers<ContextType = SubgraphContext<any>, ParentType extend
 }>;
 
 export type MutationResolvers<ContextType = SubgraphContext<any>, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
+  cancelSubscription?: Resolver<ResolversTypes['Payment'], ParentType, ContextType, RequireFields<MutationCancelSubscriptionArgs, 'id'>>;
   createInvoice?: Resolver<ResolversTypes['Invoice'], ParentType, ContextType, RequireFields<MutationCreateInvoiceArgs, 'input'>>;
   refundPayment?: Resolver<ResolversTypes['Payment'], ParentType, ContextType, RequireFields<MutationRefundPaymentArgs, 'id'>>;
 }>;
@@ -353,6 +363,7 @@ export type PaymentResolvers<ContextType = SubgraphContext<any>, ParentType exte
   refundedAt?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   renewalOf?: Resolver<Maybe<ResolversTypes['Payment']>, ParentType, ContextType>;
   status?: Resolver<ResolversTypes['PaymentStatus'], ParentType, ContextType>;
+  subscriptionCanceledAt?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   subscriptionExpiresAt?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   user?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
 }>;
