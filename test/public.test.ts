@@ -6,12 +6,12 @@
  * is captured so the logs can be searched for the keys.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildSchema, isEnumType, isInputObjectType, isInterfaceType, isObjectType, type GraphQLSchema } from 'graphql';
-import { freePort, ROOT, waitForHttp } from '../scripts/lib/stack.ts';
+import { ROOT } from '../scripts/lib/stack.ts';
 import { stack, initDataFor } from './helpers/client.ts';
 import { startExtraGateway, type ExtraGateway } from './helpers/gateway.ts';
 import { parsePartnerKeys } from '../gateway/src/public/keys.ts';
@@ -53,38 +53,10 @@ async function pub(url: string, query: string, options: { key?: string; headers?
 
 const codes = (r: PublicResponse) => r.body.errors?.map((e) => e.extensions?.code);
 
-/** Like startExtraGateway, but keeps stdout and stderr (LOG_LEVEL=debug) for the "no key in logs" check. */
-async function startLoggedGateway(env: Record<string, string>): Promise<{ publicUrl: string; output: () => string; stop(): Promise<void> }> {
-  const port = await freePort();
-  const s = stack();
-  const child: ChildProcess = spawn(process.execPath, ['gateway/src/main.ts'], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: {
-      ...process.env,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'debug',
-      INTERNAL_JWT_SECRET: s.internalJwtSecret,
-      SANDBOX_URL: s.sandboxUrl,
-      ...Object.fromEntries(Object.entries(s.subgraphUrls).map(([n, u]) => [`SUBGRAPH_URL_${n.toUpperCase()}`, u])),
-      ...env,
-    },
-  });
-  const chunks: Buffer[] = [];
-  child.stdout!.on('data', (c: Buffer) => chunks.push(c));
-  child.stderr!.on('data', (c: Buffer) => chunks.push(c));
-  await waitForHttp(`http://127.0.0.1:${port}/healthz`, 30_000, () => child.exitCode === null);
-  return {
-    publicUrl: `http://127.0.0.1:${port}/public/graphql`,
-    output: () => Buffer.concat(chunks).toString('utf8'),
-    async stop() {
-      if (child.exitCode !== null) return;
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      await exited;
-    },
-  };
+/** A gateway with partner keys whose whole output (LOG_LEVEL=debug) is kept for the "no key in logs" check. */
+async function startLoggedGateway(env: Record<string, string>) {
+  const gateway = await startExtraGateway({ LOG_LEVEL: 'debug', ...env }, { captureOutput: true });
+  return { ...gateway, publicUrl: gateway.url.replace(/\/graphql$/, '/public/graphql') };
 }
 
 /** Type, field, argument and enum value names of a schema. */

@@ -5,15 +5,17 @@ import { stack } from './client.ts';
 
 export interface ExtraGateway {
   url: string;
+  /** Everything the process wrote to stdout and stderr (only with `captureOutput`). */
+  output(): string;
   stop(): Promise<void>;
 }
 
-export async function startExtraGateway(env: Record<string, string>): Promise<ExtraGateway> {
+export async function startExtraGateway(env: Record<string, string>, options: { captureOutput?: boolean } = {}): Promise<ExtraGateway> {
   const port = await freePort();
   const s = stack();
   const child: ChildProcess = spawn(process.execPath, ['gateway/src/main.ts'], {
     cwd: ROOT,
-    stdio: ['ignore', 'ignore', 'inherit'],
+    stdio: options.captureOutput ? ['ignore', 'pipe', 'pipe'] : ['ignore', 'ignore', 'inherit'],
     env: {
       ...process.env,
       PORT: String(port),
@@ -26,9 +28,13 @@ export async function startExtraGateway(env: Record<string, string>): Promise<Ex
       ...env,
     },
   });
+  const chunks: Buffer[] = [];
+  child.stdout?.on('data', (c: Buffer) => chunks.push(c));
+  child.stderr?.on('data', (c: Buffer) => chunks.push(c));
   await waitForHttp(`http://127.0.0.1:${port}/healthz`, 30_000, () => child.exitCode === null);
   return {
     url: `http://127.0.0.1:${port}/graphql`,
+    output: () => Buffer.concat(chunks).toString('utf8'),
     async stop() {
       if (child.exitCode !== null) return;
       const exited = new Promise((r) => child.once('exit', r));
