@@ -134,7 +134,6 @@ export function contractSchema(apiSchema: GraphQLSchema, supergraphSdl: string, 
   }
   const keep = (type: string, field: string) => taggedTypes.has(type) || taggedFields.has(`${type}.${field}`);
   const rebuilt = new Map<string, GraphQLNamedType>();
-  const typeMap = apiSchema.getTypeMap();
   // Filter object types' fields; graphql-js reaches the other types from the roots.
   const filterObject = (type: GraphQLObjectType): GraphQLObjectType => {
     const existing = rebuilt.get(type.name);
@@ -162,7 +161,6 @@ export function contractSchema(apiSchema: GraphQLSchema, supergraphSdl: string, 
   };
   const query = apiSchema.getQueryType();
   if (!query) throw new Error('API schema has no Query type');
-  void typeMap;
   const schema = new GraphQLSchema({ query: filterObject(query) });
   for (const t of Object.values(schema.getTypeMap())) {
     if (isObjectType(t) && Object.keys(t.getFields()).length === 0) {

@@ -76,9 +76,12 @@ export function createGraphQLRoute(options: GraphQLRouteOptions) {
       : body && typeof body === 'object' && !Array.isArray(body)
         ? (body as GraphQLRequestFields)
         : undefined;
+    // The request as Apollo will see it (after trusted-document resolution).
+    let request = fields;
     if (fields) {
       const resolved = options.trusted.resolve(fields);
       if (!resolved.ok) return sendGraphQLError(res, resolved.status, resolved.code, resolved.message);
+      request = resolved.request;
       if (resolved.request !== fields) {
         if (isGet) search = toSearch(search, resolved.request);
         else body = resolved.request;
@@ -87,7 +90,6 @@ export function createGraphQLRoute(options: GraphQLRouteOptions) {
       return sendGraphQLError(res, 400, 'PERSISTED_DOCUMENT_REQUIRED', 'Batched requests are not accepted with trusted documents enforced');
     }
 
-    const request = isGet ? getRequestFields(search) : (body as GraphQLRequestFields | undefined);
     const query = typeof request?.query === 'string' ? request.query : undefined;
     const operationName = typeof request?.operationName === 'string' ? request.operationName : null;
     const isQuery = query !== undefined && operationType(query, operationName) === 'query';

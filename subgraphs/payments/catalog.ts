@@ -6,7 +6,8 @@
  */
 import type { Stripe, StripePrice, StripeProduct } from '../shared/connectors/stripe.ts';
 
-const INT32_MAX = 2_147_483_647;
+/** The largest value a GraphQL `Int` (32-bit) can carry. */
+export const GRAPHQL_INT_MAX = 2_147_483_647n;
 
 export interface Money {
   amount: number;
@@ -41,7 +42,7 @@ export function toProduct(product: StripeProduct, prices: StripePrice[]): Produc
 export function pricesOf(product: Product): Money[] {
   const out: Money[] = [];
   for (const [currency, amount] of product.priceBy) {
-    if (amount <= BigInt(INT32_MAX)) out.push({ amount: Number(amount), currency });
+    if (amount <= GRAPHQL_INT_MAX) out.push({ amount: Number(amount), currency });
   }
   return out;
 }

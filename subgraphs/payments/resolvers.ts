@@ -3,7 +3,7 @@ import type { SubgraphContext } from '../shared/context.ts';
 import { canSeeUser, isOperator } from '../shared/context.ts';
 import { connection, decodeCursor, pageSize } from '../shared/paging.ts';
 import { appError, ErrorCode, forbidden } from '../../lib/errors.ts';
-import { pricesOf, type Catalog, type Product } from './catalog.ts';
+import { GRAPHQL_INT_MAX, pricesOf, type Catalog, type Product } from './catalog.ts';
 import type { Resolvers } from './generated/resolvers.ts';
 import { positionOf, type Ledger, type PaymentRecord } from './ledger.ts';
 
@@ -13,7 +13,6 @@ export interface PaymentsServices {
 }
 type Ctx = SubgraphContext<PaymentsServices>;
 
-const INT32_MAX = 2_147_483_647n;
 
 function paymentLoader(ctx: Ctx) {
   return ctx.loaders.get<string, PaymentRecord | null>('payments.byId', async (ids) => {
@@ -54,7 +53,7 @@ export const readResolvers: Resolvers<Ctx> = {
       return visible(ctx, await paymentLoader(ctx).load(ref.id));
     },
     amount(p: PaymentRecord) {
-      if (p.amount > INT32_MAX) {
+      if (p.amount > GRAPHQL_INT_MAX) {
         // GraphQL Int is 32-bit: never report a wrong number. (TON prices above ~2.1 TON hit this.)
         throw appError(ErrorCode.BAD_USER_INPUT, `amount of payment ${p.id} exceeds GraphQL Int; see the invoice's tonTransfer.amount`, { field: 'amount' });
       }

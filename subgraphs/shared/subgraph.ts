@@ -16,7 +16,7 @@ import { requireInternalJwtSecret, type Config } from '../../lib/config.ts';
 import { createLogger, type Logger } from '../../lib/logger.ts';
 import { EXPECTED_CODES, ErrorCode } from '../../lib/errors.ts';
 import { handleGraphQLRequest } from '../../lib/http/apollo.ts';
-import { closeServer, pathOf, sendJson } from '../../lib/http/io.ts';
+import { closeServer, pathOf, readBody, sendJson } from '../../lib/http/io.ts';
 import { LoaderRegistry, type SubgraphContext } from './context.ts';
 import { UpstreamError } from './connector.ts';
 
@@ -112,7 +112,6 @@ export async function startSubgraph<S extends ServiceHandle>(
       }
       const context = async (): Promise<SubgraphContext<S>> => ({ identity, services, log, loaders: new LoaderRegistry() });
       if (route) {
-        const { readBody } = await import('../../lib/http/io.ts');
         let body: unknown;
         try {
           body = JSON.parse(await readBody(req));
