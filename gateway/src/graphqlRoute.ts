@@ -115,7 +115,7 @@ export function createGraphQLRoute(options: GraphQLRouteOptions) {
     let response;
     if (requestKey && options.collapsing) {
       // Collapsing is per caller: identical requests of one user (or of anonymous callers) share one execution.
-      response = await collapse(JSON.stringify([requestKey, identity.userId ?? null]), run);
+      response = await collapse(`${identity.userId ?? '-'}\n${requestKey}`, run); // user ids have no newline: the prefix cannot collide
     } else {
       response = await run();
     }
