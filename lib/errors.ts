@@ -12,6 +12,8 @@ export const ErrorCode = {
   NOT_FOUND: 'NOT_FOUND',
   CONFLICT: 'CONFLICT',
   UPSTREAM_ERROR: 'UPSTREAM_ERROR',
+  /** The external service behind this field has no credentials on this deployment (production never falls back to the sandbox). */
+  SERVICE_NOT_CONFIGURED: 'SERVICE_NOT_CONFIGURED',
   RATE_LIMITED: 'RATE_LIMITED',
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const;

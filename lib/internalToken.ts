@@ -10,6 +10,10 @@ import { SignJWT, jwtVerify, errors as joseErrors } from 'jose';
 export const INTERNAL_ISSUER = 'tma-gateway';
 export const INTERNAL_AUDIENCE = 'tma-subgraphs';
 const TOKEN_LIFETIME_SECONDS = 60;
+/** Longest lifetime (exp - iat) a subgraph accepts: a token signed with the shared key but meant to last is refused. */
+export const MAX_TOKEN_LIFETIME_SECONDS = 120;
+/** HS256 with a short shared key is guessable offline; the gateway and subgraphs refuse one. */
+export const MIN_SECRET_LENGTH = 32;
 /** Re-use a minted token while it has at least this much life left. */
 const REUSE_MARGIN_SECONDS = 30;
 
@@ -44,6 +48,7 @@ interface Claims {
 }
 
 function keyFrom(secret: string): Uint8Array {
+  if (secret.length < MIN_SECRET_LENGTH) throw new InternalTokenError(`the internal token secret must be at least ${MIN_SECRET_LENGTH} characters`);
   return new TextEncoder().encode(secret);
 }
 
@@ -97,7 +102,12 @@ export function createInternalTokenVerifier(secret: string, now: () => number = 
         audience: INTERNAL_AUDIENCE,
         algorithms: ['HS256'],
         currentDate: new Date(now()),
+        requiredClaims: ['exp', 'iat'],
+        // iat may not be older than the longest lifetime (nor in the future), and exp - iat may not exceed it.
+        maxTokenAge: MAX_TOKEN_LIFETIME_SECONDS,
+        clockTolerance: 5,
       });
+      if (payload.exp! - payload.iat! > MAX_TOKEN_LIFETIME_SECONDS) throw new InternalTokenError('internal token lifetime too long');
       const claims = payload as typeof payload & Claims;
       const userId = payload.sub && payload.sub !== 'anonymous' ? payload.sub : undefined;
       const identity: Identity = {
@@ -107,10 +117,11 @@ export function createInternalTokenVerifier(secret: string, now: () => number = 
         audience: claims.aud_kind === 'partner' ? 'partner' : 'miniapp',
       };
       if (verified.size >= 10_000) verified.clear(); // bounded; a clear only costs re-verification
-      if (payload.exp) verified.set(token, { identity, expiresAtMs: payload.exp * 1000 });
+      verified.set(token, { identity, expiresAtMs: payload.exp! * 1000 });
       return identity;
     } catch (error) {
-      const reason = error instanceof joseErrors.JWTExpired ? 'expired internal token' : 'invalid internal token';
+      const reason =
+        error instanceof joseErrors.JWTExpired ? 'expired internal token' : error instanceof InternalTokenError ? error.message : 'invalid internal token';
       throw new InternalTokenError(reason);
     }
   };

@@ -3,6 +3,7 @@
  * line: the redact list covers the headers and fields that carry them.
  */
 import { pino, type Logger } from 'pino';
+import { currentRequestId } from './requestScope.ts';
 
 export type { Logger };
 
@@ -11,6 +12,11 @@ export function createLogger(component: string, level = process.env.LOG_LEVEL ??
     name: component,
     level,
     base: undefined,
+    // Every line logged while serving a request names it (README "Operations": find a masked error by its id).
+    mixin: () => {
+      const requestId = currentRequestId();
+      return requestId ? { requestId } : {};
+    },
     redact: {
       paths: [
         'authorization',

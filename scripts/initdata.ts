@@ -4,8 +4,8 @@
  * Uses TELEGRAM_BOT_TOKEN when set, else the sandbox bot token.
  */
 import { signInitData } from '../gateway/src/auth/initData.ts';
-import { SANDBOX_CREDENTIALS } from '../sandbox/src/credentials.ts';
-import { SEED_USERS } from '../sandbox/src/seed.ts';
+import { SANDBOX_CREDENTIALS } from '../lib/demo/credentials.ts';
+import { SEED_USERS } from '../lib/demo/seed.ts';
 
 const userId = process.argv[2] ?? String(SEED_USERS[0]!.id);
 const seeded = SEED_USERS.find((u) => String(u.id) === userId);

@@ -79,6 +79,27 @@ describe('subgraphs trust only the gateway', () => {
       .sign(new TextEncoder().encode(stack().internalJwtSecret));
     expect((await post({ authorization: `Bearer ${expired}` })).status).toBe(401);
   });
+
+  // Signed with the real shared key, so only the claim rules stand between them and the subgraph.
+  const signed = (build: (jwt: SignJWT) => SignJWT) =>
+    build(new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setIssuer('tma-gateway').setAudience('tma-subgraphs').setSubject('279058397')).sign(
+      new TextEncoder().encode(stack().internalJwtSecret),
+    );
+  const now = () => Math.floor(Date.now() / 1000);
+
+  it('refuses a token without exp, without iat, or living longer than 2 minutes', async () => {
+    const noExp = await signed((jwt) => jwt.setIssuedAt());
+    const noIat = await signed((jwt) => jwt.setExpirationTime(now() + 60));
+    const tenYears = await signed((jwt) => jwt.setIssuedAt().setExpirationTime(now() + 10 * 365 * 86_400));
+    const threeMinutes = await signed((jwt) => jwt.setIssuedAt().setExpirationTime(now() + 180));
+    for (const token of [noExp, noIat, tenYears, threeMinutes]) {
+      const res = await post({ authorization: `Bearer ${token}` });
+      expect(res.status).toBe(401);
+    }
+    // The same claims with a proper lifetime are accepted: the refusals above are about the lifetime alone.
+    const fine = await signed((jwt) => jwt.setIssuedAt().setExpirationTime(now() + 60));
+    expect((await post({ authorization: `Bearer ${fine}` })).status).toBe(200);
+  });
 });
 
 describe('Ed25519 third-party signature over HTTP', () => {
@@ -92,6 +113,7 @@ describe('Ed25519 third-party signature over HTTP', () => {
   beforeAll(async () => {
     gateway = await startExtraGateway({
       TELEGRAM_BOT_TOKEN: '7342037359:NOT-THE-REAL-SECRET',
+      TELEGRAM_WEBHOOK_SECRET: 'a-live-bot-needs-its-own-webhook-secret',
       TELEGRAM_API_URL: `${stack().sandboxUrl}/telegram`,
       INIT_DATA_MAX_AGE_SECONDS: String(10 * 365 * 86_400),
     });

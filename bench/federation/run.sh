@@ -33,7 +33,11 @@ echo "[bench] scratch=$SCRATCH results=$JSON" >&2
 # The gateway under test: engine=fast, response cache and inbound collapsing OFF (benchmark rules).
 # Memory tuning: `npm run gateway` already runs with --max-semi-space-size=32 and heap growth 50 %.
 # TUNINGS="16:30 16:60 none" measures several variants side by side (target names tma-s16-g30, ..., tma-untuned).
-BASE_ENV="GATEWAY_ENGINE=fast RESPONSE_CACHE=off REQUEST_COLLAPSING=off"
+# The harness runs gateways with NODE_ENV=production, which refuses to start without its secrets: made up per run.
+SECRETS="TELEGRAM_BOT_TOKEN=7000000001:bench-$RANDOM$RANDOM TELEGRAM_WEBHOOK_SECRET=bench$RANDOM$RANDOM INTERNAL_JWT_SECRET=$(head -c 32 /dev/urandom | base64 | tr -d '/+=')"
+# It measures the engine, not the limits: the Mini App defaults (cost 5,000, 300 anonymous requests a minute per IP) would refuse its load.
+LIMITS="MAX_QUERY_COST=100000000 RATE_LIMIT_ANONYMOUS_PER_MINUTE=100000000"
+BASE_ENV="GATEWAY_ENGINE=fast RESPONSE_CACHE=off REQUEST_COLLAPSING=off $SECRETS $LIMITS"
 extras=()
 i=0
 for t in ${TUNINGS:-default}; do

@@ -1,18 +1,24 @@
 /**
- * The GraphQL endpoint in front of Apollo Server: read the body, verify the
- * caller (401 before anything runs), resolve trusted documents, collapse
- * identical in-flight queries, then execute. Everything per request lives in
- * this closure and the context object; nothing outlives the request.
+ * The GraphQL endpoint in front of Apollo Server. Each step answers before the
+ * work it protects:
+ *   body (MAX_REQUEST_BYTES, 413) → caller (initData, 401) → trusted documents
+ *   → query limits (400) and rate limits (429) → first-level cache / collapsing
+ *   → Apollo Server and the engine.
+ * Everything per request lives in this closure and the context object; what
+ * outlives a request (memos, caches) is keyed by a hash, never by raw text.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { GraphQLError } from 'graphql';
 import type { ApolloServer } from '@apollo/server';
 import type { Identity } from '../../lib/internalToken.ts';
 import { executeApollo, readGraphQLBody, searchOf, sendGraphQLError, writeApolloResponse } from '../../lib/http/apollo.ts';
+import { refuseTooLarge } from '../../lib/http/io.ts';
 import type { GatewayContext } from './context.ts';
 import type { TrustedDocuments, GraphQLRequestFields } from './persisted/trustedDocuments.ts';
-import { createCollapser, createOperationTypeLookup } from './collapse.ts';
+import { createCollapser } from './collapse.ts';
 import type { PublicResponseCache } from './cache/publicResponseCache.ts';
+import { sha256Hex, type QueryLimiter } from './limits/queryLimits.ts';
+import { clientIp, COSTLY_MUTATIONS, type GatewayRateLimiter } from './limits/rateLimits.ts';
 
 export interface GraphQLRouteOptions {
   apollo: ApolloServer<GatewayContext>;
@@ -22,7 +28,12 @@ export interface GraphQLRouteOptions {
   collapsing: boolean;
   /** First-level cache of public responses; absent when RESPONSE_CACHE=off. */
   publicCache?: PublicResponseCache;
-  maxBodyBytes?: number;
+  maxBodyBytes: number;
+  limits: QueryLimiter;
+  rateLimits: GatewayRateLimiter;
+  trustedProxyHops: number;
+  /** Query text of an APQ hash registered earlier (possibly by another replica), for the limits. */
+  registeredQuery: (hash: string) => Promise<string | undefined>;
 }
 
 const GET_FIELDS = ['query', 'operationName', 'variables', 'extensions', 'documentId'] as const;
@@ -51,13 +62,31 @@ function toSearch(original: string, fields: GraphQLRequestFields): string {
   return `?${params.toString()}`;
 }
 
+function apqHashOf(extensions: unknown): string | undefined {
+  const hash = (extensions as { persistedQuery?: { sha256Hash?: unknown } } | undefined)?.persistedQuery?.sha256Hash;
+  return typeof hash === 'string' && /^[0-9a-f]{64}$/i.test(hash) ? hash.toLowerCase() : undefined;
+}
+
+/** Variables as the cost estimate needs them: GET sends them as a JSON string. */
+function variablesOf(request: GraphQLRequestFields | undefined): unknown {
+  const variables = request?.variables;
+  if (typeof variables !== 'string') return variables;
+  try {
+    return JSON.parse(variables);
+  } catch {
+    return undefined; // Apollo answers the malformed value
+  }
+}
+
 export function createGraphQLRoute(options: GraphQLRouteOptions) {
   const collapse = createCollapser();
-  const operationType = createOperationTypeLookup();
 
   return async function graphql(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const parsed = await readGraphQLBody(req, { maxBodyBytes: options.maxBodyBytes });
-    if (!parsed.ok) return sendGraphQLError(res, parsed.status, parsed.code, parsed.message);
+    if (!parsed.ok) {
+      if (parsed.status === 413) return refuseTooLarge(req, res, options.maxBodyBytes);
+      return sendGraphQLError(res, parsed.status, parsed.code, parsed.message);
+    }
 
     let identity: Identity;
     try {
@@ -90,12 +119,26 @@ export function createGraphQLRoute(options: GraphQLRouteOptions) {
       return sendGraphQLError(res, 400, 'PERSISTED_DOCUMENT_REQUIRED', 'Batched requests are not accepted with trusted documents enforced');
     }
 
-    const query = typeof request?.query === 'string' ? request.query : undefined;
+    const apqHash = apqHashOf(request?.extensions);
+    const query = typeof request?.query === 'string' ? request.query : apqHash ? await options.registeredQuery(apqHash) : undefined;
     const operationName = typeof request?.operationName === 'string' ? request.operationName : null;
-    const isQuery = query !== undefined && operationType(query, operationName) === 'query';
-    // The request as sent, plus every header that changes how Apollo treats it (CSRF rules, content type).
+    // A text with an APQ hash is hashed by the limiter itself: a client's hash is not trusted to name another text.
+    const verdict = query !== undefined ? options.limits.check(query, operationName, variablesOf(request), typeof request?.query === 'string' ? undefined : apqHash) : undefined;
+
+    // Refused documents count too, so the limit also caps probing.
+    const operation = verdict?.ok ? verdict.operation : undefined;
+    const costly = operation?.type === 'mutation' ? operation.rootFields.filter((f) => COSTLY_MUTATIONS.has(f)) : [];
+    const rate = await options.rateLimits.consume({ userId: identity.userId, ip: clientIp(req, options.trustedProxyHops) }, costly);
+    if (!rate.allowed) return sendGraphQLError(res, 429, 'RATE_LIMITED', rate.message, { retryAfterSeconds: rate.retryAfterSeconds }, { 'retry-after': String(rate.retryAfterSeconds) });
+    if (verdict && !verdict.ok) return sendGraphQLError(res, verdict.status, verdict.code, verdict.message);
+
+    const isQuery = operation?.type === 'query';
+    // The request as sent, plus every header that changes how Apollo treats it (CSRF rules, content type), hashed:
+    // what a memo keeps per request is 64 bytes, whatever the size of the query.
     const requestKey = isQuery
-      ? JSON.stringify([req.method, search, parsed.raw, identity.audience, req.headers['content-type'] ?? null, req.headers['apollo-require-preflight'] ?? null, req.headers['x-apollo-operation-name'] ?? null])
+      ? sha256Hex(
+          JSON.stringify([req.method, search, parsed.raw, identity.audience, req.headers['content-type'] ?? null, req.headers['apollo-require-preflight'] ?? null, req.headers['x-apollo-operation-name'] ?? null]),
+        )
       : undefined;
 
     if (requestKey && options.publicCache) {

@@ -4,10 +4,14 @@
  *   POST /webhooks/*    Telegram / Stripe ingress (when the product stack runs)
  *   GET /healthz        alive and the supergraph is loaded
  *   GET /readyz         and every subgraph answers
- *   GET /metrics        Prometheus text
+ *   GET /metrics        Prometheus text (in production on METRICS_PORT instead)
+ * Every response carries X-Content-Type-Options: nosniff and X-Request-Id; CORS
+ * headers only on the GraphQL endpoints (auth travels in a header, never a cookie).
  */
 import { createServer, type IncomingMessage, type ServerResponse, type Server } from 'node:http';
-import { ApolloServer } from '@apollo/server';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { InMemoryLRUCache } from '@apollo/utils.keyvaluecache';
+import type { DocumentNode, GraphQLSchema } from 'graphql';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import type { GatewayInterface } from '@apollo/server-gateway-interface';
 import { request as undiciRequest } from 'undici';
@@ -30,6 +34,9 @@ import { createTrustedDocuments } from './persisted/trustedDocuments.ts';
 import { createGraphQLRoute } from './graphqlRoute.ts';
 import { createPublicResponseCache } from './cache/publicResponseCache.ts';
 import { createPublicRoute } from './public/index.ts'; // partner endpoint (gateway/src/public)
+import { createQueryLimiter, type QueryLimits } from './limits/queryLimits.ts';
+import { createGatewayRateLimiter } from './limits/rateLimits.ts';
+import { requestIdFrom, runWithRequestId } from '../../lib/requestScope.ts';
 import { resolve } from 'node:path';
 
 /** The manifest `npm run codegen` writes; more can be listed in PERSISTED_DOCUMENTS_MANIFESTS. */
@@ -55,12 +62,57 @@ export interface RunningGateway {
   close(): Promise<void>;
 }
 
-const CORS_HEADERS = {
-  'access-control-allow-origin': '*',
-  'access-control-allow-methods': 'GET, POST, OPTIONS',
-  'access-control-allow-headers': 'authorization, content-type, apollo-require-preflight, x-apollo-operation-name',
-  'access-control-max-age': '600',
-};
+/** Paths that browsers may call cross-origin: the GraphQL endpoints only, never webhooks, health or metrics. */
+const CORS_PATHS = new Set(['/graphql', '/public/graphql']);
+const CORS_ALLOW_HEADERS = [
+  'authorization',
+  'content-type',
+  'apollo-require-preflight',
+  'x-apollo-operation-name',
+  'x-api-key',
+  'x-request-id',
+  // Tracing headers front-end SDKs add (W3C Trace Context, Sentry): a preflight must not fail on them.
+  'traceparent',
+  'tracestate',
+  'sentry-trace',
+  'baggage',
+].join(', ');
+
+/** Parsed documents Apollo keeps, bounded by what they really hold: the source text they point to, plus their nodes. */
+const DOCUMENT_STORE_BYTES = 32 * 1024 * 1024;
+function createDocumentStore(): InMemoryLRUCache<DocumentNode> {
+  return new InMemoryLRUCache<DocumentNode>({
+    maxSize: DOCUMENT_STORE_BYTES,
+    sizeCalculation: (document) => 4 * (document.loc?.source.body.length ?? 0) + 1024,
+  });
+}
+
+/** Apollo's API schema as it loads, for the checks that run before Apollo (query limits). */
+function schemaHolder(): { plugin: ApolloServerPlugin<GatewayContext>; get: () => GraphQLSchema | undefined } {
+  let schema: GraphQLSchema | undefined;
+  return {
+    get: () => schema,
+    plugin: {
+      async serverWillStart() {
+        return {
+          schemaDidLoadOrUpdate({ apiSchema }) {
+            schema = apiSchema;
+          },
+        };
+      },
+    },
+  };
+}
+
+export function queryLimitsFrom(config: Config): QueryLimits {
+  return {
+    maxDepth: config.MAX_QUERY_DEPTH,
+    maxAliases: config.MAX_QUERY_ALIASES,
+    maxTokens: config.MAX_QUERY_TOKENS,
+    maxCost: config.MAX_QUERY_COST,
+    defaultListSize: config.QUERY_COST_DEFAULT_LIST_SIZE,
+  };
+}
 
 export async function startGateway(options: GatewayOptions): Promise<RunningGateway> {
   const { config, log } = options;
@@ -83,12 +135,15 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
 
   const store = await createGatewayStore(config.REDIS_URL, log);
   const versions = createCacheVersions(store);
-  const manifestPaths = [DEFAULT_MANIFEST, ...(process.env.PERSISTED_DOCUMENTS_MANIFESTS ?? '').split(',').map((p) => p.trim()).filter(Boolean)];
+  const manifestPaths = [DEFAULT_MANIFEST, ...config.PERSISTED_DOCUMENTS_MANIFESTS];
   const trusted = createTrustedDocuments(config.PERSISTED_DOCUMENTS, config.PERSISTED_DOCUMENTS === 'off' ? { byHash: new Map(), size: 0 } : loadManifests(manifestPaths));
 
+  const apiSchema = schemaHolder();
   const apollo = new ApolloServer<GatewayContext>({
     gateway: engine,
-    introspection: true,
+    // Off in production (INTROSPECTION=on overrides): the schema is published as schema/api.graphql instead.
+    introspection: config.introspection,
+    documentStore: createDocumentStore(),
     includeStacktraceInErrorResponses: false,
     stringifyResult: (value) => JSON.stringify(value),
     formatError: formatGatewayError(log),
@@ -97,6 +152,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     cache: store.cache,
     plugins: [
       ApolloServerPluginLandingPageDisabled(),
+      apiSchema.plugin,
       unauthenticatedStatusPlugin(),
       invalidateOnMutation(versions),
       ...(config.RESPONSE_CACHE === 'on' ? [responseCache(store, versions)] : []),
@@ -104,7 +160,15 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   });
   await apollo.start();
   // Partner endpoint: always mounted; with no PARTNER_API_KEYS every request is 401.
-  const publicRoute = await createPublicRoute({ config, log, supergraphSdl: options.supergraphSdl, urlOverride, signToken });
+  const limits = queryLimitsFrom(config);
+  const publicRoute = await createPublicRoute({ config, log, supergraphSdl: options.supergraphSdl, urlOverride, signToken, queryLimits: limits });
+  const rateLimits = await createGatewayRateLimiter({
+    userPerMinute: config.RATE_LIMIT_USER_PER_MINUTE,
+    anonymousPerMinute: config.RATE_LIMIT_ANONYMOUS_PER_MINUTE,
+    costlyMutationPerMinute: config.RATE_LIMIT_COSTLY_MUTATION_PER_MINUTE,
+    redisUrl: config.REDIS_URL,
+    log,
+  });
 
   const metrics = createMetrics();
   const subgraphs = subgraphUrls(options.supergraphSdl, urlOverride);
@@ -116,6 +180,11 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     trusted,
     collapsing: config.REQUEST_COLLAPSING === 'on',
     publicCache: config.RESPONSE_CACHE === 'on' ? createPublicResponseCache() : undefined,
+    maxBodyBytes: config.MAX_REQUEST_BYTES,
+    limits: createQueryLimiter(limits, apiSchema.get),
+    rateLimits,
+    trustedProxyHops: config.TRUSTED_PROXY_HOPS,
+    registeredQuery: async (hash) => (await store.cache.get(`apq:${hash}`)) ?? undefined,
   });
 
   async function readiness(): Promise<{ ready: boolean; subgraphs: Record<string, string> }> {
@@ -142,26 +211,35 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       const state = await readiness();
       sendJson(res, state.ready ? 200 : 503, state);
     },
-    '/metrics': async (_req, res) => sendText(res, 200, await metrics.registry.metrics(), metrics.registry.contentType),
     ...options.routes?.({ versions }),
   };
+  const serveMetrics: RouteHandler = async (_req, res) => sendText(res, 200, await metrics.registry.metrics(), metrics.registry.contentType);
+  // In production /metrics stays off the public port: it lists routes, versions and load to anyone who asks.
+  const metricsPort = config.METRICS_PORT ?? (config.production ? DEFAULT_METRICS_PORT : undefined);
+  if (metricsPort === undefined) routes['/metrics'] = serveMetrics;
 
   const http: Server = createServer((req, res) => {
     const started = performance.now();
     const path = pathOf(req);
     const handler = routes[path];
-    for (const [k, v] of Object.entries(CORS_HEADERS)) res.setHeader(k, v);
+    const requestId = requestIdFrom(req.headers['x-request-id']);
+    res.setHeader('x-request-id', requestId);
+    res.setHeader('x-content-type-options', 'nosniff');
+    const cors = CORS_PATHS.has(path) ? corsHeaders(req.headers.origin, config.CORS_ORIGINS) : undefined;
+    if (cors) for (const [k, v] of Object.entries(cors)) res.setHeader(k, v);
     res.on('finish', () => metrics.observe(handler ? path : 'unknown', res.statusCode, (performance.now() - started) / 1000));
-    if (req.method === 'OPTIONS') {
+    if (req.method === 'OPTIONS' && cors) {
       res.writeHead(204).end();
       return;
     }
     if (!handler) return sendJson(res, 404, { errors: [{ message: `No route ${path}`, extensions: { code: 'NOT_FOUND' } }] });
-    handler(req, res).catch((error: unknown) => {
-      log.error({ err: error, path }, 'request failed');
-      if (!res.headersSent) sendJson(res, 500, { errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
-      else res.destroy();
-    });
+    runWithRequestId(requestId, () =>
+      handler(req, res).catch((error: unknown) => {
+        log.error({ err: error, path }, 'request failed');
+        if (!res.headersSent) sendJson(res, 500, { errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR', requestId } }] });
+        else res.destroy();
+      }),
+    );
   });
   http.keepAliveTimeout = 65_000;
 
@@ -169,6 +247,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     http.once('error', reject);
     http.listen(config.PORT, config.HOST, () => resolve());
   });
+  const metricsServer = metricsPort === undefined ? undefined : await listenMetrics(metricsPort, config.HOST, serveMetrics);
   const address = http.address();
   const port = typeof address === 'object' && address ? address.port : config.PORT;
   const url = `http://${config.HOST}:${port}/graphql`;
@@ -181,9 +260,40 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     port,
     async close() {
       await closeServer(http);
+      if (metricsServer) await closeServer(metricsServer);
       await apollo.stop();
       await publicRoute.stop();
+      await rateLimits.close();
       await store.close();
     },
   };
+}
+
+/** The production metrics port when METRICS_PORT is not set (the port OpenTelemetry's Prometheus exporter uses). */
+export const DEFAULT_METRICS_PORT = 9464;
+
+async function listenMetrics(port: number, host: string, serve: RouteHandler): Promise<Server> {
+  const server = createServer((req, res) => {
+    res.setHeader('x-content-type-options', 'nosniff');
+    if (pathOf(req) !== '/metrics' || req.method !== 'GET') return sendJson(res, 404, { error: 'not found' });
+    void serve(req, res).catch(() => res.destroy());
+  });
+  await new Promise<void>((resolveListen, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolveListen());
+  });
+  return server;
+}
+
+/** CORS for the GraphQL endpoints: any origin by default (no cookies are ever used), or the CORS_ORIGINS list. */
+function corsHeaders(origin: string | undefined, allowed: readonly string[]): Record<string, string> | undefined {
+  const base = {
+    'access-control-allow-methods': 'GET, POST, OPTIONS',
+    'access-control-allow-headers': CORS_ALLOW_HEADERS,
+    'access-control-expose-headers': 'x-request-id, retry-after, age',
+    'access-control-max-age': '600',
+  };
+  if (allowed.length === 0) return { 'access-control-allow-origin': '*', ...base };
+  if (!origin || !allowed.includes(origin)) return { vary: 'origin' };
+  return { 'access-control-allow-origin': origin, vary: 'origin', ...base };
 }

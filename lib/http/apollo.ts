@@ -5,7 +5,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HeaderMap, type ApolloServer, type BaseContext, type HTTPGraphQLResponse } from '@apollo/server';
-import { readBody, sendJson, BodyTooLargeError } from './io.ts';
+import { readBody, sendJson, BodyTooLargeError, refuseTooLarge, DEFAULT_MAX_BODY_BYTES } from './io.ts';
 
 export interface GraphQLHttpOptions {
   /** Largest accepted request body; bigger ones get 413 before parsing. */
@@ -80,6 +80,9 @@ export async function handleGraphQLRequest<TContext extends BaseContext>(
   options: GraphQLHttpOptions = {},
 ): Promise<void> {
   const parsed = await readGraphQLBody(req, options);
-  if (!parsed.ok) return sendGraphQLError(res, parsed.status, parsed.code, parsed.message);
+  if (!parsed.ok) {
+    if (parsed.status === 413) return refuseTooLarge(req, res, options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES);
+    return sendGraphQLError(res, parsed.status, parsed.code, parsed.message);
+  }
   await writeApolloResponse(res, await executeApollo(server, req, parsed.body, context));
 }

@@ -7,12 +7,15 @@ export class BodyTooLargeError extends Error {
   override name = 'BodyTooLargeError';
 }
 
-/** Reads the whole body as bytes, refusing (and draining) anything over `limit` bytes. Signatures are checked on these exact bytes. */
+/**
+ * Reads the whole body as bytes, refusing anything over `limit` bytes. Signatures are checked on these
+ * exact bytes. An oversized body is not read any further (the caller answers with `refuseTooLarge`,
+ * which closes the connection): draining it would let a client make us read gigabytes.
+ */
 export function readRawBody(req: IncomingMessage, limit = DEFAULT_MAX_BODY_BYTES): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const declared = Number(req.headers['content-length'] ?? 0);
     if (declared > limit) {
-      req.resume();
       reject(new BodyTooLargeError());
       return;
     }
@@ -22,7 +25,8 @@ export function readRawBody(req: IncomingMessage, limit = DEFAULT_MAX_BODY_BYTES
       size += chunk.length;
       if (size > limit) {
         req.removeAllListeners('data');
-        req.resume();
+        req.pause();
+        chunks.length = 0;
         reject(new BodyTooLargeError());
         return;
       }
@@ -46,6 +50,16 @@ export function sendJson(res: ServerResponse, status: number, payload: unknown, 
     ...headers,
   });
   res.end(body);
+}
+
+/** 413 with a JSON error, then the connection is closed: the rest of the body is never read. */
+export function refuseTooLarge(req: IncomingMessage, res: ServerResponse, limit: number): void {
+  const body = JSON.stringify({
+    errors: [{ message: `Request body larger than ${limit} bytes`, extensions: { code: 'PAYLOAD_TOO_LARGE', maxBytes: limit } }],
+  });
+  res.shouldKeepAlive = false;
+  res.writeHead(413, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body), connection: 'close' });
+  res.end(body, () => req.socket.destroy());
 }
 
 export function sendText(res: ServerResponse, status: number, text: string, contentType = 'text/plain; charset=utf-8'): void {

@@ -103,7 +103,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries({ ...process.env, ...options.env })) if (v !== undefined) env[k] = v;
   // One key for this stack: the gateway signs identities with it, the subgraphs verify them.
-  env.INTERNAL_JWT_SECRET ??= randomBytes(32).toString('base64url');
+  // Production never gets a made-up secret: it must come from the environment (config refuses otherwise).
+  if (env.NODE_ENV !== 'production') env.INTERNAL_JWT_SECRET ||= randomBytes(32).toString('base64url');
   env.SANDBOX_URL = sandboxUrl;
   for (const [name, url] of Object.entries(subgraphUrls)) env[`SUBGRAPH_URL_${name.toUpperCase()}`] = url;
 
@@ -130,7 +131,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 
   async function start(name: string): Promise<void> {
     const child = launch(name);
-    await waitForHttp(specs.get(name)!.health, 60_000, () => child.exitCode === null && child.signalCode === null);
+    await waitForHttp(specs.get(name)!.health, 180_000, () => child.exitCode === null && child.signalCode === null);
   }
 
   async function kill(name: string, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {

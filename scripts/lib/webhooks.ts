@@ -4,7 +4,7 @@
  * the secret token, Stripe's sandbox endpoint registration with the signing
  * secret. Only for services running against the sandbox (no live credentials).
  */
-import { SANDBOX_CREDENTIALS } from '../../sandbox/src/credentials.ts';
+import { SANDBOX_CREDENTIALS } from '../../lib/demo/credentials.ts';
 
 export async function registerSandboxWebhooks(options: {
   sandboxUrl: string;

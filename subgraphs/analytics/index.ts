@@ -24,9 +24,10 @@ export default defineSubgraph<Services>({
   schemaUrl: new URL('./schema.graphql', import.meta.url),
   async createServices({ config, log }) {
     const db = await openDatabase({ name: 'analytics', dataDir: config.dataDir, databaseUrl: config.DATABASE_URL, migrations: STORE_MIGRATIONS, log });
+    // A sink switched off (production without its credentials) is not forwarded to at all: events are still stored.
     const sinks: AnalyticsSink[] = [
-      createMixpanelSink({ baseUrl: config.mixpanel.baseUrl, token: config.mixpanel.token, log }),
-      createAmplitudeSink({ baseUrl: config.amplitude.baseUrl, apiKey: config.amplitude.apiKey, log }),
+      ...(config.mixpanel.enabled ? [createMixpanelSink({ baseUrl: config.mixpanel.baseUrl, token: config.mixpanel.token, log })] : []),
+      ...(config.amplitude.enabled ? [createAmplitudeSink({ baseUrl: config.amplitude.baseUrl, apiKey: config.amplitude.apiKey, log })] : []),
     ];
     const store = createEventStore(db, sinks.map((s) => s.name));
     if (config.mixpanel.sandbox) await seedDemoEvents(store, log);

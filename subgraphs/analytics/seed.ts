@@ -4,7 +4,7 @@
  * something on a fresh laptop. They are not re-forwarded (the sandbox has them).
  */
 import type { Logger } from '../../lib/logger.ts';
-import { SEED_EVENTS } from '../../sandbox/src/seed.ts';
+import { SEED_EVENTS } from '../../lib/demo/seed.ts';
 import { RECOMPUTE_ALL_ACTIVITY, type EventStore } from './store.ts';
 
 export async function seedDemoEvents(store: EventStore, log: Logger): Promise<void> {

@@ -46,7 +46,7 @@ export default defineSubgraph<Services>({
       // Test hook only (see test/payments.crash.test.ts): acknowledge a stored webhook event, then die before processing it.
       crashAfterStore: process.env.PAYMENTS_TEST_CRASH_AFTER_STORE === '1',
     });
-    const ton = createTonWatcher({ db, toncenter, wallet: config.toncenter.walletAddress, intervalMs: config.TON_POLL_INTERVAL_MS, log });
+    const ton = createTonWatcher({ db, toncenter, wallet: config.toncenter.walletAddress, intervalMs: config.toncenter.enabled ? config.TON_POLL_INTERVAL_MS : 0, log });
     inbox.start();
     ton.start();
     return {

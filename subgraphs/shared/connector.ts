@@ -26,6 +26,7 @@ import type { Logger } from '../../lib/logger.ts';
 export interface ConnectorOptions {
   /** Short service name, used in errors, logs and metrics ("hubspot"). */
   service: string;
+  /** '' means the service is switched off (production without credentials): every call fails with ServiceNotConfiguredError. */
   baseUrl: string;
   /** Headers sent on every request (credentials live here and never in logs). */
   headers?: Record<string, string>;
@@ -87,6 +88,16 @@ export class UpstreamError extends Error {
     this.body = body;
     this.retryable = retryable;
     this.retryAfterMs = retryAfterMs;
+  }
+}
+
+/** A call to a service that runs without credentials in production, so it is switched off (never the sandbox). */
+export class ServiceNotConfiguredError extends Error {
+  override name = 'ServiceNotConfiguredError';
+  readonly service: string;
+  constructor(service: string) {
+    super(`${service} is not configured on this deployment`);
+    this.service = service;
   }
 }
 
@@ -212,6 +223,7 @@ export function createConnector(options: ConnectorOptions): Connector {
   return {
     service,
     async request<T>(req: ConnectorRequest): Promise<ConnectorResponse<T>> {
+      if (baseUrl === '') throw new ServiceNotConfiguredError(service);
       const repeatable = req.idempotent ?? req.method === 'GET';
       try {
         return repeatable ? await safePolicy.execute(() => once<T>(req)) : await breaker.execute(() => once<T>(req));

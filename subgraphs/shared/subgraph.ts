@@ -18,7 +18,7 @@ import { EXPECTED_CODES, ErrorCode } from '../../lib/errors.ts';
 import { handleGraphQLRequest } from '../../lib/http/apollo.ts';
 import { closeServer, pathOf, readBody, sendJson } from '../../lib/http/io.ts';
 import { LoaderRegistry, type SubgraphContext } from './context.ts';
-import { UpstreamError } from './connector.ts';
+import { ServiceNotConfiguredError, UpstreamError } from './connector.ts';
 
 export interface ServiceHandle {
   close?(): Promise<void>;
@@ -60,6 +60,14 @@ export interface RunningSubgraph<S> {
 export function formatSubgraphError(log: Logger) {
   return (formatted: import('graphql').GraphQLFormattedError, error: unknown) => {
     const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
+    if (original instanceof ServiceNotConfiguredError) {
+      return {
+        message: original.message,
+        path: formatted.path,
+        locations: formatted.locations,
+        extensions: { code: ErrorCode.SERVICE_NOT_CONFIGURED, service: original.service },
+      };
+    }
     if (original instanceof UpstreamError) {
       return {
         message: original.message,

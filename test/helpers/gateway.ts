@@ -2,9 +2,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { freePort, ROOT, waitForHttp } from '../../scripts/lib/stack.ts';
 import { stack } from './client.ts';
+import { TEST_RATE_LIMITS } from '../setup/global.ts';
 
 export interface ExtraGateway {
   url: string;
+  /** Base URL (no path) and process id, for HTTP-surface and memory checks. */
+  base: string;
+  pid: number;
   /** Everything the process wrote to stdout and stderr (only with `captureOutput`). */
   output(): string;
   stop(): Promise<void>;
@@ -24,6 +28,7 @@ export async function startExtraGateway(env: Record<string, string>, options: { 
       INTERNAL_JWT_SECRET: s.internalJwtSecret,
       SANDBOX_URL: s.sandboxUrl,
       OPERATOR_USER_IDS: s.operatorId,
+      ...TEST_RATE_LIMITS,
       ...Object.fromEntries(Object.entries(s.subgraphUrls).map(([n, u]) => [`SUBGRAPH_URL_${n.toUpperCase()}`, u])),
       ...env,
     },
@@ -31,9 +36,11 @@ export async function startExtraGateway(env: Record<string, string>, options: { 
   const chunks: Buffer[] = [];
   child.stdout?.on('data', (c: Buffer) => chunks.push(c));
   child.stderr?.on('data', (c: Buffer) => chunks.push(c));
-  await waitForHttp(`http://127.0.0.1:${port}/healthz`, 30_000, () => child.exitCode === null);
+  await waitForHttp(`http://127.0.0.1:${port}/healthz`, 90_000, () => child.exitCode === null);
   return {
     url: `http://127.0.0.1:${port}/graphql`,
+    base: `http://127.0.0.1:${port}`,
+    pid: child.pid!,
     output: () => Buffer.concat(chunks).toString('utf8'),
     async stop() {
       if (child.exitCode !== null) return;

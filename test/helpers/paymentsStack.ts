@@ -4,6 +4,7 @@
  * or a PostgreSQL DATABASE_URL) and its own gateway; the other subgraphs are
  * the shared stack's. Used by the PostgreSQL variant and the crash test.
  */
+import { TEST_RATE_LIMITS } from '../setup/global.ts';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -41,6 +42,7 @@ export async function startPaymentsStack(options: { env?: Record<string, string>
     NODE_ENV: 'test',
     OPERATOR_USER_IDS: shared.operatorId,
     TON_POLL_INTERVAL_MS: '300',
+    ...TEST_RATE_LIMITS,
     ...options.env,
   });
   const children = new Map<string, ChildProcess>();

@@ -10,6 +10,15 @@ import type { TestProject } from 'vitest/node';
 import { freePort, startStack, type Stack } from '../../scripts/lib/stack.ts';
 
 export const OPERATOR_ID = '100000059';
+/**
+ * Every test runs from 127.0.0.1, often as the same few users: the shared stack's rate limits are raised so
+ * suites cannot starve each other. test/limits.test.ts checks the limits on a gateway of its own.
+ */
+export const TEST_RATE_LIMITS = {
+  RATE_LIMIT_USER_PER_MINUTE: '1000000',
+  RATE_LIMIT_ANONYMOUS_PER_MINUTE: '1000000',
+  RATE_LIMIT_COSTLY_MUTATION_PER_MINUTE: '1000000',
+};
 
 let stack: Stack | undefined;
 let dataDir: string | undefined;
@@ -22,7 +31,7 @@ export async function setup(project: TestProject) {
     sandboxPort,
     subgraphPorts: { telegram, payments, crm, analytics },
     logs: 'quiet',
-    env: { DATA_DIR: dataDir, LOG_LEVEL: 'warn', OPERATOR_USER_IDS: OPERATOR_ID, NODE_ENV: 'test', TON_POLL_INTERVAL_MS: '300' },
+    env: { DATA_DIR: dataDir, LOG_LEVEL: 'warn', OPERATOR_USER_IDS: OPERATOR_ID, NODE_ENV: 'test', TON_POLL_INTERVAL_MS: '300', ...TEST_RATE_LIMITS },
   });
   project.provide('stack', {
     gatewayUrl: stack.gatewayUrl,

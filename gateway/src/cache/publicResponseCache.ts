@@ -25,8 +25,14 @@ export interface StoredResponse {
 
 const PUBLIC_MAX_AGE = /^max-age=(\d+), public$/;
 
-export function createPublicResponseCache(maxEntries = 1_000, now: () => number = Date.now) {
-  const entries = new LRUCache<string, StoredResponse>({ max: maxEntries });
+/** Bytes of response bodies (plus headers) this replica keeps; keys are sha256 hashes, never request text. */
+const MAX_BYTES = 16 * 1024 * 1024;
+
+export function createPublicResponseCache(maxBytes = MAX_BYTES, now: () => number = Date.now) {
+  const entries = new LRUCache<string, StoredResponse>({
+    maxSize: maxBytes,
+    sizeCalculation: (entry, key) => entry.body.length + key.length + 512,
+  });
   return {
     get(key: string): { response: StoredResponse; ageSec: number } | undefined {
       const response = entries.get(key);

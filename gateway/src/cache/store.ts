@@ -17,15 +17,19 @@ export interface GatewayStore {
   close(): Promise<void>;
 }
 
-/** Enough for the catalog, persisted queries and the recent private responses of a busy replica. */
-const MEMORY_ENTRIES = 10_000;
+/**
+ * Enough for the catalog, persisted queries and the recent private responses of a busy replica,
+ * bounded in bytes: entries are counted by their size, so 100 KB APQ documents cannot grow it past this.
+ */
+const MEMORY_BYTES = 64 * 1024 * 1024;
 
 /**
  * A bounded Map for Keyv. Keyv keeps each entry's expiry inside the value and
  * passes a ttl as third argument to `set`, which lru-cache would read as options.
  */
-function lruStore(max: number) {
-  const lru = new LRUCache<string, string>({ max });
+function lruStore(maxBytes: number) {
+  // UTF-16 strings: two bytes a character, keys included.
+  const lru = new LRUCache<string, string>({ maxSize: maxBytes, sizeCalculation: (value, key) => 2 * (value.length + key.length) + 64 });
   return {
     get: (key: string) => lru.get(key),
     set: (key: string, value: string) => {
@@ -45,7 +49,7 @@ export async function createGatewayStore(redisUrl: string | undefined, log: Logg
     const { createKeyv } = await import('@keyv/redis');
     keyv = createKeyv(redisUrl, { namespace: 'tma-gw' }) as Keyv<string>;
   } else {
-    keyv = new Keyv<string>({ store: lruStore(MEMORY_ENTRIES), namespace: 'tma-gw' });
+    keyv = new Keyv<string>({ store: lruStore(MEMORY_BYTES), namespace: 'tma-gw' });
   }
   // A store outage must degrade to "no cache", never to failed requests.
   keyv.on('error', (error: unknown) => log.warn({ reason: (error as Error)?.message }, 'cache store error'));

@@ -31,17 +31,8 @@ function apqHash(extensions: unknown): string | undefined {
 }
 
 export function createTrustedDocuments(mode: PersistedMode, manifest: DocumentManifest) {
-  // Hash of free-form query text, memoised: enforcement must not hash the same 80 KB query per request.
-  const textHashes = new Map<string, string>();
-  const hashOfText = (text: string) => {
-    let hash = textHashes.get(text);
-    if (!hash) {
-      hash = sha256(text);
-      if (textHashes.size > 5_000) textHashes.clear();
-      textHashes.set(text, hash);
-    }
-    return hash;
-  };
+  // Hashed per request, never memoised by text: a memo keyed by 100 KB query strings is how memory leaks.
+  const hashOfText = (text: string) => sha256(text);
 
   return {
     mode,

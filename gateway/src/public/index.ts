@@ -21,7 +21,7 @@ import type { Logger } from '../../../lib/logger.ts';
 import type { Identity } from '../../../lib/internalToken.ts';
 import { ErrorCode } from '../../../lib/errors.ts';
 import { readGraphQLBody, writeApolloResponse } from '../../../lib/http/apollo.ts';
-import { sendJson } from '../../../lib/http/io.ts';
+import { refuseTooLarge, sendJson } from '../../../lib/http/io.ts';
 import type { GatewayContext } from '../context.ts';
 import { createEngine } from '../executors.ts';
 import { formatGatewayError } from '../errors.ts';
@@ -34,6 +34,7 @@ import { prepareOperation } from './document.ts';
 import { checkScopes } from './scopes.ts';
 import { introspect } from './introspection.ts';
 import { sendError, sendErrors } from './respond.ts';
+import { createQueryLimiter, type QueryLimits } from '../limits/queryLimits.ts';
 
 export interface PublicRouteOptions {
   config: Config;
@@ -41,6 +42,8 @@ export interface PublicRouteOptions {
   supergraphSdl: string;
   urlOverride: (name: string, url: string) => string;
   signToken?: (identity: Identity) => Promise<string>;
+  /** The same query limits as /graphql, checked against the contract schema. */
+  queryLimits: QueryLimits;
 }
 
 export interface PublicRoute {
@@ -62,6 +65,7 @@ export async function createPublicRoute(options: PublicRouteOptions): Promise<Pu
   const registry = createKeyRegistry(keys);
   const schema = loadPublicSchema();
   const limiter = await createPartnerRateLimiter({ keys, redisUrl: config.REDIS_URL, log });
+  const queryLimits = createQueryLimiter(options.queryLimits, () => schema);
 
   // No keys configured: every request is 401, so no engine is built (it costs start-up time and memory).
   const apollo = keys.length > 0 ? await startPartnerApollo(options) : undefined;
@@ -91,11 +95,16 @@ export async function createPublicRoute(options: PublicRouteOptions): Promise<Pu
     res.setHeader('x-ratelimit-reset', String(rate.resetSeconds));
 
     const parsed = await readGraphQLBody(req, { maxBodyBytes: MAX_BODY_BYTES });
-    if (!parsed.ok) return sendError(res, parsed.status, parsed.code, parsed.message);
+    if (!parsed.ok) {
+      if (parsed.status === 413) return refuseTooLarge(req, res, MAX_BODY_BYTES);
+      return sendError(res, parsed.status, parsed.code, parsed.message);
+    }
     const fields = requestFields(req, parsed.body);
     if (!fields.ok) return sendError(res, fields.status, fields.code, fields.message);
     const operation = prepareOperation(schema, fields.fields);
     if (!operation.ok) return sendErrors(res, operation.status, operation.errors);
+    const verdict = queryLimits.check(operation.query, operation.operationName, operation.variables);
+    if (!verdict.ok) return sendError(res, verdict.status, verdict.code, verdict.message);
 
     const scopes = checkScopes(operation.rootFields, partner.scopes);
     if (!scopes.ok) return sendError(res, 403, ErrorCode.FORBIDDEN, scopes.message);

@@ -45,7 +45,7 @@ export function parsePartnerKeys(raw: string | undefined): PartnerKey[] {
   const entries = raw.split(',').map((e) => e.trim()).filter(Boolean);
   entries.forEach((entry, index) => {
     const fail = (why: string): never => {
-      throw new ConfigError(`PARTNER_API_KEYS entry ${index + 1}: ${why} (expected name:sha256hex[:scope+scope][:rpm])`);
+      throw new ConfigError([`PARTNER_API_KEYS entry ${index + 1}: ${why} (expected name:sha256hex[:scope+scope][:rpm])`]);
     };
     // Scopes contain ':' themselves (catalog:read), so split off name and hash, then read the tail.
     const [name = '', hash = '', ...tail] = entry.split(':');

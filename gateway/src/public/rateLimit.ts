@@ -27,9 +27,9 @@ export interface PartnerRateLimiter {
   close(): Promise<void>;
 }
 
-type RedisClient = { connect(): Promise<unknown>; close(): Promise<void>; destroy(): void; isReady: boolean; on(event: string, listener: (arg?: unknown) => void): unknown };
+export type RedisClient = { connect(): Promise<unknown>; close(): Promise<void>; destroy(): void; isReady: boolean; on(event: string, listener: (arg?: unknown) => void): unknown };
 
-async function connectRedis(url: string, log: Logger): Promise<RedisClient> {
+export async function connectRedis(url: string, log: Logger): Promise<RedisClient> {
   // The client @keyv/redis ships (node-redis 5); imported only when configured, it is not free to load.
   const { createClient } = await import('@keyv/redis');
   // No offline queue: while disconnected a command fails at once and the insurance limiter answers.

@@ -11,7 +11,7 @@ import { request as undiciRequest } from 'undici';
 import type { Config } from '../../../lib/config.ts';
 import type { Logger } from '../../../lib/logger.ts';
 import type { Identity } from '../../../lib/internalToken.ts';
-import { BodyTooLargeError, readRawBody, sendJson } from '../../../lib/http/io.ts';
+import { BodyTooLargeError, readRawBody, refuseTooLarge, sendJson } from '../../../lib/http/io.ts';
 import { verifyStripeSignature, verifyTelegramSecret } from './verify.ts';
 
 export type RouteHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
@@ -81,14 +81,22 @@ export function createWebhookRoutes(options: WebhookOptions): Record<string, Rou
     try {
       return await readRawBody(req, MAX_BODY_BYTES);
     } catch (error) {
-      if (error instanceof BodyTooLargeError) sendJson(res, 413, { ok: false, error: 'body too large' });
+      if (error instanceof BodyTooLargeError) refuseTooLarge(req, res, MAX_BODY_BYTES);
       else throw error;
       return undefined;
     }
   }
 
+  /** A provider switched off (production without its credentials) has no webhook: an empty secret would verify anything. */
+  function notConfigured(res: ServerResponse, provider: string, secret: string): boolean {
+    if (secret !== '') return false;
+    sendJson(res, 404, { ok: false, error: `${provider} webhooks are not configured on this deployment` });
+    return true;
+  }
+
   return {
     '/webhooks/telegram': async (req, res) => {
+      if (notConfigured(res, 'telegram', config.telegram.webhookSecret)) return;
       const raw = await read(req, res);
       if (!raw) return;
       if (!verifyTelegramSecret(req.headers['x-telegram-bot-api-secret-token'], config.telegram.webhookSecret)) {
@@ -107,6 +115,7 @@ export function createWebhookRoutes(options: WebhookOptions): Record<string, Rou
       await ingest('telegram', update, String(update.update_id), res);
     },
     '/webhooks/stripe': async (req, res) => {
+      if (notConfigured(res, 'stripe', config.stripe.webhookSecret)) return;
       const raw = await read(req, res);
       if (!raw) return;
       const verdict = verifyStripeSignature(raw, req.headers['stripe-signature'], config.stripe.webhookSecret, Math.floor(now() / 1000));
