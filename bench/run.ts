@@ -74,10 +74,18 @@ async function waitReady(url: string, child: ChildProcess): Promise<void> {
 
 type Target = 'stock' | 'ours';
 
+/**
+ * The gateways run against the sandbox, which production mode refuses (it never uses a sandbox value), so
+ * NODE_ENV is not `production` here. The workloads measure the engine from one client address at tens of
+ * thousands of requests a minute: the per-IP rate limit and the cost limit would refuse them, so they are
+ * raised for the benchmark (stock has neither).
+ */
+const BENCH_LIMITS = { RATE_LIMIT_ANONYMOUS_PER_MINUTE: '100000000', RATE_LIMIT_USER_PER_MINUTE: '100000000', MAX_QUERY_COST: '100000000' };
+
 async function startGateway(target: Target, stack: Stack, workload: Workload): Promise<{ url: string; child: ChildProcess }> {
   const port = await freePort();
   const script = target === 'stock' ? 'bench/stock-gateway.ts' : 'gateway/src/main.ts';
-  const env = { ...stack.env, PORT: String(port), HOST: '127.0.0.1', NODE_ENV: 'production', LOG_LEVEL: 'warn', OPERATOR_USER_IDS: OPERATOR, ...(target === 'ours' ? workload.oursEnv : {}) };
+  const env = { ...stack.env, PORT: String(port), HOST: '127.0.0.1', NODE_ENV: 'benchmark', LOG_LEVEL: 'warn', OPERATOR_USER_IDS: OPERATOR, ...BENCH_LIMITS, ...(target === 'ours' ? workload.oursEnv : {}) };
   const [cmd, ...prefix] = [...pin(1), process.execPath];
   const child = spawn(cmd!, [...prefix, script], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'inherit'] });
   const url = `http://127.0.0.1:${port}/graphql`;

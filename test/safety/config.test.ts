@@ -148,5 +148,5 @@ describe('processes refuse a bad configuration', () => {
       await exited;
       rmSync(dataDir, { recursive: true, force: true });
     }
-  });
+  }, 180_000); // a subgraph process opens its embedded database first: slow on a loaded machine
 });

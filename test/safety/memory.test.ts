@@ -21,7 +21,7 @@ describe.skipIf(process.platform !== 'linux')('gateway memory under large distin
   });
   afterAll(() => gateway?.stop());
 
-  it('200 distinct ~100 KiB anonymous queries and 100 APQ registrations grow RSS by less than 60 MB', async () => {
+  it('200 distinct ~100 KiB anonymous queries and 100 APQ registrations grow RSS by less than 60 MB', { timeout: 600_000 }, async () => {
     const post = (body: unknown) => fetch(gateway.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
     // Warm up every path once (engine, caches, Apollo's document store) before the baseline.
     for (let i = 0; i < 5; i++) expect((await post({ query: padded(-1 - i) })).status).toBe(200);

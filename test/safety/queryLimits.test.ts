@@ -14,7 +14,8 @@ import { ROOT } from '../../scripts/lib/stack.ts';
 import { gql } from '../helpers/client.ts';
 
 const USER = 279058397;
-const NESTED_PAYMENTS = `{ me { payments(first: 100) { edges { node { user { payments(first: 100) { edges { node { user { payments(first: 100) { edges { node { id } } } } } } } } } } } } }`;
+/** The finding's shape (two levels of `payments(first: 100)` under `user`), within the depth limit so the cost is what refuses it. */
+const NESTED_PAYMENTS = `{ me { payments(first: 100) { edges { node { user { payments(first: 100) { edges { node { id amount { amount } } } } } } } } } }`;
 
 describe('query limits on /graphql', () => {
   it('refuses the nested-payments amplification query by its cost, before any subgraph runs', async () => {

@@ -74,7 +74,8 @@ export function createQueryLimiter(limits: QueryLimits, getSchema: () => GraphQL
     try {
       document = parse(query, { noLocation: true, maxTokens: limits.maxTokens });
     } catch (error) {
-      if (error instanceof GraphQLError && /more than \d+ tokens/.test(error.message)) {
+      // graphql-js 16 says "more that N tokens" (sic); match both spellings so a fix upstream keeps working.
+      if (error instanceof GraphQLError && /more tha[nt] \d+ tokens/.test(error.message)) {
         return refusal(QueryLimitCode.TOO_MANY_TOKENS, `The document has more than ${limits.maxTokens} tokens; send a smaller operation (limit MAX_QUERY_TOKENS)`);
       }
       return { kind: 'unparsed' };
