@@ -17,7 +17,8 @@ import type { GatewayContext } from './context.ts';
 import type { TrustedDocuments, GraphQLRequestFields } from './persisted/trustedDocuments.ts';
 import { createCollapser } from './collapse.ts';
 import type { PublicResponseCache } from './cache/publicResponseCache.ts';
-import { sha256Hex, type QueryLimiter } from './limits/queryLimits.ts';
+import { createHash } from 'node:crypto';
+import type { QueryLimiter } from './limits/queryLimits.ts';
 import { clientIp, COSTLY_MUTATIONS, type GatewayRateLimiter } from './limits/rateLimits.ts';
 
 export interface GraphQLRouteOptions {
@@ -60,6 +61,13 @@ function toSearch(original: string, fields: GraphQLRequestFields): string {
   params.delete('documentId');
   if (typeof fields.query === 'string') params.set('query', fields.query);
   return `?${params.toString()}`;
+}
+
+/** sha256 over length-prefixed parts: no part can run into the next, and no 100 KB concatenation is built first. */
+function hashParts(parts: readonly string[]): string {
+  const hash = createHash('sha256');
+  for (const part of parts) hash.update(`${part.length}:`).update(part);
+  return hash.digest('hex');
 }
 
 function apqHashOf(extensions: unknown): string | undefined {
@@ -136,9 +144,7 @@ export function createGraphQLRoute(options: GraphQLRouteOptions) {
     // The request as sent, plus every header that changes how Apollo treats it (CSRF rules, content type), hashed:
     // what a memo keeps per request is 64 bytes, whatever the size of the query.
     const requestKey = isQuery
-      ? sha256Hex(
-          JSON.stringify([req.method, search, parsed.raw, identity.audience, req.headers['content-type'] ?? null, req.headers['apollo-require-preflight'] ?? null, req.headers['x-apollo-operation-name'] ?? null]),
-        )
+      ? hashParts([req.method ?? '', search, parsed.raw, identity.audience, req.headers['content-type'] ?? '', String(req.headers['apollo-require-preflight'] ?? ''), String(req.headers['x-apollo-operation-name'] ?? '')])
       : undefined;
 
     if (requestKey && options.publicCache) {

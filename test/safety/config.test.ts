@@ -131,7 +131,7 @@ describe('processes refuse a bad configuration', () => {
       stdio: ['ignore', 'ignore', 'inherit'],
     });
     try {
-      await waitForHttp(`http://127.0.0.1:${port}/healthz`, 90_000, () => child.exitCode === null);
+      await waitForHttp(`http://127.0.0.1:${port}/healthz`, 170_000, () => child.exitCode === null);
       const token = await createInternalTokenSigner(stack().internalJwtSecret)({ roles: [], audience: 'miniapp' });
       const res = await fetch(`http://127.0.0.1:${port}/graphql`, {
         method: 'POST',

@@ -21,7 +21,7 @@ export interface GatewayStore {
  * Enough for the catalog, persisted queries and the recent private responses of a busy replica,
  * bounded in bytes: entries are counted by their size, so 100 KB APQ documents cannot grow it past this.
  */
-const MEMORY_BYTES = 64 * 1024 * 1024;
+const MEMORY_BYTES = 24 * 1024 * 1024;
 
 /**
  * A bounded Map for Keyv. Keyv keeps each entry's expiry inside the value and

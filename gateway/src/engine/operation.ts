@@ -39,11 +39,19 @@ export interface OperationCacheDeps {
   planOptions: { recursiveSelectionsLimitDisabled: boolean; nonLocalSelectionsLimitDisabled: boolean };
 }
 
+/**
+ * Entries kept by query hash (beyond Apollo's document store, which the WeakMap follows), bounded by
+ * the bytes of the documents they retain: a parsed document points at its whole source text, so an
+ * entry count alone lets 1,000 padded 100 KB queries pin 100 MB.
+ */
 const MAX_BY_HASH = 1000;
+const MAX_BY_HASH_BYTES = 8 * 1024 * 1024;
+const retainedBytes = (document: DocumentNode) => 2 * (document.loc?.source.body.length ?? 0) + 4096;
 
 export class OperationCache {
   private readonly byDocument = new WeakMap<DocumentNode, Map<string, Entry>>();
-  private readonly byHash = new Map<string, Entry>();
+  private readonly byHash = new Map<string, { entry: Entry; bytes: number }>();
+  private byHashBytes = 0;
   private readonly shaperCompiler: ShaperCompiler;
   private readonly deps: OperationCacheDeps;
 
@@ -60,16 +68,22 @@ export class OperationCache {
     if (e) return e;
     const hashKey = queryHash !== undefined ? queryHash + '\u0000' + nameKey : undefined;
     if (hashKey !== undefined) {
-      e = this.byHash.get(hashKey);
+      e = this.byHash.get(hashKey)?.entry;
     }
     if (!e) {
       e = { ctx: buildOperationContext(document, operationName) };
       if (hashKey !== undefined) {
-        if (this.byHash.size >= MAX_BY_HASH) {
-          const first = this.byHash.keys().next().value;
-          if (first !== undefined) this.byHash.delete(first);
+        const bytes = retainedBytes(document);
+        // Oldest first, until both the count and the byte budget have room.
+        while (this.byHash.size > 0 && (this.byHash.size >= MAX_BY_HASH || this.byHashBytes + bytes > MAX_BY_HASH_BYTES)) {
+          const [oldestKey, oldest] = this.byHash.entries().next().value!;
+          this.byHash.delete(oldestKey);
+          this.byHashBytes -= oldest.bytes;
         }
-        this.byHash.set(hashKey, e);
+        if (bytes <= MAX_BY_HASH_BYTES) {
+          this.byHash.set(hashKey, { entry: e, bytes });
+          this.byHashBytes += bytes;
+        }
       }
     }
     if (!perDoc) {
