@@ -79,7 +79,7 @@ const CORS_ALLOW_HEADERS = [
 ].join(', ');
 
 /** Parsed documents Apollo keeps, bounded by what they really hold: the source text they point to, plus their nodes. */
-const DOCUMENT_STORE_BYTES = 12 * 1024 * 1024;
+const DOCUMENT_STORE_BYTES = 8 * 1024 * 1024;
 function createDocumentStore(): InMemoryLRUCache<DocumentNode> {
   return new InMemoryLRUCache<DocumentNode>({
     maxSize: DOCUMENT_STORE_BYTES,
