@@ -13,6 +13,8 @@ export const ErrorCode = {
   CONFLICT: 'CONFLICT',
   UPSTREAM_ERROR: 'UPSTREAM_ERROR',
   RATE_LIMITED: 'RATE_LIMITED',
+  /** createInvoice: the user already holds MAX_PENDING_INVOICES_PER_USER unpaid invoices. */
+  TOO_MANY_PENDING_INVOICES: 'TOO_MANY_PENDING_INVOICES',
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
