@@ -465,6 +465,20 @@ export function definePaymentFlows(target: () => PaymentsTarget, users: { a: num
     expect(charge.body).toMatchObject({ object: 'charge', amount_refunded: 499, refunded: true, payment_intent: intentOf(other) });
   });
 
+  it('Stars: a refunded_payment update records the whole charge as refunded', async () => {
+    const { b } = users;
+    const invoice = await invoiceOk(b, 'prod_coins_100', 'STARS');
+    const charge = `stx_test_${randomUUID()}`;
+    const updateId = 700_000_000 + Math.floor(Math.random() * 1_000_000);
+    expect((await telegramWebhook(successfulPayment(updateId, b, invoice.payment.id, 100, charge))).status).toBe(200);
+    await waitForStatus(b, invoice.payment.id, 'PAID');
+    // Refunded outside this API (e.g. by the bot owner): Telegram tells the bot with a refunded_payment message.
+    const refundedPayment = { currency: 'XTR', total_amount: 100, invoice_payload: invoice.payment.id, telegram_payment_charge_id: charge };
+    const update = { update_id: updateId + 1, message: { message_id: 2, from: { id: b, is_bot: false, first_name: 'T' }, chat: { id: b, type: 'private' }, date: Math.floor(Date.now() / 1000), refunded_payment: refundedPayment } };
+    expect((await telegramWebhook(update)).status).toBe(200);
+    expect(await refundedAmountOf(b, invoice.payment.id)).toMatchObject({ status: 'REFUNDED', refundedAmount: { amount: 100, currency: 'XTR' } });
+  });
+
   it('a user holds at most 20 PENDING invoices, also under concurrent requests; a replay still answers', async () => {
     const { d } = users;
     const keys = Array.from({ length: 30 }, () => randomUUID());
