@@ -470,7 +470,9 @@ export function definePaymentFlows(target: () => PaymentsTarget, users: { a: num
     const invoice = await invoiceOk(b, 'prod_coins_100', 'STARS');
     const charge = `stx_test_${randomUUID()}`;
     const updateId = 700_000_000 + Math.floor(Math.random() * 1_000_000);
-    expect((await telegramWebhook(successfulPayment(updateId, b, invoice.payment.id, 100, charge))).status).toBe(200);
+    const paid = successfulPayment(updateId, b, invoice.payment.id, 100, charge);
+    paid.message.successful_payment.provider_payment_charge_id = `${charge}_provider`; // unique, as Telegram's are
+    expect((await telegramWebhook(paid)).status).toBe(200);
     await waitForStatus(b, invoice.payment.id, 'PAID');
     // Refunded outside this API (e.g. by the bot owner): Telegram tells the bot with a refunded_payment message.
     const refundedPayment = { currency: 'XTR', total_amount: 100, invoice_payload: invoice.payment.id, telegram_payment_charge_id: charge };
