@@ -56,6 +56,8 @@ const EnvSchema = z.object({
   TON_WALLET_ADDRESS: optionalString,
   /** How often the payments subgraph polls toncenter for incoming TON transfers (0 = never). */
   TON_POLL_INTERVAL_MS: optionalNumber(z.number().int().min(0)).transform((v) => v ?? 5_000),
+  /** How many unpaid (PENDING) invoices one user may hold; createInvoice refuses more. */
+  MAX_PENDING_INVOICES_PER_USER: positiveInt(20),
   /** Where the sandbox listens; the default base of every connector without credentials (never in production). */
   SANDBOX_URL: z.string().default('http://127.0.0.1:4100'),
 

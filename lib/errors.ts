@@ -15,6 +15,8 @@ export const ErrorCode = {
   /** The external service behind this field has no credentials on this deployment (production never falls back to the sandbox). */
   SERVICE_NOT_CONFIGURED: 'SERVICE_NOT_CONFIGURED',
   RATE_LIMITED: 'RATE_LIMITED',
+  /** createInvoice: the user already holds MAX_PENDING_INVOICES_PER_USER unpaid invoices. */
+  TOO_MANY_PENDING_INVOICES: 'TOO_MANY_PENDING_INVOICES',
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

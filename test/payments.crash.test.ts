@@ -2,12 +2,15 @@
  * Durability of webhooks: the payments process dies (SIGKILL, via the
  * PAYMENTS_TEST_CRASH_AFTER_STORE test hook) right after a successful_payment
  * was stored and acknowledged, before it was processed. After a restart the
- * stored event is processed and the payment becomes PAID.
+ * stored event is processed and the payment becomes PAID. Then (embedded
+ * ledger; the PostgreSQL run is in payments.postgres.test.ts) a Stripe event
+ * that could not be checked with Stripe is kept and applied later.
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { gql } from './helpers/client.ts';
+import { gql, stack } from './helpers/client.ts';
 import { startPaymentsStack, type PaymentsStack } from './helpers/paymentsStack.ts';
+import { defineStripeOutageFlow } from './helpers/paymentFlows.ts';
 
 const USER = 100000047;
 
@@ -55,4 +58,7 @@ describe('payments: crash between acknowledging and processing a webhook', () =>
     }
     expect(status).toBe('PAID');
   });
+
+  // Runs after the restart above (tests in a file run in order): this stack has a sandbox of its own.
+  defineStripeOutageFlow(() => ({ gatewayUrl: ps.gatewayUrl, gatewayBase: ps.gatewayBase, sandboxUrl: ps.sandboxUrl, operatorId: stack().operatorId }), USER);
 });

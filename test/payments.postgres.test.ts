@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe } from 'vitest';
 import { stack } from './helpers/client.ts';
-import { definePaymentFlows } from './helpers/paymentFlows.ts';
+import { definePaymentFlows, defineStripeOutageFlow } from './helpers/paymentFlows.ts';
 import { startPaymentsStack, type PaymentsStack } from './helpers/paymentsStack.ts';
 
 const url = process.env.TEST_DATABASE_URL;
@@ -24,8 +24,8 @@ describe.skipIf(!url)('payments (PostgreSQL ledger)', () => {
   afterAll(async () => {
     await ps?.stop();
   });
-  definePaymentFlows(
-    () => ({ gatewayUrl: ps.gatewayUrl, gatewayBase: ps.gatewayBase, sandboxUrl: ps.sandboxUrl, operatorId: stack().operatorId }),
-    { a: 100000044, b: 100000045, c: 100000046 },
-  );
+  const target = () => ({ gatewayUrl: ps.gatewayUrl, gatewayBase: ps.gatewayBase, sandboxUrl: ps.sandboxUrl, operatorId: stack().operatorId });
+  definePaymentFlows(target, { a: 100000044, b: 100000045, c: 100000046, d: 100000049 });
+  // This stack has a sandbox of its own, so injecting Stripe faults disturbs no other test.
+  defineStripeOutageFlow(target, 100000046);
 });

@@ -13,6 +13,6 @@ describe('payments (embedded ledger)', () => {
       const s = stack();
       return { gatewayUrl: s.gatewayUrl, gatewayBase: new URL(s.gatewayUrl).origin, sandboxUrl: s.sandboxUrl, operatorId: s.operatorId };
     },
-    { a: 100000041, b: 100000042, c: 100000043 },
+    { a: 100000041, b: 100000042, c: 100000043, d: 100000048 },
   );
 });

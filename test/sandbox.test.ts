@@ -363,9 +363,16 @@ describe('stripe', () => {
       const event = JSON.parse(raw);
       expect(event).toMatchObject({ object: 'event', type: 'payment_intent.succeeded', data: { object: { id: intent.id, status: 'succeeded', amount: 499 } } });
 
+      // A partial refund, then the rest: the charge keeps the cumulative amount, `refunded` only at the end.
+      const chargeId = succeeded.body.paymentIntent.latest_charge;
+      const partial = await stripe('POST', '/v1/refunds', { payment_intent: intent.id, amount: '100' });
+      expect(partial.body).toMatchObject({ object: 'refund', amount: 100, charge: chargeId });
+      expect((await stripe('GET', `/v1/charges/${chargeId}`)).body).toMatchObject({ object: 'charge', payment_intent: intent.id, amount: 499, amount_refunded: 100, refunded: false, currency: 'usd' });
       const refund = await stripe('POST', '/v1/refunds', { payment_intent: intent.id }, { 'Idempotency-Key': 'refund-1' });
       expect(refund.status).toBe(200);
-      expect(refund.body).toMatchObject({ object: 'refund', amount: 499, payment_intent: intent.id, status: 'succeeded' });
+      expect(refund.body).toMatchObject({ object: 'refund', amount: 399, payment_intent: intent.id, status: 'succeeded' });
+      expect((await stripe('GET', `/v1/charges/${chargeId}`)).body).toMatchObject({ amount_refunded: 499, refunded: true });
+      expect((await stripe('GET', '/v1/charges/ch_missing')).status).toBe(404);
       const second = await stripe('POST', '/v1/refunds', { payment_intent: intent.id });
       expect(second.status).toBe(400);
       expect(second.body.error).toMatchObject({ type: 'invalid_request_error', code: 'charge_already_refunded' });
@@ -377,7 +384,13 @@ describe('stripe', () => {
       const other = (await stripe('POST', '/v1/payment_intents', { amount: '3900', currency: 'usd' })).body;
       const failed = await call('POST', `/stripe/__sandbox/payment_intents/${other.id}/fail`);
       expect(failed.body.event.type).toBe('payment_intent.payment_failed');
-      expect(JSON.parse(deliveries[1]!.raw).data.object.last_payment_error.code).toBe('card_declined');
+      const events = deliveries.map((d) => JSON.parse(d.raw) as { type: string; data: { object: Record<string, unknown> } });
+      expect(events.find((e) => e.type === 'payment_intent.payment_failed')!.data.object.last_payment_error).toMatchObject({ code: 'card_declined' });
+      // Each refund was announced with the charge as it stood (deliveries are not awaited by the refund call).
+      const deadline = Date.now() + 5_000;
+      while (deliveries.filter((d) => JSON.parse(d.raw).type === 'charge.refunded').length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      const refundedEvents = deliveries.map((d) => JSON.parse(d.raw)).filter((e) => e.type === 'charge.refunded');
+      expect(refundedEvents.map((e) => e.data.object.amount_refunded).sort((x: number, y: number) => x - y)).toEqual([100, 499]);
     } finally {
       await call('DELETE', '/stripe/__sandbox/webhook_endpoint');
       await hook.close();

@@ -8,13 +8,18 @@
  * De-duplication happens at three levels: the inbox key (Telegram `update_id`,
  * Stripe event id), the state machine (only PENDING/FAILED become PAID), and
  * unique constraints on the charge identifiers (`telegram_payment_charge_id`,
- * Stripe PaymentIntent id, TON transaction hash).
+ * Stripe PaymentIntent id, TON transaction hash). A Stripe event changes the
+ * ledger only as far as Stripe's own objects confirm it (stripeEvents.ts).
  */
 import type { Logger } from '../../lib/logger.ts';
 import type { Database, Queryable } from '../shared/db.ts';
 import { BotApiError, type BotApi } from '../shared/connectors/telegramBotApi.ts';
-import { PAYMENT_COLUMNS, toPayment, type PaymentRecord, type PaymentRow } from './ledger.ts';
+import type { Stripe } from '../shared/connectors/stripe.ts';
+import { lockPayment, PAYMENT_COLUMNS, toPayment, type PaymentRow } from './ledger.ts';
 import { newPaymentId } from './invoices.ts';
+import { claimOf, createStripeEvents, type StripeEvent, type StripeTruth } from './stripeEvents.ts';
+
+export type { StripeEvent } from './stripeEvents.ts';
 
 export type InboxSource = 'telegram' | 'stripe';
 
@@ -50,15 +55,11 @@ export interface TelegramUpdate {
   pre_checkout_query?: PreCheckoutQuery;
   message?: { from?: TgUser; successful_payment?: SuccessfulPayment; refunded_payment?: RefundedPayment };
 }
-export interface StripeEvent {
-  id: string;
-  type: string;
-  data: { object: Record<string, unknown> };
-}
-
 export interface InboxOptions {
   db: Database;
   bot: BotApi;
+  /** Stripe events are checked against Stripe before they change the ledger. */
+  stripe: Stripe;
   log: Logger;
   /** How long answering a pre-checkout query may take (Telegram allows 10 s in all). */
   preCheckoutTimeoutMs?: number;
@@ -72,10 +73,8 @@ export interface RouteResult {
   body: unknown;
 }
 
-async function lockPayment(tx: Queryable, where: string, params: unknown[]): Promise<PaymentRecord | undefined> {
-  const rows = await tx.query<PaymentRow>(`SELECT ${PAYMENT_COLUMNS} FROM payments WHERE ${where} FOR UPDATE`, params);
-  return rows[0] ? toPayment(rows[0]) : undefined;
-}
+/** jsonb comes back parsed from PostgreSQL and as text from some drivers. */
+const parsePayload = (payload: unknown): unknown => (typeof payload === 'string' ? JSON.parse(payload) : payload);
 
 /** Why a pre-checkout must be refused, or undefined when the payment may go ahead. */
 export async function preCheckoutRefusal(db: Queryable, query: PreCheckoutQuery): Promise<string | undefined> {
@@ -93,6 +92,7 @@ export async function preCheckoutRefusal(db: Queryable, query: PreCheckoutQuery)
 
 export function createInbox(options: InboxOptions) {
   const { db, bot, log } = options;
+  const stripeEvents = createStripeEvents({ stripe: options.stripe, log });
   const preCheckoutTimeoutMs = options.preCheckoutTimeoutMs ?? 5_000;
   let sweeping: Promise<void> | undefined;
   let timer: NodeJS.Timeout | undefined;
@@ -113,9 +113,25 @@ export function createInbox(options: InboxOptions) {
     return { fresh: false, processed: rows[0]?.processed ?? false };
   }
 
+  /**
+   * What Stripe says about the objects a stored, unprocessed Stripe event names; read before the
+   * transaction, so no row lock waits on Stripe. Undefined when there is nothing to read: not an
+   * event we act on, or about a PaymentIntent the ledger does not have (no Stripe call for those).
+   */
+  async function readStripeTruth(eventId: string): Promise<StripeTruth | undefined> {
+    const rows = await db.query<{ payload: unknown }>(`SELECT payload FROM inbox WHERE source = 'stripe' AND event_id = $1 AND processed_at IS NULL`, [eventId]);
+    if (!rows[0]) return undefined;
+    const claim = claimOf(parsePayload(rows[0].payload) as StripeEvent);
+    if (!claim) return undefined;
+    const ours = await db.query(`SELECT 1 FROM payments WHERE provider = 'STRIPE' AND external_id = $1`, [claim.intentId]);
+    return ours.length > 0 ? stripeEvents.readBack(claim) : undefined;
+  }
+
   /** Applies one stored event in a transaction that also marks it processed (at most once). */
   async function processStored(source: InboxSource, eventId: string): Promise<string | undefined> {
     try {
+      // Stripe unreachable: this throws, the event stays unprocessed and the sweep retries it.
+      const stripeTruth = source === 'stripe' ? await readStripeTruth(eventId) : undefined;
       return await db.transaction(async (tx) => {
         const rows = await tx.query<{ kind: string; payload: unknown }>(
           'SELECT kind, payload FROM inbox WHERE source = $1 AND event_id = $2 AND processed_at IS NULL FOR UPDATE',
@@ -123,9 +139,9 @@ export function createInbox(options: InboxOptions) {
         );
         const row = rows[0];
         if (!row) return undefined; // done by someone else meanwhile
-        const payload = typeof row.payload === 'string' ? JSON.parse(row.payload) : row.payload;
+        const payload = parsePayload(row.payload);
         const outcome =
-          source === 'telegram' ? await applyTelegram(tx, payload as TelegramUpdate) : await applyStripe(tx, payload as StripeEvent);
+          source === 'telegram' ? await applyTelegram(tx, payload as TelegramUpdate) : await applyStripe(tx, payload as StripeEvent, stripeTruth);
         await tx.query('UPDATE inbox SET processed_at = clock_timestamp(), outcome = $3, attempts = attempts + 1 WHERE source = $1 AND event_id = $2', [
           source,
           eventId,
@@ -201,49 +217,16 @@ export function createInbox(options: InboxOptions) {
       const payment = await lockPayment(tx, 'telegram_payment_charge_id = $1', [refunded.telegram_payment_charge_id]);
       if (!payment) return 'refund of an unknown charge';
       if (payment.status === 'REFUNDED') return `already refunded ${payment.id}`;
-      await tx.query(`UPDATE payments SET status = 'REFUNDED', refunded_at = clock_timestamp() WHERE id = $1`, [payment.id]);
+      // Telegram refunds a Stars charge whole.
+      await tx.query(`UPDATE payments SET status = 'REFUNDED', refunded_at = clock_timestamp(), refunded_amount = amount WHERE id = $1`, [payment.id]);
       return `refunded ${payment.id}`;
     }
     return 'ignored';
   }
 
-  async function applyStripe(tx: Queryable, event: StripeEvent): Promise<string> {
-    const object = event.data?.object ?? {};
-    const intentId =
-      object.object === 'payment_intent' ? (object.id as string) : typeof object.payment_intent === 'string' ? object.payment_intent : undefined;
-    if (!intentId) return 'ignored';
-    const payment = await lockPayment(tx, `provider = 'STRIPE' AND external_id = $1`, [intentId]);
-    if (!payment) {
-      log.warn({ eventId: event.id, type: event.type }, 'Stripe event for an unknown PaymentIntent');
-      return 'unknown payment';
-    }
-    switch (event.type) {
-      case 'payment_intent.succeeded': {
-        const received = BigInt(Number(object.amount_received ?? object.amount ?? 0));
-        if (String(object.currency ?? '').toUpperCase() !== payment.currency || received < payment.amount) {
-          log.error({ paymentId: payment.id }, 'Stripe success does not cover the payment: reconcile by hand');
-          return 'mismatch';
-        }
-        if (payment.status === 'PAID' || payment.status === 'REFUNDED') return `already ${payment.status.toLowerCase()} ${payment.id}`;
-        await tx.query(`UPDATE payments SET status = 'PAID', paid_at = clock_timestamp(), failure_reason = NULL WHERE id = $1`, [payment.id]);
-        return `paid ${payment.id}`;
-      }
-      case 'payment_intent.payment_failed':
-      case 'payment_intent.canceled': {
-        if (payment.status !== 'PENDING') return `ignored failure of ${payment.status.toLowerCase()} ${payment.id}`;
-        const lastError = object.last_payment_error as { message?: string } | null | undefined;
-        const reason = event.type === 'payment_intent.canceled' ? 'canceled' : (lastError?.message ?? 'payment failed');
-        await tx.query(`UPDATE payments SET status = 'FAILED', failure_reason = $2 WHERE id = $1`, [payment.id, reason]);
-        return `failed ${payment.id}`;
-      }
-      case 'charge.refunded': {
-        if (payment.status !== 'PAID') return `ignored refund of ${payment.status.toLowerCase()} ${payment.id}`;
-        await tx.query(`UPDATE payments SET status = 'REFUNDED', refunded_at = clock_timestamp() WHERE id = $1`, [payment.id]);
-        return `refunded ${payment.id}`;
-      }
-      default:
-        return 'ignored';
-    }
+  async function applyStripe(tx: Queryable, event: StripeEvent, truth: StripeTruth | undefined): Promise<string> {
+    const claim = claimOf(event);
+    return claim ? stripeEvents.apply(tx, claim, truth) : 'ignored';
   }
 
   function crashIfAsked(): void {

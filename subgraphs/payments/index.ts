@@ -42,6 +42,7 @@ export default defineSubgraph<Services>({
     const inbox = createInbox({
       db,
       bot,
+      stripe,
       log,
       // Test hook only (see test/payments.crash.test.ts): acknowledge a stored webhook event, then die before processing it.
       crashAfterStore: process.env.PAYMENTS_TEST_CRASH_AFTER_STORE === '1',
@@ -57,7 +58,15 @@ export default defineSubgraph<Services>({
       catalog,
       ledger,
       inbox,
-      invoices: createInvoices({ ledger, catalog, bot, stripe, tonWalletAddress: config.toncenter.walletAddress, log }),
+      invoices: createInvoices({
+        ledger,
+        catalog,
+        bot,
+        stripe,
+        tonWalletAddress: config.toncenter.walletAddress,
+        maxPendingPerUser: config.MAX_PENDING_INVOICES_PER_USER,
+        log,
+      }),
       refunds: createRefunds({ ledger, bot, stripe, log }),
       subscriptions: createSubscriptions({ ledger, bot }),
       async close() {

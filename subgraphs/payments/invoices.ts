@@ -11,6 +11,9 @@
  * - The provider call is keyed by the payment id (Stripe `Idempotency-Key`), so
  *   a retry after a crash or timeout never creates a second PaymentIntent; in
  *   one process, concurrent repeats share one provider call.
+ * - A user holds at most `maxPendingPerUser` PENDING payments
+ *   (MAX_PENDING_INVOICES_PER_USER): past it a new key is refused with
+ *   TOO_MANY_PENDING_INVOICES, while a repeated key still gets its invoice.
  */
 import { randomBytes } from 'node:crypto';
 import { badInput, conflict, notFound, appError, ErrorCode } from '../../lib/errors.ts';
@@ -26,6 +29,8 @@ export interface InvoiceServices {
   bot: BotApi;
   stripe: Stripe;
   tonWalletAddress: string;
+  /** How many PENDING payments one user may hold at once. */
+  maxPendingPerUser: number;
   log: Logger;
 }
 
@@ -163,7 +168,7 @@ export function createInvoices(services: InvoiceServices) {
         input.provider === 'TON'
           ? { address: services.tonWalletAddress, amount: price.amount.toString(), comment: id }
           : undefined;
-      const { payment, created } = await ledger.insertOrGet({
+      const result = await ledger.insertOrGet({
         id,
         userId,
         productId: product.id,
@@ -174,7 +179,15 @@ export function createInvoices(services: InvoiceServices) {
         tonComment: ton?.comment ?? null,
         invoice: ton ? { tonTransfer: ton } : null,
         subscriptionPeriod: subscription ? STARS_SUBSCRIPTION_PERIOD : null,
-      });
+      }, services.maxPendingPerUser);
+      if ('limited' in result) {
+        throw appError(
+          ErrorCode.TOO_MANY_PENDING_INVOICES,
+          `You have ${services.maxPendingPerUser} unpaid invoices; pay one of them before starting another purchase`,
+          { limit: services.maxPendingPerUser },
+        );
+      }
+      const { payment, created } = result;
       if (!created && (payment.productId !== input.productId || payment.provider !== input.provider || (payment.subscriptionPeriod !== null) !== subscription)) {
         throw conflict('This idempotencyKey was already used for another product, provider or kind of purchase; use a new key for a new purchase');
       }

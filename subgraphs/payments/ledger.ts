@@ -34,6 +34,8 @@ export interface PaymentRecord {
   renewalOf: string | null;
   /** Stars subscription: when the user stopped it from renewing. */
   subscriptionCanceledAt: string | null;
+  /** Refunded so far (minor units, cumulative); equals `amount` once REFUNDED, less after a partial refund. */
+  refundedAmount: bigint;
 }
 
 export const LEDGER_MIGRATIONS = [
@@ -90,6 +92,12 @@ export const LEDGER_MIGRATIONS = [
    ALTER TABLE payments ADD COLUMN subscription_expires_at timestamptz;
    ALTER TABLE payments ADD COLUMN renewal_of text REFERENCES payments (id)`,
   `ALTER TABLE payments ADD COLUMN subscription_canceled_at timestamptz`,
+  // Partial refunds (Stripe): the amount refunded so far; the status becomes REFUNDED only when all
+  // of it is. Refunds recorded before this column were full ones. The partial index serves the
+  // per-user count of PENDING invoices that createInvoice checks.
+  `ALTER TABLE payments ADD COLUMN refunded_amount bigint NOT NULL DEFAULT 0 CHECK (refunded_amount >= 0);
+   UPDATE payments SET refunded_amount = amount WHERE status = 'REFUNDED';
+   CREATE INDEX payments_pending_by_user ON payments (user_id) WHERE status = 'PENDING'`,
 ];
 
 const COLUMNS = `id, user_id, product_id, provider, status, amount::text AS amount, currency, idempotency_key, external_id, invoice,
@@ -98,7 +106,8 @@ const COLUMNS = `id, user_id, product_id, provider, status, amount::text AS amou
   to_char(refunded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS refunded_at,
   telegram_payment_charge_id, ton_comment, subscription_period,
   to_char(subscription_expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS subscription_expires_at, renewal_of,
-  to_char(subscription_canceled_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS subscription_canceled_at`;
+  to_char(subscription_canceled_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS subscription_canceled_at,
+  refunded_amount::text AS refunded_amount`;
 export const PAYMENT_COLUMNS = COLUMNS;
 
 interface Row {
@@ -121,6 +130,7 @@ interface Row {
   subscription_expires_at: string | null;
   renewal_of: string | null;
   subscription_canceled_at: string | null;
+  refunded_amount: string;
 }
 export type PaymentRow = Row;
 
@@ -145,7 +155,14 @@ export function toPayment(r: Row): PaymentRecord {
     subscriptionExpiresAt: r.subscription_expires_at,
     renewalOf: r.renewal_of,
     subscriptionCanceledAt: r.subscription_canceled_at,
+    refundedAmount: BigInt(r.refunded_amount),
   };
+}
+
+/** Reads one payment and locks its row until the transaction ends. */
+export async function lockPayment(tx: Queryable, where: string, params: unknown[]): Promise<PaymentRecord | undefined> {
+  const rows = await tx.query<Row>(`SELECT ${COLUMNS} FROM payments WHERE ${where} FOR UPDATE`, params);
+  return rows[0] ? toPayment(rows[0]) : undefined;
 }
 
 /** The cursor position of a payment in a user's newest-first list. */
@@ -170,19 +187,36 @@ export function createLedger(db: Database) {
     /**
      * Insert-first idempotency: the row is created only if this user has not used the key yet.
      * Returns the row and whether this call created it; concurrent callers with one key get one row.
+     * A new row is refused (`limited`) when the user already holds `maxPending` PENDING payments; a
+     * repeat of a key already used is answered whatever the count.
      */
-    async insertOrGet(p: NewPayment): Promise<{ payment: PaymentRecord; created: boolean }> {
-      const inserted = await db.query<Row>(
-        `INSERT INTO payments (id, user_id, product_id, provider, status, amount, currency, idempotency_key, ton_comment, invoice, subscription_period)
-         VALUES ($1, $2, $3, $4, 'PENDING', $5::bigint, $6, $7, $8, $9::jsonb, $10)
-         ON CONFLICT (user_id, idempotency_key) DO NOTHING
-         RETURNING ${COLUMNS}`,
-        [p.id, p.userId, p.productId, p.provider, p.amount.toString(), p.currency, p.idempotencyKey, p.tonComment ?? null, p.invoice ? JSON.stringify(p.invoice) : null, p.subscriptionPeriod ?? null],
-      );
-      if (inserted[0]) return { payment: toPayment(inserted[0]), created: true };
-      const existing = await db.query<Row>(`SELECT ${COLUMNS} FROM payments WHERE user_id = $1 AND idempotency_key = $2`, [p.userId, p.idempotencyKey]);
-      if (!existing[0]) throw new Error('idempotent insert found neither a new nor an existing row');
-      return { payment: toPayment(existing[0]), created: false };
+    async insertOrGet(p: NewPayment, maxPending: number): Promise<{ payment: PaymentRecord; created: boolean } | { limited: true }> {
+      const byKey = async (q: Queryable) => {
+        const rows = await q.query<Row>(`SELECT ${COLUMNS} FROM payments WHERE user_id = $1 AND idempotency_key = $2`, [p.userId, p.idempotencyKey]);
+        return rows[0] ? toPayment(rows[0]) : undefined;
+      };
+      const repeated = await byKey(db);
+      if (repeated) return { payment: repeated, created: false };
+      return db.transaction(async (tx) => {
+        // One new invoice per user at a time (released at commit), so parallel requests cannot
+        // all count the same total and overshoot the cap together.
+        await tx.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`payments.pending:${p.userId}`]);
+        const raced = await byKey(tx);
+        if (raced) return { payment: raced, created: false };
+        const [count] = await tx.query<{ pending: number }>(`SELECT count(*)::int AS pending FROM payments WHERE user_id = $1 AND status = 'PENDING'`, [p.userId]);
+        if ((count?.pending ?? 0) >= maxPending) return { limited: true as const };
+        const inserted = await tx.query<Row>(
+          `INSERT INTO payments (id, user_id, product_id, provider, status, amount, currency, idempotency_key, ton_comment, invoice, subscription_period)
+           VALUES ($1, $2, $3, $4, 'PENDING', $5::bigint, $6, $7, $8, $9::jsonb, $10)
+           ON CONFLICT (user_id, idempotency_key) DO NOTHING
+           RETURNING ${COLUMNS}`,
+          [p.id, p.userId, p.productId, p.provider, p.amount.toString(), p.currency, p.idempotencyKey, p.tonComment ?? null, p.invoice ? JSON.stringify(p.invoice) : null, p.subscriptionPeriod ?? null],
+        );
+        if (inserted[0]) return { payment: toPayment(inserted[0]), created: true };
+        const existing = await byKey(tx);
+        if (!existing) throw new Error('idempotent insert found neither a new nor an existing row');
+        return { payment: existing, created: false };
+      });
     },
     /** Stores the provider's invoice once; a concurrent writer that lost keeps the first one. */
     async setInvoice(id: string, invoice: Record<string, unknown>, externalId: string | null): Promise<PaymentRecord> {

@@ -23,9 +23,10 @@ export function createRefunds(services: { ledger: Ledger; bot: BotApi; stripe: S
     await db.query('UPDATE payments SET refund_requested_at = NULL WHERE id = $1 AND status = $2', [id, 'PAID']);
   }
 
+  /** Records a full refund: Stars are refunded whole, and a Stripe refund without an amount takes all that is left. */
   async function finish(id: string, refundId: string | null): Promise<PaymentRecord> {
     const rows = await db.query<PaymentRow>(
-      `UPDATE payments SET status = 'REFUNDED', refunded_at = COALESCE(refunded_at, clock_timestamp()), refund_id = COALESCE(refund_id, $2)
+      `UPDATE payments SET status = 'REFUNDED', refunded_at = COALESCE(refunded_at, clock_timestamp()), refund_id = COALESCE(refund_id, $2), refunded_amount = amount
        WHERE id = $1 RETURNING ${PAYMENT_COLUMNS}`,
       [id, refundId],
     );

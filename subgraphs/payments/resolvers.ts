@@ -30,6 +30,15 @@ function firstPageLoader(ctx: Ctx, limit: number) {
   });
 }
 
+/** An amount of a payment as GraphQL Money, in the payment's currency. */
+function money(p: PaymentRecord, amount: bigint, field: string) {
+  if (amount > GRAPHQL_INT_MAX) {
+    // GraphQL Int is 32-bit: never report a wrong number. (TON prices above ~2.1 TON hit this.)
+    throw appError(ErrorCode.BAD_USER_INPUT, `${field} of payment ${p.id} exceeds GraphQL Int; see the invoice's tonTransfer.amount`, { field });
+  }
+  return { amount: Number(amount), currency: p.currency };
+}
+
 /** A payment is visible to its owner and to operators; to anyone else it does not exist. */
 function visible(ctx: Ctx, payment: PaymentRecord | null): PaymentRecord | null {
   return payment && canSeeUser(ctx, payment.userId) ? payment : null;
@@ -52,13 +61,8 @@ export const readResolvers: Resolvers<Ctx> = {
     async __resolveReference(ref: { id: string }, ctx: Ctx) {
       return visible(ctx, await paymentLoader(ctx).load(ref.id));
     },
-    amount(p: PaymentRecord) {
-      if (p.amount > GRAPHQL_INT_MAX) {
-        // GraphQL Int is 32-bit: never report a wrong number. (TON prices above ~2.1 TON hit this.)
-        throw appError(ErrorCode.BAD_USER_INPUT, `amount of payment ${p.id} exceeds GraphQL Int; see the invoice's tonTransfer.amount`, { field: 'amount' });
-      }
-      return { amount: Number(p.amount), currency: p.currency };
-    },
+    amount: (p: PaymentRecord) => money(p, p.amount, 'amount'),
+    refundedAmount: (p: PaymentRecord) => money(p, p.refundedAmount, 'refundedAmount'),
     async product(p: PaymentRecord, _: unknown, ctx: Ctx) {
       // A product removed from the catalog still identifies what was bought.
       return (await ctx.services.catalog.get(p.productId)) ?? { id: p.productId, title: p.productId, description: null, priceBy: new Map() };

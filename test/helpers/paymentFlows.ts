@@ -24,7 +24,8 @@ const INVOICE = `mutation ($input: CreateInvoiceInput!) {
   }
 }`;
 const PAYMENT = `query ($id: ID!) { payment(id: $id) { id status provider paidAt refundedAt amount { amount currency } } }`;
-const REFUND = `mutation ($id: ID!) { refundPayment(id: $id) { id status refundedAt } }`;
+const REFUND = `mutation ($id: ID!) { refundPayment(id: $id) { id status refundedAt refundedAmount { amount currency } } }`;
+const REFUNDED_AMOUNT = `query ($id: ID!) { payment(id: $id) { id status refundedAt refundedAmount { amount currency } } }`;
 const MY_PAYMENTS = `{ me { id payments(first: 50) { edges { node { id status createdAt } } } } }`;
 
 interface Invoice {
@@ -34,7 +35,7 @@ interface Invoice {
   tonTransfer: { address: string; amount: string; comment: string } | null;
 }
 
-export function definePaymentFlows(target: () => PaymentsTarget, users: { a: number; b: number; c: number }) {
+export function definePaymentFlows(target: () => PaymentsTarget, users: { a: number; b: number; c: number; d: number }) {
   const ask = <T = Record<string, unknown>>(query: string, userId: number | string, variables?: Record<string, unknown>) =>
     gql<T>(query, { userId, variables, url: target().gatewayUrl });
 
@@ -90,8 +91,52 @@ export function definePaymentFlows(target: () => PaymentsTarget, users: { a: num
   }
   async function journal(service: string) {
     const res = await fetch(`${target().sandboxUrl}/__sandbox/requests?service=${service}`);
-    return (await res.json()) as { operation?: string; path: string; body: Record<string, unknown>; status: number }[];
+    return (await res.json()) as { operation?: string; method: string; path: string; body: Record<string, unknown>; status: number }[];
   }
+  /** The Stripe API of the sandbox, called as the shop owner would (Dashboard, scripts): form-encoded, secret key. */
+  async function stripeApi(method: 'GET' | 'POST', path: string, params: Record<string, string> = {}) {
+    const form = new URLSearchParams(params).toString();
+    const res = await fetch(`${target().sandboxUrl}/stripe${path}${method === 'GET' && form ? `?${form}` : ''}`, {
+      method,
+      headers: { authorization: `Bearer ${SANDBOX_CREDENTIALS.stripeSecretKey}`, 'content-type': 'application/x-www-form-urlencoded' },
+      ...(method === 'POST' ? { body: form } : {}),
+    });
+    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+  }
+  const intentOf = (invoice: Invoice) => invoice.stripeClientSecret!.split('_secret_')[0]!;
+  /** Stripe settles a PaymentIntent (sandbox helper) and delivers payment_intent.succeeded to the gateway. */
+  async function stripeSucceeds(intentId: string) {
+    const res = await fetch(`${target().sandboxUrl}/stripe/__sandbox/payment_intents/${intentId}/succeed`, { method: 'POST' });
+    expect(res.status).toBe(200);
+    return (await res.json()) as { delivery: { status: number | null }; paymentIntent: Record<string, unknown> };
+  }
+  async function refundedAmountOf(userId: number, id: string) {
+    const res = await ask<{ payment: { status: string; refundedAt: string | null; refundedAmount: { amount: number; currency: string } } | null }>(REFUNDED_AMOUNT, userId, { id });
+    expect(res.body.errors).toBeUndefined();
+    return res.body.data!.payment!;
+  }
+  async function waitForRefundedAmount(userId: number, id: string, amount: number, timeoutMs = 10_000) {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const p = await refundedAmountOf(userId, id);
+      if (p.refundedAmount.amount === amount) return p;
+      if (Date.now() > deadline) throw new Error(`payment ${id} has ${p.refundedAmount.amount} refunded, expected ${amount}`);
+      await new Promise((r) => setTimeout(r, 150));
+    }
+  }
+  /** A `charge.refunded` event as Stripe sends it (the charge object), signed with the webhook secret. */
+  const chargeRefunded = (charge: { id: string; payment_intent: string; amount: number; amount_refunded: number; refunded: boolean; currency: string }) => ({
+    id: `evt_${randomUUID()}`,
+    object: 'event',
+    type: 'charge.refunded',
+    data: { object: { object: 'charge', status: 'succeeded', paid: true, captured: true, amount_captured: charge.amount, ...charge } },
+  });
+  const tonTransfer = (value: string, comment: string, extra: Record<string, unknown> = {}) =>
+    fetch(`${target().sandboxUrl}/toncenter/__sandbox/transfers`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ value, comment, ...extra }),
+    });
   const successfulPayment = (updateId: number, userId: number, paymentId: string, amount: number, chargeId: string) => ({
     update_id: updateId,
     message: {
@@ -234,12 +279,7 @@ export function definePaymentFlows(target: () => PaymentsTarget, users: { a: num
     const invoice = await invoiceOk(a, 'prod_coins_100', 'TON');
     expect(invoice.tonTransfer).toEqual({ address: SANDBOX_CREDENTIALS.tonWalletAddress, amount: '500000000', comment: expect.any(String) });
     const under = await invoiceOk(a, 'prod_sticker_pack', 'TON');
-    const send = (value: string, comment: string, extra: Record<string, unknown> = {}) =>
-      fetch(`${target().sandboxUrl}/toncenter/__sandbox/transfers`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ value, comment, ...extra }),
-      });
+    const send = tonTransfer;
     expect((await send('799999999', under.tonTransfer!.comment)).status).toBe(200);
     expect((await send('800000000', under.tonTransfer!.comment, { bounced: true })).status).toBe(200);
     expect((await send('500000000', invoice.tonTransfer!.comment)).status).toBe(200);
@@ -255,9 +295,11 @@ export function definePaymentFlows(target: () => PaymentsTarget, users: { a: num
     await waitForStatus(a, stars.payment.id, 'PAID');
     const notOperator = await ask(REFUND, a, { id: stars.payment.id });
     expect(notOperator.body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
-    const refunded = await ask<{ refundPayment: { status: string; refundedAt: string } }>(REFUND, target().operatorId, { id: stars.payment.id });
+    const refunded = await ask<{ refundPayment: { status: string; refundedAt: string; refundedAmount: { amount: number; currency: string } } }>(REFUND, target().operatorId, { id: stars.payment.id });
     expect(refunded.body.errors).toBeUndefined();
     expect(refunded.body.data!.refundPayment.status).toBe('REFUNDED');
+    // Stars refunds are always of the whole charge.
+    expect(refunded.body.data!.refundPayment.refundedAmount).toEqual(stars.payment.amount);
     const twice = await ask(REFUND, target().operatorId, { id: stars.payment.id });
     expect(twice.body.errors?.[0]?.extensions?.code).toBe('CONFLICT');
     const starRefunds = (await journal('telegram')).filter((e) => e.operation === 'refundStarPayment' && e.status === 200);
@@ -266,8 +308,9 @@ export function definePaymentFlows(target: () => PaymentsTarget, users: { a: num
     const stripe = await invoiceOk(c, 'prod_sticker_pack', 'STRIPE');
     await fetch(`${target().sandboxUrl}/stripe/__sandbox/payment_intents/${stripe.stripeClientSecret!.split('_secret_')[0]}/succeed`, { method: 'POST' });
     await waitForStatus(c, stripe.payment.id, 'PAID');
-    const r1 = await ask<{ refundPayment: { status: string } }>(REFUND, target().operatorId, { id: stripe.payment.id });
+    const r1 = await ask<{ refundPayment: { status: string; refundedAmount: { amount: number; currency: string } } }>(REFUND, target().operatorId, { id: stripe.payment.id });
     expect(r1.body.data?.refundPayment.status).toBe('REFUNDED');
+    expect(r1.body.data?.refundPayment.refundedAmount).toEqual(stripe.payment.amount);
     const r2 = await ask(REFUND, target().operatorId, { id: stripe.payment.id });
     expect(r2.body.errors?.[0]?.extensions?.code).toBe('CONFLICT');
     expect((await paymentOf(c, stripe.payment.id))!.status).toBe('REFUNDED');
@@ -350,5 +393,164 @@ export function definePaymentFlows(target: () => PaymentsTarget, users: { a: num
     const oneOff = await invoiceOk(a, 'prod_coins_100', 'STARS');
     const notSubscription = await ask(CANCEL, a, { id: oneOff.payment.id });
     expect(notSubscription.body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+  });
+
+  it("Stripe: a correctly signed event that Stripe's own PaymentIntent contradicts changes nothing", async () => {
+    const { c } = users;
+    const invoice = await invoiceOk(c, 'prod_premium_month', 'STRIPE');
+    const intentId = intentOf(invoice);
+    // Signed with the real webhook secret (what a leaked secret allows), about a PaymentIntent nobody paid.
+    const claimed = { id: intentId, object: 'payment_intent', amount: 499, amount_received: 499, currency: 'usd', status: 'succeeded', latest_charge: 'ch_forged' };
+    const forged = (type: string, object: Record<string, unknown>) => ({ id: `evt_${randomUUID()}`, object: 'event', type, data: { object } });
+    for (const event of [
+      forged('payment_intent.succeeded', claimed),
+      forged('payment_intent.payment_failed', { ...claimed, status: 'requires_payment_method', last_payment_error: { message: 'Your card was declined.' } }),
+      forged('payment_intent.canceled', { ...claimed, status: 'canceled' }),
+    ]) {
+      // The gateway acknowledges after the payments subgraph processed the event: its effect is final here.
+      expect((await stripeWebhook(event)).status).toBe(200);
+      expect((await paymentOf(c, invoice.payment.id))!.status).toBe('PENDING');
+    }
+    // Not merely dropped: the payments subgraph asked Stripe, and Stripe said requires_payment_method.
+    const reads = (await journal('stripe')).filter((e) => e.method === 'GET' && e.path === `/v1/payment_intents/${intentId}` && e.status === 200);
+    expect(reads.length).toBeGreaterThanOrEqual(3);
+
+    // Stripe really takes the money: the same kind of event is now believed.
+    const settled = await stripeSucceeds(intentId);
+    expect(settled.delivery.status).toBe(200);
+    const paid = await waitForStatus(c, invoice.payment.id, 'PAID');
+    // A refund Stripe never made: the charge read back says nothing was refunded.
+    const chargeId = String(settled.paymentIntent.latest_charge);
+    const fakeRefund = chargeRefunded({ id: chargeId, payment_intent: intentId, amount: 499, amount_refunded: 499, refunded: true, currency: 'usd' });
+    expect((await stripeWebhook(fakeRefund)).status).toBe(200);
+    expect(await refundedAmountOf(c, invoice.payment.id)).toMatchObject({ status: 'PAID', refundedAt: null, refundedAmount: { amount: 0, currency: 'USD' } });
+    expect((await paymentOf(c, invoice.payment.id))!.paidAt).toBe(paid.paidAt);
+  });
+
+  it('Stripe: a partial refund is recorded as partial; the payment is REFUNDED only once fully refunded', async () => {
+    const { c } = users;
+    const invoice = await invoiceOk(c, 'prod_premium_month', 'STRIPE');
+    const intentId = intentOf(invoice);
+    const settled = await stripeSucceeds(intentId);
+    await waitForStatus(c, invoice.payment.id, 'PAID');
+    const chargeId = String(settled.paymentIntent.latest_charge);
+
+    // The shop refunds 2.00 of 4.99 in Stripe (Dashboard or API); Stripe sends charge.refunded for partial refunds too.
+    const partial = await stripeApi('POST', '/v1/refunds', { payment_intent: intentId, amount: '200' });
+    expect(partial.status).toBe(200);
+    const event = chargeRefunded({ id: chargeId, payment_intent: intentId, amount: 499, amount_refunded: 200, refunded: false, currency: 'usd' });
+    expect((await stripeWebhook(event)).status).toBe(200);
+    expect((await paymentOf(c, invoice.payment.id))!.status).toBe('PAID');
+    expect(await waitForRefundedAmount(c, invoice.payment.id, 200)).toMatchObject({ status: 'PAID', refundedAt: null, refundedAmount: { amount: 200, currency: 'USD' } });
+
+    // The rest is refunded: now it is REFUNDED, with the whole amount.
+    const rest = await stripeApi('POST', '/v1/refunds', { payment_intent: intentId });
+    expect(rest.body).toMatchObject({ amount: 299 });
+    expect((await stripeWebhook(chargeRefunded({ id: chargeId, payment_intent: intentId, amount: 499, amount_refunded: 499, refunded: true, currency: 'usd' }))).status).toBe(200);
+    const full = await refundedAmountOf(c, invoice.payment.id);
+    expect(full).toMatchObject({ status: 'REFUNDED', refundedAmount: { amount: 499, currency: 'USD' } });
+    expect(full.refundedAt).toBeTruthy();
+    expect((await ask(REFUND, target().operatorId, { id: invoice.payment.id })).body.errors?.[0]?.extensions?.code).toBe('CONFLICT');
+
+    // Partially refunded, then refunded by an operator: the operator's refund takes the rest.
+    const other = await invoiceOk(c, 'prod_premium_month', 'STRIPE');
+    await stripeSucceeds(intentOf(other));
+    await waitForStatus(c, other.payment.id, 'PAID');
+    expect((await stripeApi('POST', '/v1/refunds', { payment_intent: intentOf(other), amount: '100' })).status).toBe(200);
+    await waitForRefundedAmount(c, other.payment.id, 100);
+    const byOperator = await ask<{ refundPayment: { status: string; refundedAmount: { amount: number } } }>(REFUND, target().operatorId, { id: other.payment.id });
+    expect(byOperator.body.errors).toBeUndefined();
+    expect(byOperator.body.data!.refundPayment).toMatchObject({ status: 'REFUNDED', refundedAmount: { amount: 499 } });
+    const charge = await stripeApi('GET', `/v1/charges/${(await stripeApi('GET', `/v1/payment_intents/${intentOf(other)}`)).body.latest_charge}`);
+    expect(charge.body).toMatchObject({ object: 'charge', amount_refunded: 499, refunded: true, payment_intent: intentOf(other) });
+  });
+
+  it('Stars: a refunded_payment update records the whole charge as refunded', async () => {
+    const { b } = users;
+    const invoice = await invoiceOk(b, 'prod_coins_100', 'STARS');
+    const charge = `stx_test_${randomUUID()}`;
+    const updateId = 700_000_000 + Math.floor(Math.random() * 1_000_000);
+    const paid = successfulPayment(updateId, b, invoice.payment.id, 100, charge);
+    paid.message.successful_payment.provider_payment_charge_id = `${charge}_provider`; // unique, as Telegram's are
+    expect((await telegramWebhook(paid)).status).toBe(200);
+    await waitForStatus(b, invoice.payment.id, 'PAID');
+    // Refunded outside this API (e.g. by the bot owner): Telegram tells the bot with a refunded_payment message.
+    const refundedPayment = { currency: 'XTR', total_amount: 100, invoice_payload: invoice.payment.id, telegram_payment_charge_id: charge };
+    const update = { update_id: updateId + 1, message: { message_id: 2, from: { id: b, is_bot: false, first_name: 'T' }, chat: { id: b, type: 'private' }, date: Math.floor(Date.now() / 1000), refunded_payment: refundedPayment } };
+    expect((await telegramWebhook(update)).status).toBe(200);
+    expect(await refundedAmountOf(b, invoice.payment.id)).toMatchObject({ status: 'REFUNDED', refundedAmount: { amount: 100, currency: 'XTR' } });
+  });
+
+  it('a user holds at most 20 PENDING invoices, also under concurrent requests; a replay still answers', async () => {
+    const { d } = users;
+    const keys = Array.from({ length: 30 }, () => randomUUID());
+    const results = await Promise.all(keys.map((key) => createInvoice(d, 'prod_coins_100', 'TON', key)));
+    const accepted = results.flatMap((r, i) => (r.body.errors ? [] : [{ key: keys[i]!, invoice: r.body.data!.createInvoice }]));
+    const refused = results.filter((r) => r.body.errors);
+    expect(accepted).toHaveLength(20);
+    expect(refused).toHaveLength(10);
+    for (const r of refused) expect(r.body.errors![0]!.extensions!.code).toBe('TOO_MANY_PENDING_INVOICES');
+    const mine = await ask<{ me: { payments: { edges: { node: { id: string; status: string } }[] } } }>(MY_PAYMENTS, d);
+    expect(mine.body.data!.me.payments.edges.filter((e) => e.node.status === 'PENDING')).toHaveLength(20);
+
+    // The same key again is the same invoice, not a new one, so it still answers at the cap.
+    const [first] = accepted;
+    const replay = await invoiceOk(d, 'prod_coins_100', 'TON', first!.key);
+    expect(replay.payment.id).toBe(first!.invoice.payment.id);
+    expect((await createInvoice(d, 'prod_boost_week', 'STARS')).body.errors?.[0]?.extensions?.code).toBe('TOO_MANY_PENDING_INVOICES');
+
+    // Paying one frees one place.
+    expect((await tonTransfer(first!.invoice.tonTransfer!.amount, first!.invoice.tonTransfer!.comment)).status).toBe(200);
+    await waitForStatus(d, first!.invoice.payment.id, 'PAID');
+    await invoiceOk(d, 'prod_boost_week', 'STARS');
+    expect((await createInvoice(d, 'prod_boost_week', 'STARS')).body.errors?.[0]?.extensions?.code).toBe('TOO_MANY_PENDING_INVOICES');
+  });
+}
+
+/**
+ * Stripe unreachable while an event is processed: the event stays stored and the inbox sweep applies
+ * it once Stripe answers. Needs a sandbox of its own (it injects faults into the Stripe emulation).
+ */
+export function defineStripeOutageFlow(target: () => PaymentsTarget, userId: number) {
+  it('a Stripe event that cannot be checked with Stripe stays stored and is applied by the sweep once Stripe answers', async () => {
+    const sandbox = target().sandboxUrl;
+    const created = await gql<{ createInvoice: { payment: { id: string }; stripeClientSecret: string } }>(INVOICE, {
+      userId,
+      url: target().gatewayUrl,
+      variables: { input: { productId: 'prod_premium_month', provider: 'STRIPE', idempotencyKey: randomUUID() } },
+    });
+    expect(created.body.errors).toBeUndefined();
+    const { payment, stripeClientSecret } = created.body.data!.createInvoice;
+    const intentId = stripeClientSecret.split('_secret_')[0]!;
+    const read = async () =>
+      (await gql<{ payment: { status: string } }>(PAYMENT, { userId, url: target().gatewayUrl, variables: { id: payment.id } })).body.data!.payment.status;
+
+    // Every attempt of the read-back (the connector tries 3 times) gets a 503.
+    const fault = await fetch(`${sandbox}/__sandbox/faults`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ service: 'stripe', status: 503, count: 3 }),
+    });
+    expect(fault.status).toBe(200);
+    try {
+      const succeed = await fetch(`${sandbox}/stripe/__sandbox/payment_intents/${intentId}/succeed`, { method: 'POST' });
+      const settled = (await succeed.json()) as { delivery: { status: number | null } };
+      // Stored (so acknowledged: Stripe will not send it again) but not applied: Stripe could not confirm it.
+      expect(settled.delivery.status).toBe(200);
+      expect(await read()).toBe('PENDING');
+      const journal = (await (await fetch(`${sandbox}/__sandbox/requests?service=stripe`)).json()) as { method: string; path: string; status: number }[];
+      expect(journal.filter((e) => e.method === 'GET' && e.path === `/v1/payment_intents/${intentId}` && e.status === 503)).toHaveLength(3);
+    } finally {
+      await fetch(`${sandbox}/__sandbox/faults?service=stripe`, { method: 'DELETE' });
+    }
+
+    // No new delivery: the periodic sweep retries the stored event, and now Stripe confirms it.
+    const deadline = Date.now() + 20_000;
+    let status = await read();
+    while (status !== 'PAID' && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 200));
+      status = await read();
+    }
+    expect(status).toBe('PAID');
   });
 }

@@ -7,6 +7,9 @@
  *   DELETE /stripe/__sandbox/webhook_endpoint
  *   POST   /stripe/__sandbox/payment_intents/:id/succeed  mark paid + deliver payment_intent.succeeded
  *   POST   /stripe/__sandbox/payment_intents/:id/fail     mark declined + deliver payment_intent.payment_failed
+ *
+ * A succeeded PaymentIntent has a charge (`GET /v1/charges/:id`, with `amount_refunded` and
+ * `refunded` as on Stripe); every refund updates it and delivers `charge.refunded`.
  */
 import { createHmac } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
@@ -31,6 +34,17 @@ export interface PaymentIntent extends StripeObject {
   metadata: Record<string, string>;
 }
 
+export interface Charge extends StripeObject {
+  id: string;
+  amount: number;
+  /** Cumulative, partial refunds included. */
+  amount_refunded: number;
+  /** true only once the whole charge is refunded. */
+  refunded: boolean;
+  currency: string;
+  payment_intent: string;
+}
+
 export interface StripeWebhookEndpoint {
   url: string;
   secret: string;
@@ -52,8 +66,8 @@ export interface StripeState {
   prices: Map<string, StripeObject>;
   paymentIntents: Map<string, PaymentIntent>;
   refunds: Map<string, StripeObject>;
-  /** Refunded amount per charge id. */
-  refundedByCharge: Map<string, number>;
+  /** Charges of succeeded PaymentIntents (one each), by charge id. */
+  charges: Map<string, Charge>;
   idempotency: Map<string, StoredIdempotentResponse>;
   /** Events generated so far, newest last (what the Dashboard's event log would show). */
   events: StripeObject[];
@@ -78,7 +92,7 @@ export function createStripeState(config: StripeConfig = {}): StripeState {
     });
   }
   const state: StripeState = {
-    products, prices, paymentIntents: new Map(), refunds: new Map(), refundedByCharge: new Map(), idempotency: new Map(), events: [],
+    products, prices, paymentIntents: new Map(), refunds: new Map(), charges: new Map(), idempotency: new Map(), events: [],
   };
   if (config.webhook) state.webhook = { ...config.webhook };
   return state;
@@ -202,6 +216,7 @@ function expanders(state: StripeState): Record<string, Expander> {
     product: (id) => state.products.get(id),
     default_price: (id) => state.prices.get(id),
     payment_intent: (id) => state.paymentIntents.get(id),
+    latest_charge: (id) => state.charges.get(id),
   };
 }
 
@@ -364,9 +379,9 @@ function createPaymentIntent(params: FormObject, state: StripeState, ctx: Servic
   state.paymentIntents.set(id, intent);
   if (confirm && paymentMethod) {
     const outcome = TEST_PAYMENT_METHODS[paymentMethod] === 'succeeds' ? 'succeed' : 'fail';
-    settle(intent, outcome);
+    settle(state, intent, outcome);
     // Stripe sends the event on its own schedule; the API call does not wait for the webhook.
-    deliverEvent(state, ctx, intent, outcome).catch(() => undefined);
+    deliverEvent(state, ctx, outcome === 'succeed' ? 'payment_intent.succeeded' : 'payment_intent.payment_failed', intent).catch(() => undefined);
     if (outcome === 'fail') {
       throw new StripeError(402, 'card_error', 'Your card was declined.', { code: 'card_declined' });
     }
@@ -396,7 +411,7 @@ function cancelPaymentIntent(id: string, params: FormObject, state: StripeState)
 
 const REFUND_REASONS = ['duplicate', 'fraudulent', 'requested_by_customer'];
 
-function createRefund(params: FormObject, state: StripeState): Reply {
+function createRefund(params: FormObject, state: StripeState, ctx: ServiceContext): Reply {
   allowOnly(params, ['payment_intent', 'charge', 'amount', 'reason', 'metadata', 'instructions_email', 'refund_application_fee', 'reverse_transfer']);
   const piId = stringParam(params, 'payment_intent');
   const chargeId = stringParam(params, 'charge');
@@ -416,11 +431,11 @@ function createRefund(params: FormObject, state: StripeState): Reply {
   if (intent.status !== 'succeeded' || !intent.latest_charge) {
     throw new StripeError(400, 'invalid_request_error', `This PaymentIntent (${intent.id}) does not have a successful charge to refund.`, { param: 'payment_intent' });
   }
-  const charge = intent.latest_charge;
-  const refunded = state.refundedByCharge.get(charge) ?? 0;
-  const remaining = intent.amount_received - refunded;
+  const charge = state.charges.get(intent.latest_charge);
+  if (!charge) throw new StripeError(400, 'invalid_request_error', `This PaymentIntent (${intent.id}) does not have a successful charge to refund.`, { param: 'payment_intent' });
+  const remaining = charge.amount - charge.amount_refunded;
   if (remaining <= 0) {
-    throw new StripeError(400, 'invalid_request_error', `Charge ${charge} has already been refunded.`, { code: 'charge_already_refunded' });
+    throw new StripeError(400, 'invalid_request_error', `Charge ${charge.id} has already been refunded.`, { code: 'charge_already_refunded' });
   }
   const amount = amountParam ?? remaining;
   if (amount <= 0) throw invalidParam('Invalid positive integer', 'amount');
@@ -429,13 +444,16 @@ function createRefund(params: FormObject, state: StripeState): Reply {
       `Refund amount (${formatMoney(amount, intent.currency)}) is greater than unrefunded amount on charge (${formatMoney(remaining, intent.currency)})`,
       { param: 'amount' });
   }
-  state.refundedByCharge.set(charge, refunded + amount);
+  charge.amount_refunded += amount;
+  charge.refunded = charge.amount_refunded >= charge.amount;
   const refund: StripeObject = {
-    id: newId('re_'), object: 'refund', amount, balance_transaction: newId('txn_'), charge, created: nowSeconds(),
+    id: newId('re_'), object: 'refund', amount, balance_transaction: newId('txn_'), charge: charge.id, created: nowSeconds(),
     currency: intent.currency, metadata, payment_intent: intent.id, reason: reason ?? null, receipt_number: null,
     source_transfer_reversal: null, status: 'succeeded', transfer_reversal: null,
   };
   state.refunds.set(refund.id as string, refund);
+  // Stripe sends charge.refunded for partial refunds too, on its own schedule (not awaited).
+  deliverEvent(state, ctx, 'charge.refunded', charge).catch(() => undefined);
   return jsonReply(200, refund);
 }
 
@@ -444,11 +462,18 @@ function createRefund(params: FormObject, state: StripeState): Reply {
 
 type Outcome = 'succeed' | 'fail';
 
-function settle(intent: PaymentIntent, outcome: Outcome): void {
+function settle(state: StripeState, intent: PaymentIntent, outcome: Outcome): void {
   if (outcome === 'succeed') {
     intent.status = 'succeeded';
     intent.amount_received = intent.amount;
-    intent.latest_charge = newId('ch_');
+    const charge: Charge = {
+      id: newId('ch_'), object: 'charge', amount: intent.amount, amount_captured: intent.amount, amount_refunded: 0,
+      balance_transaction: newId('txn_'), captured: true, created: nowSeconds(), currency: intent.currency, livemode: false,
+      metadata: { ...intent.metadata }, paid: true, payment_intent: intent.id, payment_method: intent.payment_method ?? 'pm_card_visa',
+      refunded: false, status: 'succeeded',
+    };
+    state.charges.set(charge.id, charge);
+    intent.latest_charge = charge.id;
     intent.payment_method ??= 'pm_card_visa';
     intent.last_payment_error = null;
   } else {
@@ -468,11 +493,10 @@ export interface StripeDelivery {
   error?: string;
 }
 
-async function deliverEvent(state: StripeState, ctx: ServiceContext, intent: PaymentIntent, outcome: Outcome) {
-  const type = outcome === 'succeed' ? 'payment_intent.succeeded' : 'payment_intent.payment_failed';
+async function deliverEvent(state: StripeState, ctx: ServiceContext, type: string, object: StripeObject) {
   const event: StripeObject = {
     id: newId('evt_'), object: 'event', api_version: STRIPE_API_VERSION, created: nowSeconds(),
-    data: { object: structuredClone(intent) }, livemode: false, pending_webhooks: state.webhook ? 1 : 0,
+    data: { object: structuredClone(object) }, livemode: false, pending_webhooks: state.webhook ? 1 : 0,
     request: { id: null, idempotency_key: null }, type,
   };
   state.events.push(event);
@@ -525,8 +549,8 @@ async function sandboxHelper(req: ServiceRequest, state: StripeState, ctx: Servi
   if (intent.status === 'succeeded' || intent.status === 'canceled') {
     return jsonReply(409, { error: `payment_intent ${id} is already ${intent.status}` });
   }
-  settle(intent, action);
-  const { event, delivery } = await deliverEvent(state, ctx, intent, action);
+  settle(state, intent, action);
+  const { event, delivery } = await deliverEvent(state, ctx, action === 'succeed' ? 'payment_intent.succeeded' : 'payment_intent.payment_failed', intent);
   return jsonReply(200, { paymentIntent: intent, event: { id: event.id, type: event.type }, delivery });
 }
 
@@ -567,8 +591,9 @@ function route(req: ServiceRequest, params: FormObject, state: StripeState, ctx:
       if (id && !action && method === 'GET') return retrieve(state.paymentIntents, 'payment_intent', id, params, state);
       if (id && action === 'cancel' && method === 'POST') return cancelPaymentIntent(id, params, state);
     }
+    if (resource === 'charges' && id && !action && method === 'GET') return retrieve(state.charges, 'charge', id, params, state);
     if (resource === 'refunds') {
-      if (!id && method === 'POST') return createRefund(params, state);
+      if (!id && method === 'POST') return createRefund(params, state, ctx);
       if (id && !action && method === 'GET') return retrieve(state.refunds, 'refund', id, params, state);
     }
   }

@@ -91,6 +91,12 @@ export type Payment = {
   paidAt?: Maybe<Scalars['String']['output']>;
   product: Product;
   provider: PaymentProvider;
+  /**
+   * How much was refunded so far (cumulative, same currency as amount): 0 when nothing was,
+   * less than amount after a partial refund (the status stays PAID), amount once REFUNDED.
+   */
+  refundedAmount: Money;
+  /** When the payment became REFUNDED (fully refunded); null after a partial refund. */
   refundedAt?: Maybe<Scalars['String']['output']>;
   /** A subscription renewal: the subscription's first payment. */
   renewalOf?: Maybe<Payment>;
@@ -360,6 +366,7 @@ export type PaymentResolvers<ContextType = SubgraphContext<any>, ParentType exte
   paidAt?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   product?: Resolver<ResolversTypes['Product'], ParentType, ContextType>;
   provider?: Resolver<ResolversTypes['PaymentProvider'], ParentType, ContextType>;
+  refundedAmount?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
   refundedAt?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   renewalOf?: Resolver<Maybe<ResolversTypes['Payment']>, ParentType, ContextType>;
   status?: Resolver<ResolversTypes['PaymentStatus'], ParentType, ContextType>;

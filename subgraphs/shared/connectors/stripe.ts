@@ -31,10 +31,25 @@ export interface StripePrice {
 export interface StripePaymentIntent {
   id: string;
   amount: number;
+  /** What was actually charged (minor units); 0 until the PaymentIntent succeeded. */
+  amount_received: number;
   currency: string;
   status: string;
   client_secret: string;
+  latest_charge?: string | null;
+  last_payment_error?: { code?: string; message?: string } | null;
   metadata: Record<string, string>;
+}
+export interface StripeCharge {
+  id: string;
+  payment_intent: string | null;
+  amount: number;
+  /** Cumulative refunded amount (minor units); partial refunds count too. */
+  amount_refunded: number;
+  /** true only once the whole charge is refunded. */
+  refunded: boolean;
+  currency: string;
+  status: string;
 }
 export interface StripeRefund {
   id: string;
@@ -140,6 +155,9 @@ export function createStripe(options: { baseUrl: string; secretKey: string; log?
     },
     retrievePaymentIntent(id: string) {
       return call<StripePaymentIntent>('GET', `/v1/payment_intents/${encodeURIComponent(id)}`);
+    },
+    retrieveCharge(id: string) {
+      return call<StripeCharge>('GET', `/v1/charges/${encodeURIComponent(id)}`);
     },
     createRefund(paymentIntentId: string, idempotencyKey: string) {
       return call<StripeRefund>('POST', '/v1/refunds', { payment_intent: paymentIntentId }, idempotencyKey);
