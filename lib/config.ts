@@ -32,10 +32,16 @@ const EnvSchema = z.object({
   STRIPE_API_URL: optionalString,
   HUBSPOT_TOKEN: optionalString,
   HUBSPOT_API_URL: optionalString,
+  /** The HubSpot app's client secret: verifies its webhook signatures (v3). */
+  HUBSPOT_WEBHOOK_SECRET: optionalString,
   MIXPANEL_TOKEN: optionalString,
   MIXPANEL_API_URL: optionalString,
+  /** OAuth token of Mixpanel's GDPR API (user data deletions). */
+  MIXPANEL_GDPR_TOKEN: optionalString,
   AMPLITUDE_API_KEY: optionalString,
   AMPLITUDE_API_URL: optionalString,
+  /** Amplitude secret key (with the API key: the User Privacy API that deletes a user's data). */
+  AMPLITUDE_SECRET_KEY: optionalString,
   TONCENTER_API_URL: optionalString,
   TONCENTER_API_KEY: optionalString,
   TON_WALLET_ADDRESS: optionalString,
@@ -78,9 +84,10 @@ export interface Config extends Env {
   dataDir: string;
   telegram: ServiceEndpoint & { botToken: string; webhookSecret: string };
   stripe: ServiceEndpoint & { secretKey: string; webhookSecret: string };
-  hubspot: ServiceEndpoint & { token: string };
-  mixpanel: ServiceEndpoint & { token: string };
-  amplitude: ServiceEndpoint & { apiKey: string };
+  hubspot: ServiceEndpoint & { token: string; webhookSecret: string };
+  /** `deletionUrl`: base of the GDPR (data deletion) API, another host than ingestion when live. */
+  mixpanel: ServiceEndpoint & { token: string; gdprToken: string; deletionUrl: string };
+  amplitude: ServiceEndpoint & { apiKey: string; secretKey: string; deletionUrl: string };
   toncenter: ServiceEndpoint & { apiKey: string | undefined; walletAddress: string };
   /** true when every external service runs against the sandbox. */
   allSandbox: boolean;
@@ -123,14 +130,21 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   const hubspot = {
     ...endpoint(env.HUBSPOT_TOKEN, env.HUBSPOT_API_URL, 'https://api.hubapi.com', `${sb}/hubspot`),
     token: env.HUBSPOT_TOKEN ?? c.hubspotToken,
+    webhookSecret: env.HUBSPOT_WEBHOOK_SECRET ?? c.hubspotWebhookSecret,
   };
+  const mixpanelEndpoint = endpoint(env.MIXPANEL_TOKEN, env.MIXPANEL_API_URL, 'https://api.mixpanel.com', `${sb}/mixpanel`);
   const mixpanel = {
-    ...endpoint(env.MIXPANEL_TOKEN, env.MIXPANEL_API_URL, 'https://api.mixpanel.com', `${sb}/mixpanel`),
+    ...mixpanelEndpoint,
     token: env.MIXPANEL_TOKEN ?? c.mixpanelToken,
+    gdprToken: env.MIXPANEL_GDPR_TOKEN ?? c.mixpanelGdprToken,
+    deletionUrl: mixpanelEndpoint.sandbox || env.MIXPANEL_API_URL ? mixpanelEndpoint.baseUrl : 'https://mixpanel.com',
   };
+  const amplitudeEndpoint = endpoint(env.AMPLITUDE_API_KEY, env.AMPLITUDE_API_URL, 'https://api2.amplitude.com', `${sb}/amplitude`);
   const amplitude = {
-    ...endpoint(env.AMPLITUDE_API_KEY, env.AMPLITUDE_API_URL, 'https://api2.amplitude.com', `${sb}/amplitude`),
+    ...amplitudeEndpoint,
     apiKey: env.AMPLITUDE_API_KEY ?? c.amplitudeApiKey,
+    secretKey: env.AMPLITUDE_SECRET_KEY ?? c.amplitudeSecretKey,
+    deletionUrl: amplitudeEndpoint.sandbox || env.AMPLITUDE_API_URL ? amplitudeEndpoint.baseUrl : 'https://amplitude.com',
   };
   const toncenter = {
     ...endpoint(env.TON_WALLET_ADDRESS, env.TONCENTER_API_URL, 'https://toncenter.com', `${sb}/toncenter`),
