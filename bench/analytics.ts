@@ -1,0 +1,145 @@
+/**
+ * `npm run bench:analytics`: the operator reports at a real app's volume.
+ *
+ * Generates 1,000,000 events from 50,000 users over 90 days inside the
+ * database (generate_series, seconds instead of a million round trips), builds
+ * the rollups the way the store maintains them, then times `funnel` (3 steps),
+ * `retention` (7 days) and `dailyActiveUsers` over the whole 90 days, on
+ * PostgreSQL (BENCH_DATABASE_URL, else TEST_DATABASE_URL, else DATABASE_URL;
+ * schema `analytics_bench`, dropped first) and on the embedded PGlite (a temp
+ * dir). Each query runs 7 times; the first is a warm-up, the median and best
+ * of the rest are reported. EXPLAIN (ANALYZE, BUFFERS) of each query goes to
+ * bench/analytics-plans/<engine>-<report>.txt and the figures to
+ * bench/analytics-plans/RESULTS.md.
+ *
+ * Options: --engines=postgres,pglite  --events=1000000  --users=50000
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir, cpus } from 'node:os';
+import { join, resolve, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { openDatabase, type Database } from '../subgraphs/shared/db.ts';
+import { STORE_MIGRATIONS } from '../subgraphs/analytics/store.ts';
+import { REBUILD_ROLLUPS } from '../subgraphs/analytics/rollups.ts';
+import { DAILY_ACTIVE_SQL, RETENTION_SQL, funnelSql } from '../subgraphs/analytics/reports.ts';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const PLANS = join(ROOT, 'bench/analytics-plans');
+const arg = (name: string, fallback: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback;
+const EVENTS = Number(arg('events', '1000000'));
+const USERS = Number(arg('users', '50000'));
+const DAYS = 90;
+const START = '2026-06-01T00:00:00Z';
+const END = new Date(Date.parse(START) + DAYS * 86_400_000 - 1).toISOString();
+const RUNS = 7;
+const pgUrl = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL;
+const engines = arg('engines', pgUrl ? 'postgres,pglite' : 'pglite').split(',');
+
+/**
+ * Users start on a day spread over the first 70 days and are active in the 20 days after;
+ * names: 40% app_open, 30% view_product, 20% add_to_cart, 10% purchase.
+ */
+const GENERATE = `INSERT INTO events (user_id, insert_id, name, properties, occurred_at)
+  SELECT (1000000 + i % $2)::text, 'bench-' || i,
+    (ARRAY['app_open','app_open','app_open','app_open','view_product','view_product','view_product','add_to_cart','add_to_cart','purchase'])[1 + floor(random() * 10)::int],
+    '{}'::jsonb,
+    $3::timestamptz + (((i % $2) % 70) + random() * 20) * interval '1 day'
+  FROM generate_series(1, $1::int) AS i`;
+
+const REPORTS = {
+  funnel: { sql: funnelSql(['app_open', 'view_product', 'purchase']), params: [START, END, 'app_open', 'view_product', 'purchase'] },
+  retention: { sql: RETENTION_SQL, params: [START, END, 7] },
+  dailyActiveUsers: { sql: DAILY_ACTIVE_SQL, params: [START, END] },
+} as const;
+
+async function timed<T>(work: () => Promise<T>): Promise<[T, number]> {
+  const started = performance.now();
+  const value = await work();
+  return [value, performance.now() - started];
+}
+
+async function load(db: Database): Promise<Record<string, number>> {
+  const steps: Record<string, number> = {};
+  await db.query('SELECT setseed(0.42)');
+  [, steps.generateMs] = await timed(() => db.query(GENERATE, [EVENTS, USERS, START]));
+  [, steps.rollupsMs] = await timed(() => db.transaction(async (tx) => {
+    for (const statement of REBUILD_ROLLUPS) await tx.query(statement);
+  }));
+  [, steps.analyzeMs] = await timed(() => db.query('VACUUM ANALYZE'));
+  return steps;
+}
+
+async function bench(engine: string): Promise<{ engine: string; load: Record<string, number>; reports: Record<string, { medianMs: number; bestMs: number; answer: string }> }> {
+  let dir: string | undefined;
+  let db: Database;
+  if (engine === 'postgres') {
+    if (!pgUrl) throw new Error('set BENCH_DATABASE_URL (or TEST_DATABASE_URL / DATABASE_URL) for the PostgreSQL run');
+    const { default: pg } = await import('pg');
+    const client = new pg.Client({ connectionString: pgUrl });
+    await client.connect();
+    await client.query('DROP SCHEMA IF EXISTS analytics_bench CASCADE');
+    await client.end();
+    db = await openDatabase({ name: 'analytics_bench', dataDir: tmpdir(), databaseUrl: pgUrl, migrations: STORE_MIGRATIONS });
+  } else {
+    dir = mkdtempSync(join(tmpdir(), 'tma-bench-analytics-'));
+    db = await openDatabase({ name: 'analytics', dataDir: dir, migrations: STORE_MIGRATIONS });
+  }
+  try {
+    console.log(`[${engine}] generating ${EVENTS.toLocaleString('en')} events from ${USERS.toLocaleString('en')} users over ${DAYS} days...`);
+    const loadSteps = await load(db);
+    const [counts] = await db.query<{ events: number; users: number; rollup_rows: number }>(
+      `SELECT (SELECT count(*)::int FROM events) AS events, (SELECT count(*)::int FROM user_activity) AS users, (SELECT count(*)::int FROM event_times) AS rollup_rows`,
+    );
+    console.log(`[${engine}] loaded ${JSON.stringify(counts)} ${JSON.stringify(Object.fromEntries(Object.entries(loadSteps).map(([k, v]) => [k, Math.round(v)])))}`);
+    const reports: Record<string, { medianMs: number; bestMs: number; answer: string }> = {};
+    for (const [name, report] of Object.entries(REPORTS)) {
+      const times: number[] = [];
+      let rows: unknown[] = [];
+      for (let run = 0; run < RUNS; run++) {
+        const [result, ms] = await timed(() => db.query(report.sql, report.params as unknown as unknown[]));
+        rows = result;
+        if (run > 0) times.push(ms);
+      }
+      times.sort((a, b) => a - b);
+      const plan = await db.query<{ 'QUERY PLAN': string }>(`EXPLAIN (ANALYZE, BUFFERS) ${report.sql}`, report.params as unknown as unknown[]);
+      writeFileSync(
+        join(PLANS, `${engine}-${name}.txt`),
+        `-- ${name} on ${engine}: ${EVENTS} events, ${USERS} users, ${DAYS} days (npm run bench:analytics)\n-- params: ${JSON.stringify(report.params)}\n${report.sql}\n\n${plan.map((r) => r['QUERY PLAN']).join('\n')}\n`,
+      );
+      const answer = name === 'funnel' ? JSON.stringify(rows[0]) : `${rows.length} rows`;
+      reports[name] = { medianMs: Math.round(times[Math.floor(times.length / 2)]! * 10) / 10, bestMs: Math.round(times[0]! * 10) / 10, answer };
+      console.log(`[${engine}] ${name.padEnd(17)} median ${reports[name]!.medianMs} ms, best ${reports[name]!.bestMs} ms (${answer})`);
+    }
+    return { engine, load: loadSteps, reports };
+  } finally {
+    await db.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+    if (engine === 'postgres') {
+      const { default: pg } = await import('pg');
+      const client = new pg.Client({ connectionString: pgUrl });
+      await client.connect();
+      await client.query('DROP SCHEMA IF EXISTS analytics_bench CASCADE');
+      await client.end();
+    }
+  }
+}
+
+mkdirSync(PLANS, { recursive: true });
+const results = [];
+for (const engine of engines) results.push(await bench(engine));
+const loadAverage = loadavg().map((n) => n.toFixed(1)).join(' / ');
+const lines = [
+  '# Analytics reports at scale (last `npm run bench:analytics`)',
+  '',
+  `${EVENTS.toLocaleString('en')} events, ${USERS.toLocaleString('en')} users, ${DAYS} days; whole-range windows; median of ${RUNS - 1} runs after a warm-up.`,
+  `Machine: ${cpus().length} CPUs, load average ${loadAverage} at the end of the run (1/5/15 min).`,
+  '',
+  '| engine | funnel (3 steps) | retention (7 days) | dailyActiveUsers |',
+  '|---|---|---|---|',
+  ...results.map((r) => `| ${r.engine} | ${r.reports.funnel!.medianMs} ms | ${r.reports.retention!.medianMs} ms | ${r.reports.dailyActiveUsers!.medianMs} ms |`),
+  '',
+  'Plans: `<engine>-<report>.txt` next to this file.',
+  '',
+];
+writeFileSync(join(PLANS, 'RESULTS.md'), lines.join('\n'));
+console.log(lines.join('\n'));
