@@ -60,6 +60,8 @@ function defineReportSuite(open: () => Promise<Database>, close: () => Promise<v
     expect((await funnel(db, STEPS, { from: W.from, to: at(5, '00:00') })).map((s) => s.users)).toEqual([3, 2, 2]);
     // A step repeated needs a second, later event: only c opened twice.
     expect((await funnel(db, ['app_open', 'app_open'], W)).map((s) => s.users)).toEqual([3, 1]);
+    // An event nobody did ends the funnel there.
+    expect((await funnel(db, ['app_open', 'never_happened', 'purchase'], W)).map((s) => s.users)).toEqual([3, 0, 0]);
     // The window's start cuts earlier events: from day 2 on, a's and b's opens are gone.
     expect((await funnel(db, ['app_open', 'view_product'], { from: at(2, '00:00'), to: W.to })).map((s) => s.users)).toEqual([1, 1]);
   });
@@ -92,12 +94,12 @@ function defineReportSuite(open: () => Promise<Database>, close: () => Promise<v
     expect((await store.activity(['b'])).size).toBe(0);
 
     const incremental = await retentionCounts(db);
-    const times = await db.query('SELECT name, user_id, times::text AS times FROM event_times ORDER BY 1, 2');
+    const timelines = await db.query('SELECT user_id, keys::text AS keys FROM user_timelines ORDER BY 1');
     await db.transaction(async (tx) => {
       for (const statement of REBUILD_ROLLUPS) await tx.query(statement);
     });
     expect(await retentionCounts(db)).toEqual(incremental);
-    expect(await db.query('SELECT name, user_id, times::text AS times FROM event_times ORDER BY 1, 2')).toEqual(times);
+    expect(await db.query('SELECT user_id, keys::text AS keys FROM user_timelines ORDER BY 1')).toEqual(timelines);
   });
 }
 

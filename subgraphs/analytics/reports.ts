@@ -8,29 +8,56 @@
  * reached step k-1 (strictly after when both steps are the same event name),
  * still inside the window. Taking the earliest event at each step is what makes
  * the count maximal (greedy), so no ordering of a user's events is missed.
- * Days are UTC.
+ * Times are compared to the millisecond; days are UTC.
  */
 import type { Queryable } from '../shared/db.ts';
+import { KEY_ORIGIN_MS, KEY_SHIFT } from './rollups.ts';
 
-/** The funnel query for `steps` steps: $1 from, $2 to, $3.. step names. Built from a fixed template, never from input. */
+/**
+ * The funnel query for `stepNames` (already known to have ranks): $1 window start and $2 end (ms since
+ * KEY_ORIGIN_MS), $3.. each step's key base (rank · KEY_SHIFT). One pass over user_timelines: per step,
+ * `e` is the user's first key at or after (base + time reached so far), found by binary search, and
+ * the step is reached when that key is still of this step's name and inside the window. Built from a
+ * fixed template (layers stop the planner from evaluating a search twice), never from input.
+ */
 export function funnelSql(stepNames: readonly string[]): string {
-  const ctes = stepNames.map((name, i) => {
-    const first = `times[width_bucket($1::timestamptz - interval '1 microsecond', times) + 1]`;
-    // First element >= t: skip the elements < t (those <= t - 1 µs); same name as before: first element > t.
-    const after = `u.times[width_bucket(p.t - interval '${name === stepNames[i - 1] ? '0' : '1 microsecond'}', u.times) + 1]`;
-    return i === 0
-      ? `s0 AS (SELECT user_id, t FROM (SELECT user_id, ${first} AS t FROM event_times WHERE name = $3 OFFSET 0) x WHERE t <= $2::timestamptz)`
-      : `s${i} AS (SELECT user_id, t FROM (SELECT u.user_id, ${after} AS t FROM s${i - 1} p JOIN event_times u ON u.user_id = p.user_id AND u.name = $${i + 3} OFFSET 0) x WHERE t <= $2::timestamptz)`;
+  let sql = `SELECT user_id, keys, keys[width_bucket($3::bigint + $1::bigint - 1, keys) + 1] AS e0 FROM user_timelines`;
+  const reached: string[] = [];
+  stepNames.forEach((name, i) => {
+    const base = `$${i + 3}::bigint`;
+    const carried = reached.join(', ');
+    sql = `SELECT user_id, keys${carried ? `, ${carried}` : ''}, CASE WHEN e${i} < ${base} + ${KEY_SHIFT} AND e${i} - ${base} <= $2::bigint THEN e${i} - ${base} END AS t${i} FROM (${sql} OFFSET 0) l${i}e`;
+    reached.push(`t${i}`);
+    const next = stepNames[i + 1];
+    if (next === undefined) return;
+    // The next step's first event at or after t (strictly after when it is the same event name).
+    const nextBase = `$${i + 4}::bigint`;
+    const bound = next === name ? `${nextBase} + t${i}` : `${nextBase} + t${i} - 1`;
+    sql = `SELECT user_id, keys, ${reached.join(', ')}, CASE WHEN t${i} IS NOT NULL THEN keys[width_bucket(${bound}, keys) + 1] END AS e${i + 1} FROM (${sql} OFFSET 0) l${i}t`;
   });
-  const counts = stepNames.map((_, i) => `(SELECT count(*)::int FROM s${i}) AS n${i}`);
-  return `WITH ${ctes.join(',\n')}\nSELECT ${counts.join(', ')}`;
+  return `SELECT ${stepNames.map((_, i) => `count(t${i})::int AS n${i}`).join(', ')} FROM (${sql} OFFSET 0) f`;
 }
 
 export async function funnel(db: Queryable, steps: string[], window: { from: Date; to: Date }) {
-  const [row] = await db.query<Record<string, number>>(funnelSql(steps), [window.from.toISOString(), window.to.toISOString(), ...steps]);
-  const reached = steps.map((_, i) => Number(row?.[`n${i}`] ?? 0));
-  const base = reached[0] ?? 0;
-  return steps.map((name, i) => ({ name, users: reached[i]!, conversion: base === 0 ? 0 : reached[i]! / base }));
+  const ranks = new Map(
+    (await db.query<{ name: string; rank: number }>('SELECT name, rank FROM event_names WHERE name = ANY($1::text[])', [steps])).map((r) => [r.name, Number(r.rank)]),
+  );
+  // A step nobody ever did ends the funnel there: count only the prefix of known steps.
+  const known = steps.findIndex((name) => !ranks.has(name));
+  const counted = known === -1 ? steps : steps.slice(0, known);
+  let reached: number[] = [];
+  if (counted.length > 0) {
+    const rel = (d: Date) => Math.max(0, d.getTime() - KEY_ORIGIN_MS);
+    const [row] = await db.query<Record<string, number>>(funnelSql(counted), [
+      rel(window.from),
+      rel(window.to),
+      ...counted.map((name) => String(BigInt(ranks.get(name)!) * BigInt(KEY_SHIFT))),
+    ]);
+    reached = counted.map((_, i) => Number(row?.[`n${i}`] ?? 0));
+  }
+  const users = steps.map((_, i) => reached[i] ?? 0);
+  const base = users[0] ?? 0;
+  return steps.map((name, i) => ({ name, users: users[i]!, conversion: base === 0 ? 0 : users[i]! / base }));
 }
 
 export const RETENTION_SQL = `SELECT to_char(cohort, 'YYYY-MM-DD') AS cohort, day_offset, users FROM retention_counts

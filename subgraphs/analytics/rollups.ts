@@ -4,9 +4,12 @@
  * bench/analytics-plans/). They are maintained in the same transaction that
  * stores the events, so a report never disagrees with the event store:
  *
- * - `event_times (name, user_id) → times[]`: every time a user did an event,
- *   sorted. An ordered funnel step is then one binary search per user
- *   (`width_bucket` over the sorted array) instead of a scan of the events.
+ * - `user_timelines (user_id) → keys bigint[]`: every event of a user as one
+ *   sorted number, `rank(name) · 2^41 + ms since 2020` (`event_names` gives
+ *   each name its rank). A user's events of one name are then a contiguous,
+ *   time-ordered run of the array, so "their first step-k event at or after t"
+ *   is one binary search (`width_bucket`) in one row: a funnel is one pass over
+ *   one row per user, with no join, whatever the number of events.
  * - `user_activity.active_days`: the UTC days a user was active, sorted.
  * - `retention_counts (cohort, day_offset) → users`: how many users whose
  *   first day is `cohort` were active `day_offset` days later. Retention reads
@@ -21,6 +24,11 @@ import type { Queryable } from '../shared/db.ts';
 
 const UTC_DAY = `(occurred_at AT TIME ZONE 'UTC')::date`;
 
+/** Timeline keys: `rank · KEY_SHIFT + (ms since KEY_ORIGIN_MS)`; 2^41 ms is 69 years, so until 2089. */
+export const KEY_SHIFT = 2 ** 41;
+export const KEY_ORIGIN_MS = Date.UTC(2020, 0, 1);
+const EVENT_MS = `greatest(0, floor(extract(epoch FROM occurred_at) * 1000)::bigint - ${KEY_ORIGIN_MS})`;
+
 /** Bulk (re)build from the events table: migration backfill, demo seed, benchmark load. */
 export const REBUILD_ROLLUPS: readonly string[] = [
   `INSERT INTO user_activity (user_id, first_seen, last_seen, event_count, active_days)
@@ -31,8 +39,11 @@ export const REBUILD_ROLLUPS: readonly string[] = [
   `INSERT INTO retention_counts (cohort, day_offset, users)
    SELECT (first_seen AT TIME ZONE 'UTC')::date, d - (first_seen AT TIME ZONE 'UTC')::date, count(*)
    FROM user_activity, unnest(active_days) AS d GROUP BY 1, 2`,
-  `DELETE FROM event_times`,
-  `INSERT INTO event_times (name, user_id, times) SELECT name, user_id, array_agg(occurred_at ORDER BY occurred_at) FROM events GROUP BY name, user_id`,
+  `INSERT INTO event_names (name) SELECT DISTINCT name FROM events ORDER BY name ON CONFLICT (name) DO NOTHING`,
+  `DELETE FROM user_timelines`,
+  `INSERT INTO user_timelines (user_id, keys)
+   SELECT user_id, array_agg(k ORDER BY k) FROM (SELECT e.user_id, n.rank::bigint * ${KEY_SHIFT} + ${EVENT_MS} AS k FROM events e JOIN event_names n ON n.name = e.name) x
+   GROUP BY user_id`,
 ];
 
 export const ROLLUP_MIGRATION = [
@@ -43,13 +54,14 @@ export const ROLLUP_MIGRATION = [
      users integer NOT NULL,
      PRIMARY KEY (cohort, day_offset)
    )`,
-  `CREATE TABLE event_times (
-     name text NOT NULL,
-     user_id text NOT NULL,
-     times timestamptz[] NOT NULL,
-     PRIMARY KEY (name, user_id)
+  `CREATE TABLE event_names (
+     name text PRIMARY KEY,
+     rank integer GENERATED ALWAYS AS IDENTITY UNIQUE
    )`,
-  `CREATE INDEX event_times_by_user ON event_times (user_id)`,
+  `CREATE TABLE user_timelines (
+     user_id text PRIMARY KEY,
+     keys bigint[] NOT NULL
+   )`,
   // Deleting a user's pending forwards needs the user first.
   `CREATE INDEX outbox_by_user ON outbox (user_id)`,
   ...REBUILD_ROLLUPS,
@@ -135,11 +147,16 @@ export async function foldIntoRollups(tx: Queryable, userId: string, events: rea
     [userId, earliest.toISOString(), latest.toISOString(), events.length, days],
   );
   await applyRetentionDelta(tx, delta);
+  const names = [...new Set(events.map((e) => e.name))];
+  await tx.query('INSERT INTO event_names (name) SELECT unnest($1::text[]) ORDER BY 1 ON CONFLICT (name) DO NOTHING', [names]);
   await tx.query(
-    `INSERT INTO event_times (name, user_id, times)
-     SELECT name, $1, array_agg(t ORDER BY t) FROM unnest($2::text[], $3::timestamptz[]) AS n(name, t) GROUP BY name
-     ON CONFLICT (name, user_id) DO UPDATE SET times = (SELECT array_agg(x ORDER BY x) FROM unnest(event_times.times || EXCLUDED.times) AS x)`,
-    [userId, events.map((e) => e.name), events.map((e) => e.occurredAt.toISOString())],
+    `INSERT INTO user_timelines (user_id, keys)
+     SELECT $1, array_agg(k ORDER BY k) FROM (
+       SELECT n.rank::bigint * ${KEY_SHIFT} + greatest(0, e.ms - ${KEY_ORIGIN_MS}) AS k
+       FROM unnest($2::text[], $3::bigint[]) AS e(name, ms) JOIN event_names n ON n.name = e.name
+     ) x
+     ON CONFLICT (user_id) DO UPDATE SET keys = (SELECT array_agg(k ORDER BY k) FROM unnest(user_timelines.keys || EXCLUDED.keys) AS k)`,
+    [userId, events.map((e) => e.name), events.map((e) => e.occurredAt.getTime())],
   );
 }
 
@@ -150,5 +167,5 @@ export async function removeFromRollups(tx: Queryable, userId: string): Promise<
   if (before.cohort) for (const d of before.days) add(delta, before.cohort, d, -1);
   await applyRetentionDelta(tx, delta);
   await tx.query('DELETE FROM user_activity WHERE user_id = $1', [userId]);
-  await tx.query('DELETE FROM event_times WHERE user_id = $1', [userId]);
+  await tx.query('DELETE FROM user_timelines WHERE user_id = $1', [userId]);
 }
