@@ -60,7 +60,9 @@ export function createHubSpot(options: { baseUrl: string; token: string; log?: L
     sandbox: options.sandbox,
     // Private-app burst limit: 100 requests per rolling 10 s (the smallest plan).
     rateLimit: { points: 100, durationSeconds: 10 },
-    buckets: { search: { points: SEARCH_PER_SECOND, durationSeconds: 1 } },
+    // One search per 1/4 s rather than 4 per second: a fixed window would let 8 through around
+    // its boundary, and HubSpot counts any second.
+    buckets: { search: { points: 1, durationSeconds: 1 / SEARCH_PER_SECOND } },
     classify: ({ status, body }) => {
       if (status !== 429) return {};
       const policy = (body as { policyName?: string } | undefined)?.policyName;
