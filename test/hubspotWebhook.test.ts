@@ -121,5 +121,5 @@ describe('HubSpot webhook', () => {
     } finally {
       await gateway.stop();
     }
-  });
+  }, 120_000); // starts a gateway process of its own
 });
