@@ -47,10 +47,16 @@ const EnvSchema = z.object({
   STRIPE_API_URL: optionalString,
   HUBSPOT_TOKEN: optionalString,
   HUBSPOT_API_URL: optionalString,
+  /** The HubSpot app's client secret: verifies its webhook signatures (v3). */
+  HUBSPOT_WEBHOOK_SECRET: optionalString,
   MIXPANEL_TOKEN: optionalString,
   MIXPANEL_API_URL: optionalString,
+  /** OAuth token of Mixpanel's GDPR API (user data deletions). */
+  MIXPANEL_GDPR_TOKEN: optionalString,
   AMPLITUDE_API_KEY: optionalString,
   AMPLITUDE_API_URL: optionalString,
+  /** Amplitude secret key (with the API key: the User Privacy API that deletes a user's data). */
+  AMPLITUDE_SECRET_KEY: optionalString,
   TONCENTER_API_URL: optionalString,
   TONCENTER_API_KEY: optionalString,
   TON_WALLET_ADDRESS: optionalString,
@@ -133,9 +139,10 @@ export interface Config extends Omit<Env, 'INTROSPECTION'> {
   dataDir: string;
   telegram: ServiceEndpoint & { botToken: string; webhookSecret: string };
   stripe: ServiceEndpoint & { secretKey: string; webhookSecret: string };
-  hubspot: ServiceEndpoint & { token: string };
-  mixpanel: ServiceEndpoint & { token: string };
-  amplitude: ServiceEndpoint & { apiKey: string };
+  hubspot: ServiceEndpoint & { token: string; webhookSecret: string };
+  /** `deletionUrl`: base of the GDPR (data deletion) API, another host than ingestion when live. */
+  mixpanel: ServiceEndpoint & { token: string; gdprToken: string; deletionUrl: string };
+  amplitude: ServiceEndpoint & { apiKey: string; secretKey: string; deletionUrl: string };
   toncenter: ServiceEndpoint & { apiKey: string | undefined; walletAddress: string };
   /** true when every external service runs against the sandbox. */
   allSandbox: boolean;
@@ -157,6 +164,9 @@ const SANDBOX_VALUES: Record<string, string> = {
   STRIPE_SECRET_KEY: SANDBOX_CREDENTIALS.stripeSecretKey,
   STRIPE_WEBHOOK_SECRET: SANDBOX_CREDENTIALS.stripeWebhookSecret,
   HUBSPOT_TOKEN: SANDBOX_CREDENTIALS.hubspotToken,
+  HUBSPOT_WEBHOOK_SECRET: SANDBOX_CREDENTIALS.hubspotWebhookSecret,
+  MIXPANEL_GDPR_TOKEN: SANDBOX_CREDENTIALS.mixpanelGdprToken,
+  AMPLITUDE_SECRET_KEY: SANDBOX_CREDENTIALS.amplitudeSecretKey,
   MIXPANEL_TOKEN: SANDBOX_CREDENTIALS.mixpanelToken,
   AMPLITUDE_API_KEY: SANDBOX_CREDENTIALS.amplitudeApiKey,
   TON_WALLET_ADDRESS: SANDBOX_CREDENTIALS.tonWalletAddress,
@@ -182,6 +192,9 @@ function crossFieldProblems(source: NodeJS.ProcessEnv, production: boolean): str
   // A live service must never verify its webhooks with the sandbox's public secret.
   if (env.STRIPE_SECRET_KEY && !env.STRIPE_WEBHOOK_SECRET) {
     problems.push('STRIPE_WEBHOOK_SECRET: required when STRIPE_SECRET_KEY is set (live Stripe webhooks must be verified with your endpoint secret)');
+  }
+  if (env.HUBSPOT_TOKEN && !env.HUBSPOT_WEBHOOK_SECRET) {
+    problems.push('HUBSPOT_WEBHOOK_SECRET: required when HUBSPOT_TOKEN is set (the app client secret HubSpot signs its webhooks with)');
   }
   if (env.TELEGRAM_BOT_TOKEN && !env.TELEGRAM_WEBHOOK_SECRET) {
     problems.push('TELEGRAM_WEBHOOK_SECRET: required when TELEGRAM_BOT_TOKEN is set (the secret_token given to setWebhook)');
@@ -224,11 +237,26 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     webhookSecret: env.STRIPE_WEBHOOK_SECRET ?? demo(stripeEndpoint, SANDBOX_CREDENTIALS.stripeWebhookSecret),
   };
   const hubspotEndpoint = endpoint(production, env.HUBSPOT_TOKEN, env.HUBSPOT_API_URL, 'https://api.hubapi.com', `${sb}/hubspot`);
-  const hubspot = { ...hubspotEndpoint, token: env.HUBSPOT_TOKEN ?? demo(hubspotEndpoint, SANDBOX_CREDENTIALS.hubspotToken) };
+  const hubspot = {
+    ...hubspotEndpoint,
+    token: env.HUBSPOT_TOKEN ?? demo(hubspotEndpoint, SANDBOX_CREDENTIALS.hubspotToken),
+    webhookSecret: env.HUBSPOT_WEBHOOK_SECRET ?? demo(hubspotEndpoint, SANDBOX_CREDENTIALS.hubspotWebhookSecret),
+  };
   const mixpanelEndpoint = endpoint(production, env.MIXPANEL_TOKEN, env.MIXPANEL_API_URL, 'https://api.mixpanel.com', `${sb}/mixpanel`);
-  const mixpanel = { ...mixpanelEndpoint, token: env.MIXPANEL_TOKEN ?? demo(mixpanelEndpoint, SANDBOX_CREDENTIALS.mixpanelToken) };
+  const mixpanel = {
+    ...mixpanelEndpoint,
+    token: env.MIXPANEL_TOKEN ?? demo(mixpanelEndpoint, SANDBOX_CREDENTIALS.mixpanelToken),
+    gdprToken: env.MIXPANEL_GDPR_TOKEN ?? demo(mixpanelEndpoint, SANDBOX_CREDENTIALS.mixpanelGdprToken),
+    /** Base of the GDPR (data deletion) API, another host than ingestion when live. */
+    deletionUrl: mixpanelEndpoint.sandbox || env.MIXPANEL_API_URL ? mixpanelEndpoint.baseUrl : mixpanelEndpoint.enabled ? 'https://mixpanel.com' : '',
+  };
   const amplitudeEndpoint = endpoint(production, env.AMPLITUDE_API_KEY, env.AMPLITUDE_API_URL, 'https://api2.amplitude.com', `${sb}/amplitude`);
-  const amplitude = { ...amplitudeEndpoint, apiKey: env.AMPLITUDE_API_KEY ?? demo(amplitudeEndpoint, SANDBOX_CREDENTIALS.amplitudeApiKey) };
+  const amplitude = {
+    ...amplitudeEndpoint,
+    apiKey: env.AMPLITUDE_API_KEY ?? demo(amplitudeEndpoint, SANDBOX_CREDENTIALS.amplitudeApiKey),
+    secretKey: env.AMPLITUDE_SECRET_KEY ?? demo(amplitudeEndpoint, SANDBOX_CREDENTIALS.amplitudeSecretKey),
+    deletionUrl: amplitudeEndpoint.sandbox || env.AMPLITUDE_API_URL ? amplitudeEndpoint.baseUrl : amplitudeEndpoint.enabled ? 'https://amplitude.com' : '',
+  };
   const toncenterEndpoint = endpoint(production, env.TON_WALLET_ADDRESS, env.TONCENTER_API_URL, 'https://toncenter.com', `${sb}/toncenter`);
   const toncenter = {
     ...toncenterEndpoint,

@@ -16,12 +16,15 @@ try {
   const config = loadConfig();
   const supergraph = readSupergraph(config.SUPERGRAPH_PATH);
   // Webhook ingress only in front of the project's own subgraphs (not when serving a foreign supergraph).
-  const paymentsUrl = subgraphUrls(supergraph.sdl).get('payments');
+  const urls = subgraphUrls(supergraph.sdl);
+  const paymentsUrl = urls.get('payments');
+  const secret = config.INTERNAL_JWT_SECRET;
   const routes =
-    supergraph.path === DEFAULT_SUPERGRAPH_PATH && paymentsUrl && config.INTERNAL_JWT_SECRET
-      ? createWebhookRoutes({ config, log, paymentsUrl, signToken: createInternalTokenSigner(config.INTERNAL_JWT_SECRET) })
+    supergraph.path === DEFAULT_SUPERGRAPH_PATH && paymentsUrl && secret
+      ? (hooks: { versions: import('./cache/responseCache.ts').CacheVersions }) =>
+          createWebhookRoutes({ config, log, paymentsUrl, crmUrl: urls.get('crm'), versions: hooks.versions, signToken: createInternalTokenSigner(secret) })
       : undefined;
-  const gateway = await startGateway({ config, log, supergraphSdl: supergraph.sdl, routes: routes ? () => routes : undefined });
+  const gateway = await startGateway({ config, log, supergraphSdl: supergraph.sdl, routes });
   let stopping = false;
   const stop = () => {
     if (stopping) return;

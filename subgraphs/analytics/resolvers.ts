@@ -4,7 +4,7 @@ import { canSeeUser, requireOperator, requireUser } from '../shared/context.ts';
 import { badInput, forbidden } from '../../lib/errors.ts';
 import type { Activity, EventStore, NewEvent } from './store.ts';
 import type { Resolvers } from './generated/resolvers.ts';
-import { funnel, retention } from './reports.ts';
+import { dailyActiveUsers, funnel, retention } from './reports.ts';
 
 type Ctx = SubgraphContext<{ store: EventStore }>;
 
@@ -73,11 +73,14 @@ function activityLoader(ctx: Ctx) {
   });
 }
 
+const MAX_WINDOW_DAYS = 366;
+
 function window(from?: string | null, to?: string | null): { from: Date; to: Date } {
   const end = to ? new Date(to) : new Date();
   const start = from ? new Date(from) : new Date(end.getTime() - 30 * 24 * 3600_000);
   if (Number.isNaN(start.getTime()) || Number.isNaN(end.getTime())) throw badInput('`from`/`to` must be ISO-8601 dates');
   if (start > end) throw badInput('`from` must be before `to`');
+  if (end.getTime() - start.getTime() > MAX_WINDOW_DAYS * 24 * 3600_000) throw badInput(`a report covers at most ${MAX_WINDOW_DAYS} days`, 'from');
   return { from: start, to: end };
 }
 
@@ -95,6 +98,12 @@ export const analyticsResolvers: Resolvers<Ctx> = {
       const accepted = await ctx.services.store.append(userId, [...firstById.values()]);
       return { accepted, duplicates: valid.length - accepted };
     },
+    async deleteMyAnalyticsData(_: unknown, __: unknown, ctx: Ctx) {
+      const userId = requireUser(ctx);
+      const { deletedEvents, sinks } = await ctx.services.store.deleteUser(userId);
+      ctx.log.info({ userId, deletedEvents }, 'analytics data deleted, destinations queued');
+      return { deletedEvents, queuedAt: sinks };
+    },
   },
   Query: {
     async funnel(_: unknown, args: { steps: string[]; from?: string | null; to?: string | null }, ctx: Ctx) {
@@ -107,6 +116,10 @@ export const analyticsResolvers: Resolvers<Ctx> = {
       const days = args.days ?? 7;
       if (!Number.isInteger(days) || days < 1 || days > 90) throw badInput('`days` must be 1-90', 'days');
       return retention(ctx.services.store.db, days, window(args.from, args.to));
+    },
+    async dailyActiveUsers(_: unknown, args: { from?: string | null; to?: string | null }, ctx: Ctx) {
+      requireOperator(ctx);
+      return dailyActiveUsers(ctx.services.store.db, window(args.from, args.to));
     },
   },
   User: {

@@ -5,7 +5,8 @@
  */
 import type { Logger } from '../../lib/logger.ts';
 import { SEED_EVENTS } from '../../lib/demo/seed.ts';
-import { RECOMPUTE_ALL_ACTIVITY, type EventStore } from './store.ts';
+import type { EventStore } from './store.ts';
+import { REBUILD_ROLLUPS } from './rollups.ts';
 
 export async function seedDemoEvents(store: EventStore, log: Logger): Promise<void> {
   if (!(await store.isEmpty())) return;
@@ -21,7 +22,7 @@ export async function seedDemoEvents(store: EventStore, log: Logger): Promise<vo
         [userId, JSON.stringify(events.map((e) => ({ insert_id: e.insert_id, name: e.event, properties: e.properties, occurred_at: new Date(e.time).toISOString() })))],
       );
     }
-    await tx.query(RECOMPUTE_ALL_ACTIVITY);
+    for (const statement of REBUILD_ROLLUPS) await tx.query(statement);
   });
   log.info({ events: SEED_EVENTS.length }, 'sandbox demo events loaded');
 }

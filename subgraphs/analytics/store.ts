@@ -5,6 +5,7 @@
  * and then lost, and forwarding survives restarts.
  */
 import type { Database } from '../shared/db.ts';
+import { foldIntoRollups, removeFromRollups, ROLLUP_MIGRATION } from './rollups.ts';
 
 /** Rebuilds the activity summary from the events (migration backfill, bulk loads). */
 export const RECOMPUTE_ALL_ACTIVITY = `INSERT INTO user_activity (user_id, first_seen, last_seen, event_count)
@@ -40,6 +41,17 @@ export const STORE_MIGRATIONS = [
      event_count integer NOT NULL
    );
    ${RECOMPUTE_ALL_ACTIVITY}`,
+  // Reports at scale (rollups.ts) and user data deletion (deletions.ts).
+  ROLLUP_MIGRATION,
+  `CREATE TABLE deletion_outbox (
+     sink text NOT NULL,
+     user_id text NOT NULL,
+     requested_at timestamptz NOT NULL DEFAULT now(),
+     attempts integer NOT NULL DEFAULT 0,
+     next_attempt_at timestamptz NOT NULL DEFAULT now(),
+     PRIMARY KEY (sink, user_id)
+   );
+   CREATE INDEX deletion_outbox_due ON deletion_outbox (sink, next_attempt_at)`,
 ];
 
 export interface NewEvent {
@@ -71,18 +83,8 @@ export function createEventStore(db: Database, sinks: readonly string[]) {
            RETURNING insert_id`,
           [userId, JSON.stringify(events.map((e) => ({ insert_id: e.insertId, name: e.name, properties: e.properties, occurred_at: e.occurredAt.toISOString() })))],
         );
-        if (inserted.length > 0) {
-          // Fold exactly the new rows into the summary, in the same transaction as the events.
-          await tx.query(
-            `INSERT INTO user_activity (user_id, first_seen, last_seen, event_count)
-             SELECT $1, min(occurred_at), max(occurred_at), count(*) FROM events WHERE user_id = $1 AND insert_id = ANY($2::text[])
-             ON CONFLICT (user_id) DO UPDATE SET
-               first_seen = LEAST(user_activity.first_seen, EXCLUDED.first_seen),
-               last_seen = GREATEST(user_activity.last_seen, EXCLUDED.last_seen),
-               event_count = user_activity.event_count + EXCLUDED.event_count`,
-            [userId, inserted.map((r) => r.insert_id)],
-          );
-        }
+        const fresh = new Set(inserted.map((r) => r.insert_id));
+        await foldIntoRollups(tx, userId, events.filter((e) => fresh.has(e.insertId)));
         if (inserted.length > 0 && sinks.length > 0) {
           await tx.query(
             `INSERT INTO outbox (sink, user_id, insert_id)
@@ -93,6 +95,44 @@ export function createEventStore(db: Database, sinks: readonly string[]) {
         }
         return inserted.length;
       });
+    },
+
+    /**
+     * Deletes everything stored about one user (events, rollups, pending forwards) and queues the
+     * deletion at every destination, in one transaction: the request survives a restart.
+     */
+    async deleteUser(userId: string): Promise<{ deletedEvents: number; sinks: string[] }> {
+      return db.transaction(async (tx) => {
+        await removeFromRollups(tx, userId);
+        const [deleted] = await tx.query<{ n: number }>('WITH d AS (DELETE FROM events WHERE user_id = $1 RETURNING 1) SELECT count(*)::int AS n FROM d', [userId]);
+        await tx.query('DELETE FROM outbox WHERE user_id = $1', [userId]);
+        await tx.query(
+          `INSERT INTO deletion_outbox (sink, user_id) SELECT s, $1 FROM unnest($2::text[]) AS s
+           ON CONFLICT (sink, user_id) DO UPDATE SET requested_at = now(), attempts = 0, next_attempt_at = now()`,
+          [userId, sinks as string[]],
+        );
+        return { deletedEvents: Number(deleted?.n ?? 0), sinks: [...sinks] };
+      });
+    },
+    /** Users whose deletion at `sink` is due, oldest request first. */
+    async dueDeletions(sink: string, limit: number): Promise<{ user_id: string; attempts: number }[]> {
+      return db.query(
+        `SELECT user_id, attempts FROM deletion_outbox WHERE sink = $1 AND next_attempt_at <= now() ORDER BY requested_at LIMIT $2`,
+        [sink, limit],
+      );
+    },
+    async deletionsDone(sink: string, userIds: readonly string[]): Promise<void> {
+      await db.query('DELETE FROM deletion_outbox WHERE sink = $1 AND user_id = ANY($2::text[])', [sink, userIds as string[]]);
+    },
+    async deletionsLater(sink: string, userIds: readonly string[], delayMs: number): Promise<void> {
+      await db.query(
+        `UPDATE deletion_outbox SET attempts = attempts + 1, next_attempt_at = now() + ($3::int * interval '1 millisecond') WHERE sink = $1 AND user_id = ANY($2::text[])`,
+        [sink, userIds as string[], Math.round(delayMs)],
+      );
+    },
+    async pendingDeletions(): Promise<number> {
+      const [row] = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM deletion_outbox');
+      return Number(row?.n ?? 0);
     },
 
     /** Activity of many users in one query. */

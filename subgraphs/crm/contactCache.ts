@@ -24,6 +24,25 @@ export function createContactCache(hubspot: HubSpot, ttlMs = CONTACT_TTL_MS, max
       }
       return userIds.map((id) => cache.get(id)?.customer ?? null);
     },
+    /** After our own write: the next read shows it without another call. */
+    remember(customer: Customer): void {
+      if (customer.userId) cache.set(customer.userId, { customer });
+    },
+    clear(): void {
+      cache.clear();
+    },
+    forgetUsers(userIds: Iterable<string>): void {
+      for (const id of userIds) cache.delete(id);
+    },
+    /** Drops the entries holding these contacts; returns the Telegram user ids they belonged to. */
+    forgetContacts(contactIds: ReadonlySet<string>): string[] {
+      const users: string[] = [];
+      for (const [userId, entry] of cache.entries()) {
+        if (entry.customer && contactIds.has(entry.customer.id)) users.push(userId);
+      }
+      for (const id of users) cache.delete(id);
+      return users;
+    },
   };
 }
 export type ContactCache = ReturnType<typeof createContactCache>;

@@ -1,9 +1,10 @@
 import type { SubgraphContext } from '../shared/context.ts';
 import { canSeeUser, requireOperator, requireUser, isOperator } from '../shared/context.ts';
 import { decodeCursor, encodeCursor, pageSize } from '../shared/paging.ts';
-import { HubSpotError, type HubSpot } from '../shared/connectors/hubspot.ts';
+import { ASSOCIATION_TYPE, HubSpotError, type HubSpot } from '../shared/connectors/hubspot.ts';
 import { badInput, forbidden, notFound } from '../../lib/errors.ts';
-import { OPEN_STAGE, toCustomer, toTicket, type Customer, type Ticket } from './model.ts';
+import { OPEN_STAGE, STATUS_TO_STAGE, toCustomer, toTicket, type Customer, type Ticket, type TicketStatus } from './model.ts';
+import { ensureContact, parseUpsertInput, upsertContact } from './upsert.ts';
 import type { ContactCache } from './contactCache.ts';
 import type { Resolvers } from './generated/resolvers.ts';
 
@@ -31,15 +32,28 @@ function ticketByIdLoader(ctx: Ctx) {
 
 function ticketsByUserLoader(ctx: Ctx) {
   return ctx.loaders.get<string, Ticket[]>('crm.ticketsByUser', async (userIds) => {
-    const page = await ctx.services.hubspot.ticketsOfUsers(userIds);
+    const tickets = await ctx.services.hubspot.ticketsOfUsers(userIds);
     const byUser = new Map<string, Ticket[]>(userIds.map((id) => [id, []]));
-    for (const t of page.results.map(toTicket)) byUser.get(t.userId)?.push(t);
+    for (const t of tickets.map(toTicket)) byUser.get(t.userId)?.push(t);
     return userIds.map((id) => byUser.get(id) ?? []);
   });
 }
 
 const visibleCustomer = (ctx: Ctx, c: Customer | null) => (c && (isOperator(ctx) || (c.userId !== null && c.userId === ctx.identity.userId)) ? c : null);
 const visibleTicket = (ctx: Ctx, t: Ticket | null) => (t && canSeeUser(ctx, t.userId) ? t : null);
+
+/** The user a customer write is for: the caller, or for operators any user they name. */
+function targetUser(ctx: Ctx, requested: string | null | undefined): string {
+  const caller = requireUser(ctx);
+  if (!requested || requested === caller) return caller;
+  if (!isOperator(ctx)) throw forbidden("Only operators can write another user's customer record");
+  return requested;
+}
+
+async function noteOn(ctx: Ctx, body: string, associations: { toId: string; typeId: number }[]) {
+  const note = await ctx.services.hubspot.createNote({ hs_note_body: body, hs_timestamp: new Date().toISOString() }, associations);
+  return { id: note.id, body, createdAt: new Date(note.createdAt).toISOString() };
+}
 
 function requireLength(value: string, field: string, min: number, max: number): string {
   const v = value.trim();
@@ -72,31 +86,69 @@ export const crmResolvers: Resolvers<Ctx> = {
     },
   },
   Mutation: {
+    async upsertCustomer(_: unknown, args: { input: unknown }, ctx: Ctx) {
+      const input = parseUpsertInput(args.input);
+      const userId = targetUser(ctx, input.userId);
+      const { contact, written } = await upsertContact(ctx.services.hubspot, userId, input);
+      const customer = toCustomer(contact);
+      // me.customer must show the change at once, not after the cache's 30 s.
+      ctx.services.contacts.remember(customer);
+      ctx.log.info({ userId, contactId: customer.id, written }, 'customer upserted');
+      return customer;
+    },
     async openTicket(_: unknown, args: { input: { subject: string; body: string } }, ctx: Ctx) {
       const userId = requireUser(ctx);
       const subject = requireLength(args.input.subject, 'subject', 1, 200);
       const body = requireLength(args.input.body, 'body', 1, 10_000);
-      const created = await ctx.services.hubspot.createTicket({
-        subject,
-        content: body,
-        hs_pipeline: '0',
-        hs_pipeline_stage: OPEN_STAGE,
-        hs_ticket_priority: 'MEDIUM',
-        telegram_user_id: userId,
-      });
-      const customer = await customerByUserLoader(ctx).load(userId);
-      // Linking the ticket to the contact is what support sees in HubSpot; the ticket exists either way.
-      if (customer) await ctx.services.hubspot.associate('tickets', created.id, 'contacts', customer.id).catch((error) => ctx.log.warn({ err: error }, 'ticket association failed'));
+      let customer = await customerByUserLoader(ctx).load(userId);
+      if (!customer) {
+        // A ticket without a customer is invisible from the contact in HubSpot: make a minimal one.
+        customer = toCustomer(await ensureContact(ctx.services.hubspot, userId));
+        ctx.services.contacts.remember(customer);
+      }
+      // Created already associated (inline associations): there is no moment the ticket has no customer.
+      const created = await ctx.services.hubspot.createTicket(
+        {
+          subject,
+          content: body,
+          hs_pipeline: '0',
+          hs_pipeline_stage: OPEN_STAGE,
+          hs_ticket_priority: 'MEDIUM',
+          telegram_user_id: userId,
+        },
+        [{ toId: customer.id, typeId: ASSOCIATION_TYPE.ticketToContact }],
+      );
       return toTicket(created);
+    },
+    async setTicketStatus(_: unknown, args: { id: string; status: TicketStatus }, ctx: Ctx) {
+      requireOperator(ctx);
+      const stage = STATUS_TO_STAGE[args.status];
+      if (!stage) throw badInput(`Unknown status ${String(args.status)}`, 'status');
+      try {
+        return toTicket(await ctx.services.hubspot.updateTicket(args.id, { hs_pipeline_stage: stage }));
+      } catch (error) {
+        if (error instanceof HubSpotError && error.status === 404) throw notFound(`No ticket ${args.id}`);
+        throw error;
+      }
     },
     async addNote(_: unknown, args: { customerId: string; body: string }, ctx: Ctx) {
       requireOperator(ctx);
       const body = requireLength(args.body, 'body', 1, 65_536);
       const customer = await customerByIdLoader(ctx).load(args.customerId);
       if (!customer) throw notFound(`No customer ${args.customerId}`);
-      const note = await ctx.services.hubspot.createNote({ hs_note_body: body, hs_timestamp: new Date().toISOString() });
-      await ctx.services.hubspot.associate('notes', note.id, 'contacts', customer.id);
-      return { id: note.id, body, createdAt: new Date(note.createdAt).toISOString() };
+      return noteOn(ctx, body, [{ toId: customer.id, typeId: ASSOCIATION_TYPE.noteToContact }]);
+    },
+    async addTicketNote(_: unknown, args: { ticketId: string; body: string }, ctx: Ctx) {
+      requireOperator(ctx);
+      const body = requireLength(args.body, 'body', 1, 65_536);
+      const ticket = await ticketByIdLoader(ctx).load(args.ticketId);
+      if (!ticket) throw notFound(`No ticket ${args.ticketId}`);
+      // On the ticket and on its customers, so the note shows on the contact's timeline too.
+      const contactIds = await ctx.services.hubspot.associatedIds('tickets', ticket.id, 'contacts');
+      return noteOn(ctx, body, [
+        { toId: ticket.id, typeId: ASSOCIATION_TYPE.noteToTicket },
+        ...contactIds.map((toId) => ({ toId, typeId: ASSOCIATION_TYPE.noteToContact })),
+      ]);
     },
   },
   Customer: {

@@ -41,6 +41,11 @@ export interface ConnectorOptions {
    * such limit and injects 429s on request instead (POST /__sandbox/faults).
    */
   rateLimit?: { points: number; durationSeconds: number };
+  /**
+   * Further budgets, by name, that some endpoints spend on top of `rateLimit` (e.g. HubSpot's
+   * per-second search limit): a request naming a `bucket` waits for both. Same sandbox rule.
+   */
+  buckets?: Record<string, { points: number; durationSeconds: number }>;
   sandbox?: boolean;
   /** Service-specific reading of a failed response: retryable? wait how long? */
   classify?: (failure: { status: number; headers: Record<string, string | string[] | undefined>; body: unknown }) => {
@@ -65,6 +70,8 @@ export interface ConnectorRequest {
   headers?: Record<string, string>;
   /** Safe to send again: GETs by default; writes only when they carry an idempotency key. */
   idempotent?: boolean;
+  /** Name of an extra budget in `ConnectorOptions.buckets` this request also spends. */
+  bucket?: string;
 }
 
 export interface ConnectorResponse<T> {
@@ -145,11 +152,10 @@ export function createConnector(options: ConnectorOptions): Connector {
     headersTimeout: timeoutMs,
     bodyTimeout: timeoutMs,
   });
-  const limiter = options.rateLimit && !options.sandbox
-    ? new RateLimiterQueue(new RateLimiterMemory({ points: options.rateLimit.points, duration: options.rateLimit.durationSeconds }), {
-        maxQueueSize: 10_000,
-      })
-    : undefined;
+  const queueFor = (limit: { points: number; durationSeconds: number }) =>
+    new RateLimiterQueue(new RateLimiterMemory({ points: limit.points, duration: limit.durationSeconds }), { maxQueueSize: 10_000 });
+  const limiter = options.rateLimit && !options.sandbox ? queueFor(options.rateLimit) : undefined;
+  const buckets = new Map(options.sandbox ? [] : Object.entries(options.buckets ?? {}).map(([name, limit]) => [name, queueFor(limit)] as const));
 
   // Breaker opens after 5 consecutive failures that look like the service is down (5xx, network);
   // 4xx answers are the caller's problem and do not count.
@@ -173,6 +179,7 @@ export function createConnector(options: ConnectorOptions): Connector {
   const safePolicy: IPolicy = wrap(retryPolicy, breaker);
 
   async function once<T>(req: ConnectorRequest): Promise<ConnectorResponse<T>> {
+    if (req.bucket) await buckets.get(req.bucket)?.removeTokens(1);
     if (limiter) await limiter.removeTokens(1);
     const url = buildUrl(baseUrl, req.path, req.query);
     const headers: Record<string, string> = { accept: 'application/json', ...options.headers, ...req.headers };

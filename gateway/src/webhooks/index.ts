@@ -1,8 +1,9 @@
 /**
- * Webhook ingress on the gateway port: `POST /webhooks/telegram` and
- * `POST /webhooks/stripe`. The gateway checks authenticity on the raw body
- * (secret token / signature, constant time) and hands the event to the
- * payments subgraph's internal route under a `system` identity token. It
+ * Webhook ingress on the gateway port: `POST /webhooks/telegram`,
+ * `POST /webhooks/stripe` (to payments) and `POST /webhooks/hubspot` (to crm).
+ * The gateway checks authenticity on the raw body (secret token / signature,
+ * constant time) and hands the event to the owning subgraph's internal route
+ * under a `system` identity token. It
  * acknowledges (2xx) only after the subgraph answered 200, i.e. after the event
  * is stored durably; any other outcome is a 5xx, so the provider redelivers.
  */
@@ -12,12 +13,15 @@ import type { Config } from '../../../lib/config.ts';
 import type { Logger } from '../../../lib/logger.ts';
 import type { Identity } from '../../../lib/internalToken.ts';
 import { BodyTooLargeError, readRawBody, refuseTooLarge, sendJson } from '../../../lib/http/io.ts';
-import { verifyStripeSignature, verifyTelegramSecret } from './verify.ts';
+import type { CacheVersions } from '../cache/responseCache.ts';
+import { verifyHubSpotSignature, verifyStripeSignature, verifyTelegramSecret } from './verify.ts';
 
 export type RouteHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
 
 /** Internal paths on the payments subgraph (subgraphs/payments/mutations.ts WEBHOOK_ROUTES). */
 export const PAYMENTS_WEBHOOK_PATHS = { telegram: '/internal/webhooks/telegram', stripe: '/internal/webhooks/stripe' } as const;
+/** Internal path on the crm subgraph (subgraphs/crm/index.ts HUBSPOT_WEBHOOK_ROUTE). */
+export const CRM_WEBHOOK_PATH = '/internal/webhooks/hubspot';
 
 const SYSTEM_IDENTITY: Identity = { roles: ['system'], audience: 'miniapp' };
 const MAX_BODY_BYTES = 1024 * 1024;
@@ -29,6 +33,10 @@ export interface WebhookOptions {
   log: Logger;
   /** Base URL of the payments subgraph (its routing URL; the path is replaced). */
   paymentsUrl: string;
+  /** Base URL of the crm subgraph; without it there is no HubSpot ingress. */
+  crmUrl?: string;
+  /** Response-cache versions, bumped for the users a HubSpot change touched. */
+  versions?: CacheVersions;
   signToken: (identity: Identity) => Promise<string>;
   now?: () => number;
 }
@@ -37,8 +45,7 @@ export function createWebhookRoutes(options: WebhookOptions): Record<string, Rou
   const { config, log } = options;
   const now = options.now ?? Date.now;
 
-  async function handOff(kind: 'telegram' | 'stripe', event: unknown): Promise<{ status: number; body: unknown }> {
-    const url = new URL(PAYMENTS_WEBHOOK_PATHS[kind], options.paymentsUrl);
+  async function handOff(url: URL, event: unknown): Promise<{ status: number; body: unknown }> {
     const res = await undiciRequest(url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${await options.signToken(SYSTEM_IDENTITY)}` },
@@ -58,7 +65,7 @@ export function createWebhookRoutes(options: WebhookOptions): Record<string, Rou
   async function ingest(kind: 'telegram' | 'stripe', event: unknown, eventId: string, res: ServerResponse): Promise<void> {
     const started = performance.now();
     try {
-      const out = await handOff(kind, event);
+      const out = await handOff(new URL(PAYMENTS_WEBHOOK_PATHS[kind], options.paymentsUrl), event);
       const ms = Math.round(performance.now() - started);
       if (out.status === 200) {
         log.info({ kind, eventId, ms }, 'webhook stored');
@@ -94,7 +101,55 @@ export function createWebhookRoutes(options: WebhookOptions): Record<string, Rou
     return true;
   }
 
+  /** The URI HubSpot called, as it signed it: scheme and host as the client (or proxy) saw them. */
+  function requestUri(req: IncomingMessage): string {
+    const first = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v)?.split(',')[0]?.trim();
+    const proto = first(req.headers['x-forwarded-proto']) ?? 'http';
+    const host = first(req.headers['x-forwarded-host']) ?? req.headers.host ?? '';
+    return `${proto}://${host}${req.url ?? ''}`;
+  }
+
+  async function hubspot(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (notConfigured(res, 'hubspot', config.hubspot.webhookSecret)) return;
+    const raw = await read(req, res);
+    if (!raw) return;
+    const verdict = verifyHubSpotSignature(
+      { method: 'POST', uri: requestUri(req), rawBody: raw, signature: req.headers['x-hubspot-signature-v3'], timestamp: req.headers['x-hubspot-request-timestamp'] },
+      config.hubspot.webhookSecret,
+      now(),
+    );
+    if (!verdict.ok) {
+      log.warn({ reason: verdict.reason }, 'hubspot webhook refused');
+      return sendJson(res, 401, { ok: false, error: `invalid signature: ${verdict.reason}` });
+    }
+    let events: unknown;
+    try {
+      events = JSON.parse(raw.toString('utf8'));
+    } catch {
+      return sendJson(res, 400, { ok: false, error: 'body must be a JSON array of events' });
+    }
+    try {
+      const out = await handOff(new URL(CRM_WEBHOOK_PATH, options.crmUrl), events);
+      if (out.status === 400) return sendJson(res, 400, { ok: false, error: 'malformed events' });
+      if (out.status === 200) {
+        const result = out.body as { stored: number; duplicates: number; userIds: string[] | null };
+        // Cached responses about those users are stale now; unknown users: every private entry.
+        if (options.versions) {
+          if (result.userIds === null) await options.versions.invalidateAllPrivate();
+          else await Promise.all(result.userIds.map((id) => options.versions!.invalidateUser(id)));
+        }
+        log.info({ kind: 'hubspot', stored: result.stored, duplicates: result.duplicates }, 'webhook stored');
+        return sendJson(res, 200, { ok: true });
+      }
+      log.error({ kind: 'hubspot', status: out.status }, 'webhook hand-off refused');
+    } catch (error) {
+      log.error({ kind: 'hubspot', err: error instanceof Error ? { name: error.name, message: error.message } : error }, 'webhook hand-off failed');
+    }
+    sendJson(res, 503, { ok: false, error: 'not stored, retry later' });
+  }
+
   return {
+    ...(options.crmUrl ? { '/webhooks/hubspot': hubspot } : {}),
     '/webhooks/telegram': async (req, res) => {
       if (notConfigured(res, 'telegram', config.telegram.webhookSecret)) return;
       const raw = await read(req, res);

@@ -54,3 +54,36 @@ export function verifyStripeSignature(
   if (Math.abs(nowSeconds - timestamp) > toleranceSeconds) return { ok: false, reason: 'timestamp outside the tolerance' };
   return { ok: true, timestamp };
 }
+
+export const HUBSPOT_TOLERANCE_MS = 5 * 60_000;
+
+/** Characters HubSpot decodes in the URI before signing (its v3 validation guide). */
+const HUBSPOT_DECODED: Record<string, string> = {
+  '%3A': ':', '%2F': '/', '%3F': '?', '%40': '@', '%21': '!', '%24': '$', '%27': "'", '%28': '(', '%29': ')', '%2A': '*', '%2C': ',', '%3B': ';',
+};
+
+/**
+ * `X-HubSpot-Signature-v3`: base64 HMAC-SHA256 with the app's client secret over
+ * `method + uri + body + timestamp`, where `X-HubSpot-Request-Timestamp` (ms) is at most 5 minutes old.
+ */
+export function verifyHubSpotSignature(
+  input: { method: string; uri: string; rawBody: Buffer; signature: string | string[] | undefined; timestamp: string | string[] | undefined },
+  secret: string,
+  nowMs: number = Date.now(),
+  toleranceMs = HUBSPOT_TOLERANCE_MS,
+): { ok: true } | { ok: false; reason: string } {
+  const signature = Array.isArray(input.signature) ? input.signature[0] : input.signature;
+  const timestamp = Array.isArray(input.timestamp) ? input.timestamp[0] : input.timestamp;
+  if (!signature) return { ok: false, reason: 'missing X-HubSpot-Signature-v3 header' };
+  if (!timestamp || !/^\d{1,16}$/.test(timestamp)) return { ok: false, reason: 'missing or malformed X-HubSpot-Request-Timestamp' };
+  const uri = input.uri.replace(/%(3A|2F|3F|40|21|24|27|28|29|2A|2C|3B)/gi, (m) => HUBSPOT_DECODED[m.toUpperCase()] ?? m);
+  const expected = createHmac('sha256', secret)
+    .update(`${input.method}${uri}`, 'utf8')
+    .update(input.rawBody)
+    .update(timestamp, 'utf8')
+    .digest();
+  const given = Buffer.from(signature, 'base64');
+  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { ok: false, reason: 'signature mismatch' };
+  if (Math.abs(nowMs - Number(timestamp)) > toleranceMs) return { ok: false, reason: 'timestamp outside the tolerance' };
+  return { ok: true };
+}

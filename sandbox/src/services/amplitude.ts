@@ -3,7 +3,7 @@
  * format) with the api_key in the body, whole-request validation and insert_id de-duplication.
  */
 import { SANDBOX_CREDENTIALS } from '../credentials.ts';
-import { isRecord, jsonReply, parseJson, type Reply, type Service, type ServiceRequest } from '../http.ts';
+import { basicAuth, isRecord, jsonReply, parseJson, type Reply, type Service, type ServiceRequest } from '../http.ts';
 
 export interface StoredAmplitudeEvent extends Record<string, unknown> {
   event_type: string;
@@ -19,10 +19,42 @@ export interface AmplitudeState {
   seenInsertIds: Set<string>;
   /** Events accepted by requests, duplicates included. */
   eventsReceived: number;
+  /** User Privacy API deletion jobs, newest last. */
+  deletionJobs: { day: string; userIds: string[]; requester: string; status: string }[];
 }
 
 export function createAmplitudeState(): AmplitudeState {
-  return { events: [], seenInsertIds: new Set(), eventsReceived: 0 };
+  return { events: [], seenInsertIds: new Set(), eventsReceived: 0, deletionJobs: [] };
+}
+
+const MAX_DELETION_IDS = 100;
+
+/**
+ * User Privacy API (EXTERNAL-APIS.md §11): `POST /api/2/deletions/users`, basic auth
+ * `API_KEY:SECRET_KEY`, `{user_ids, amplitude_ids?, requester, ignore_invalid_ids}` (≤ 100 ids) →
+ * the scheduled job; `GET` lists jobs. The sandbox deletes the users' events at once.
+ */
+function deletions(req: ServiceRequest, state: AmplitudeState): Reply {
+  const auth = basicAuth(req.headers);
+  if (!auth || auth.user !== SANDBOX_CREDENTIALS.amplitudeApiKey || auth.password !== SANDBOX_CREDENTIALS.amplitudeSecretKey) {
+    return jsonReply(401, { code: 401, error: 'Invalid API key or secret key' });
+  }
+  if (req.method === 'GET') return jsonReply(200, state.deletionJobs.map((j) => ({ day: j.day, status: j.status, amplitude_ids: j.userIds.map((id) => ({ user_id: id, requester: j.requester })) })));
+  if (req.method !== 'POST') return errorReply(404, `no route for ${req.method} ${req.path}`);
+  const parsed = parseJson(req.body);
+  const body = parsed.ok && isRecord(parsed.value) ? parsed.value : undefined;
+  const ids = body?.user_ids;
+  if (!Array.isArray(ids) || ids.length === 0 || ids.length > MAX_DELETION_IDS || !ids.every((id) => typeof id === 'string' && id !== '')) {
+    return errorReply(400, `user_ids must be an array of 1-${MAX_DELETION_IDS} user ids`);
+  }
+  const wanted = new Set(ids as string[]);
+  const before = state.events.length;
+  state.events = state.events.filter((e) => !(e.user_id !== undefined && wanted.has(e.user_id)));
+  const day = new Date().toISOString().slice(0, 10);
+  const requester = typeof body?.requester === 'string' ? body.requester : '';
+  state.deletionJobs.push({ day, userIds: [...wanted], requester, status: 'staging' });
+  req.journal.note = `${wanted.size} users, ${before - state.events.length} events deleted`;
+  return jsonReply(200, [{ day, status: 'staging', amplitude_ids: [...wanted].map((id) => ({ user_id: id, requested_on_day: day, requester })) }]);
 }
 
 const MAX_EVENTS = 2000;
@@ -46,6 +78,7 @@ function addIndex(groups: IndexGroups, field: string, index: number): void {
 }
 
 function handle(req: ServiceRequest, state: AmplitudeState): Reply {
+  if (req.path === '/api/2/deletions/users') return deletions(req, state);
   if (req.method !== 'POST' || (req.path !== '/2/httpapi' && req.path !== '/batch')) {
     return errorReply(404, `no route for ${req.method} ${req.path}`);
   }

@@ -3,7 +3,7 @@
  * SimplePublicObject shape, cursor paging, batch read with idProperty, search, associations v4,
  * the `{status:'error', category, ...}` error shape and X-HubSpot-RateLimit-* headers.
  */
-import { randomUUID } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
 import { SANDBOX_CREDENTIALS } from '../credentials.ts';
 import { SEED_CONTACTS, SEED_TICKETS } from '../seed.ts';
 import { bearerToken, isRecord, jsonReply, parseJson, type Reply, type Service, type ServiceRequest } from '../http.ts';
@@ -61,7 +61,7 @@ interface TypeInfo {
 const TYPES: Record<ObjectType, TypeInfo> = {
   contacts: {
     typeId: '0-1', singular: 'contact',
-    writable: ['email', 'firstname', 'lastname', 'phone', 'lifecyclestage', 'telegram_user_id', 'tma_tags', 'company', 'website', 'city', 'country', 'jobtitle', 'hs_language'],
+    writable: ['email', 'firstname', 'lastname', 'phone', 'lifecyclestage', 'telegram_user_id', 'tma_tags', 'company', 'website', 'city', 'country', 'jobtitle', 'hs_language', 'tma_marketing_consent'],
     always: ['hs_object_id', 'createdate', 'lastmodifieddate'],
     defaults: ['createdate', 'email', 'firstname', 'hs_object_id', 'lastmodifieddate', 'lastname'],
     unique: ['hs_object_id', 'email', 'telegram_user_id'],
@@ -562,6 +562,43 @@ function updateRecord(state: HubspotState, type: ObjectType, id: string, body: R
   return jsonReply(200, present(type, record, Object.keys(record.properties)));
 }
 
+/**
+ * `POST /crm/v3/objects/contacts/merge {primaryObjectId, objectIdToMerge}`: the primary keeps its
+ * id, gains the properties it lacks, and takes over the associations; the other is archived.
+ */
+function mergeRecords(state: HubspotState, type: ObjectType, body: Record<string, unknown>): Reply {
+  const primaryId = String(body.primaryObjectId ?? '');
+  const mergedId = String(body.objectIdToMerge ?? '');
+  if (!primaryId || !mergedId) throw validationError('Invalid input JSON: primaryObjectId and objectIdToMerge are required');
+  if (primaryId === mergedId) throw validationError('Cannot merge an object with itself');
+  const primary = requireRecord(state, type, primaryId);
+  const merged = requireRecord(state, type, mergedId);
+  const unique = new Set(TYPES[type].unique);
+  for (const [name, value] of Object.entries(merged.properties)) {
+    if (!TYPES[type].writable.includes(name) || primary.properties[name]) continue;
+    if (unique.has(name)) delete merged.properties[name]; // a unique value moves, it is not copied
+    primary.properties[name] = value;
+  }
+  for (const link of state.associations) {
+    if (link.fromType === type && link.fromId === mergedId) link.fromId = primaryId;
+    if (link.toType === type && link.toId === mergedId) link.toId = primaryId;
+  }
+  merged.archived = true;
+  merged.archivedAt = new Date().toISOString();
+  const now = new Date().toISOString();
+  primary.properties[TYPES[type].modifiedProperty] = now;
+  primary.updatedAt = now;
+  return jsonReply(200, present(type, primary, Object.keys(primary.properties)));
+}
+
+/**
+ * HubSpot webhook signature v3 (EXTERNAL-APIS.md §11): base64 HMAC-SHA256 with the app's client
+ * secret over `method + uri + body + timestamp`. What HubSpot would send; tests sign with it.
+ */
+export function hubspotSignatureV3(secret: string, method: string, uri: string, body: string, timestampMs: number): string {
+  return createHmac('sha256', secret).update(`${method}${uri}${body}${timestampMs}`, 'utf8').digest('base64');
+}
+
 function archiveRecord(state: HubspotState, type: ObjectType, id: string): Reply {
   const record = state.objects[type].get(id);
   if (record && !record.archived) {
@@ -692,6 +729,7 @@ function objectsRoute(state: HubspotState, req: ServiceRequest, segments: string
     if (req.method === 'POST') return createRecord(state, type, record);
   }
   if (rest.length === 1 && rest[0] === 'search' && req.method === 'POST') return search(state, type, record, req);
+  if (rest.length === 1 && rest[0] === 'merge' && req.method === 'POST') return mergeRecords(state, type, record);
   if (rest.length === 2 && rest[0] === 'batch' && rest[1] === 'read' && req.method === 'POST') return batchRead(state, type, record, req);
   if (rest.length === 1) {
     const id = decodeURIComponent(rest[0]!);

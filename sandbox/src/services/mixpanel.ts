@@ -6,7 +6,7 @@ import { STATUS_CODES } from 'node:http';
 import { SANDBOX_CREDENTIALS } from '../credentials.ts';
 import { SEED_EVENTS } from '../seed.ts';
 import {
-  basicAuth, isRecord, jsonReply, mediaType, newId, parseForm, parseJson, parseNdjson,
+  basicAuth, bearerToken, isRecord, jsonReply, mediaType, newId, parseForm, parseJson, parseNdjson,
   type Parsed, type Reply, type Service, type ServiceRequest,
 } from '../http.ts';
 
@@ -21,6 +21,8 @@ export interface MixpanelState {
   events: Map<string, StoredMixpanelEvent>;
   /** Records accepted by /import and /track, duplicates included (what Mixpanel bills for). */
   recordsReceived: number;
+  /** GDPR API data-deletion tasks by task id (the sandbox completes them at once). */
+  deletionTasks: Map<string, { distinctIds: string[]; complianceType: string; status: string; deletedEvents: number }>;
 }
 
 const MAX_BATCH = 2000;
@@ -37,7 +39,7 @@ function dedupeKey(event: StoredMixpanelEvent): string {
 }
 
 export function createMixpanelState(): MixpanelState {
-  const state: MixpanelState = { events: new Map(), recordsReceived: 0 };
+  const state: MixpanelState = { events: new Map(), recordsReceived: 0, deletionTasks: new Map() };
   for (const seed of SEED_EVENTS) {
     const stored: StoredMixpanelEvent = {
       event: seed.event,
@@ -247,7 +249,48 @@ function exportEvents(req: ServiceRequest, state: MixpanelState): Reply {
   return { status: 200, text: lines.length ? `${lines.join('\n')}\n` : '', contentType: 'text/plain; charset=utf-8' };
 }
 
+const DELETIONS_PATH = '/api/app/data-deletions/v3.0/';
+const MAX_DELETION_IDS = 2000;
+
+/**
+ * GDPR API v3 (EXTERNAL-APIS.md §11): `POST /api/app/data-deletions/v3.0/?token=` with the GDPR
+ * OAuth token as Bearer, `{distinct_ids, compliance_type}` → a task id; `GET .../<task id>?token=`
+ * → its status. The sandbox deletes the users' events at once and reports the task COMPLETED.
+ */
+function dataDeletions(req: ServiceRequest, state: MixpanelState): Reply {
+  if (bearerToken(req.headers) !== SANDBOX_CREDENTIALS.mixpanelGdprToken) return errorReply(401, 'Invalid OAuth token for the GDPR API');
+  if (req.query.get('token') !== SANDBOX_CREDENTIALS.mixpanelToken) return badRequest("'token' (the project token) is required");
+  const taskId = req.path.slice(DELETIONS_PATH.length);
+  if (req.method === 'GET' && taskId) {
+    const task = state.deletionTasks.get(taskId);
+    if (!task) return errorReply(404, `no deletion task ${taskId}`);
+    return jsonReply(200, { status: 'ok', results: { status: task.status, distinct_ids: task.distinctIds, compliance_type: task.complianceType } });
+  }
+  if (req.method !== 'POST' || taskId) return errorReply(404, `no route for ${req.method} ${req.path}`);
+  const parsed = parseJson(req.body);
+  const body = parsed.ok && isRecord(parsed.value) ? parsed.value : undefined;
+  const ids = body?.distinct_ids;
+  if (!Array.isArray(ids) || ids.length === 0 || ids.length > MAX_DELETION_IDS || !ids.every((id) => typeof id === 'string' && id !== '')) {
+    return badRequest(`'distinct_ids' must be an array of 1-${MAX_DELETION_IDS} non-empty strings`);
+  }
+  const complianceType = body?.compliance_type ?? 'GDPR';
+  if (complianceType !== 'GDPR' && complianceType !== 'CCPA') return badRequest("'compliance_type' must be GDPR or CCPA");
+  const wanted = new Set(ids as string[]);
+  let deletedEvents = 0;
+  for (const [key, event] of state.events) {
+    if (wanted.has(event.properties.distinct_id)) {
+      state.events.delete(key);
+      deletedEvents += 1;
+    }
+  }
+  const id = newId('', 24);
+  state.deletionTasks.set(id, { distinctIds: [...wanted], complianceType, status: 'COMPLETED', deletedEvents });
+  req.journal.note = `${wanted.size} users, ${deletedEvents} events deleted`;
+  return jsonReply(200, { status: 'ok', results: { task_id: id } });
+}
+
 function handle(req: ServiceRequest, state: MixpanelState): Reply {
+  if (req.path.startsWith(DELETIONS_PATH)) return dataDeletions(req, state);
   if (req.path === '/import' && req.method === 'POST') return importEvents(req, state);
   if (req.path === '/track' && (req.method === 'POST' || req.method === 'GET')) return track(req, state);
   if (req.path === '/api/2.0/export' && req.method === 'GET') return exportEvents(req, state);

@@ -15,6 +15,14 @@ export type Scalars = {
   _FieldSet: { input: unknown; output: unknown; }
 };
 
+export type AnalyticsDeletion = {
+  __typename?: 'AnalyticsDeletion';
+  /** Events deleted from our store. */
+  deletedEvents: Scalars['Int']['output'];
+  /** Destinations where deletion of the user's data is queued (durably; sent in the background). */
+  queuedAt: Array<Scalars['String']['output']>;
+};
+
 export type AnalyticsEventInput = {
   /** Client-generated unique id (≤ 36 chars); a repeated id from the same user is a duplicate. */
   insertId: Scalars['ID']['input'];
@@ -29,6 +37,14 @@ export type AnalyticsEventInput = {
 export type CacheControlScope =
   | 'PRIVATE'
   | 'PUBLIC';
+
+export type DailyActiveUsers = {
+  __typename?: 'DailyActiveUsers';
+  /** UTC day, YYYY-MM-DD. */
+  day: Scalars['String']['output'];
+  /** Distinct users with at least one event that day. */
+  users: Scalars['Int']['output'];
+};
 
 export type Funnel = {
   __typename?: 'Funnel';
@@ -45,6 +61,8 @@ export type FunnelStep = {
 
 export type Mutation = {
   __typename?: 'Mutation';
+  /** Deletes the caller's analytics events here and asks Mixpanel and Amplitude to delete theirs. */
+  deleteMyAnalyticsData: AnalyticsDeletion;
   /** Records events of the caller, deduplicated by insertId, forwarded to Mixpanel/Amplitude asynchronously. */
   trackEvents: TrackResult;
 };
@@ -56,10 +74,18 @@ export type MutationTrackEventsArgs = {
 
 export type Query = {
   __typename?: 'Query';
+  /** Distinct active users per UTC day of the window, days without activity included (operators only). */
+  dailyActiveUsers: Array<DailyActiveUsers>;
   /** Users who did each step in order within the window (operators only). */
   funnel: Funnel;
   /** Daily retention cohorts (operators only). */
   retention: Array<RetentionCohort>;
+};
+
+
+export type QueryDailyActiveUsersArgs = {
+  from?: InputMaybe<Scalars['String']['input']>;
+  to?: InputMaybe<Scalars['String']['input']>;
 };
 
 
@@ -199,10 +225,12 @@ export type FederationReferenceTypes = ResolversObject<{
 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = ResolversObject<{
+  AnalyticsDeletion: ResolverTypeWrapper<AnalyticsDeletion>;
+  String: ResolverTypeWrapper<Scalars['String']['output']>;
   AnalyticsEventInput: AnalyticsEventInput;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
-  String: ResolverTypeWrapper<Scalars['String']['output']>;
   CacheControlScope: CacheControlScope;
+  DailyActiveUsers: ResolverTypeWrapper<DailyActiveUsers>;
   Funnel: ResolverTypeWrapper<Funnel>;
   FunnelStep: ResolverTypeWrapper<FunnelStep>;
   Float: ResolverTypeWrapper<Scalars['Float']['output']>;
@@ -219,9 +247,11 @@ export type ResolversTypes = ResolversObject<{
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = ResolversObject<{
+  AnalyticsDeletion: AnalyticsDeletion;
+  String: Scalars['String']['output'];
   AnalyticsEventInput: AnalyticsEventInput;
   ID: Scalars['ID']['output'];
-  String: Scalars['String']['output'];
+  DailyActiveUsers: DailyActiveUsers;
   Funnel: Funnel;
   FunnelStep: FunnelStep;
   Float: Scalars['Float']['output'];
@@ -244,6 +274,16 @@ export type CacheControlDirectiveArgs = {
 
 export type CacheControlDirectiveResolver<Result, Parent, ContextType = SubgraphContext<any>, Args = CacheControlDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
 
+export type AnalyticsDeletionResolvers<ContextType = SubgraphContext<any>, ParentType extends ResolversParentTypes['AnalyticsDeletion'] = ResolversParentTypes['AnalyticsDeletion']> = ResolversObject<{
+  deletedEvents?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  queuedAt?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+}>;
+
+export type DailyActiveUsersResolvers<ContextType = SubgraphContext<any>, ParentType extends ResolversParentTypes['DailyActiveUsers'] = ResolversParentTypes['DailyActiveUsers']> = ResolversObject<{
+  day?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  users?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+}>;
+
 export type FunnelResolvers<ContextType = SubgraphContext<any>, ParentType extends ResolversParentTypes['Funnel'] = ResolversParentTypes['Funnel']> = ResolversObject<{
   steps?: Resolver<Array<ResolversTypes['FunnelStep']>, ParentType, ContextType>;
 }>;
@@ -259,10 +299,12 @@ export interface JsonScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes
 }
 
 export type MutationResolvers<ContextType = SubgraphContext<any>, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
+  deleteMyAnalyticsData?: Resolver<ResolversTypes['AnalyticsDeletion'], ParentType, ContextType>;
   trackEvents?: Resolver<ResolversTypes['TrackResult'], ParentType, ContextType, RequireFields<MutationTrackEventsArgs, 'events'>>;
 }>;
 
 export type QueryResolvers<ContextType = SubgraphContext<any>, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
+  dailyActiveUsers?: Resolver<Array<ResolversTypes['DailyActiveUsers']>, ParentType, ContextType, Partial<QueryDailyActiveUsersArgs>>;
   funnel?: Resolver<ResolversTypes['Funnel'], ParentType, ContextType, RequireFields<QueryFunnelArgs, 'steps'>>;
   retention?: Resolver<Array<ResolversTypes['RetentionCohort']>, ParentType, ContextType, RequireFields<QueryRetentionArgs, 'days'>>;
 }>;
@@ -291,6 +333,8 @@ export type UserActivityResolvers<ContextType = SubgraphContext<any>, ParentType
 }>;
 
 export type Resolvers<ContextType = SubgraphContext<any>> = ResolversObject<{
+  AnalyticsDeletion?: AnalyticsDeletionResolvers<ContextType>;
+  DailyActiveUsers?: DailyActiveUsersResolvers<ContextType>;
   Funnel?: FunnelResolvers<ContextType>;
   FunnelStep?: FunnelStepResolvers<ContextType>;
   JSON?: GraphQLScalarType;

@@ -23,8 +23,14 @@ export type CacheControlScope =
 export type Customer = {
   __typename?: 'Customer';
   email?: Maybe<Scalars['String']['output']>;
+  firstName?: Maybe<Scalars['String']['output']>;
   id: Scalars['ID']['output'];
+  /** Preferred language (BCP-47 tag, HubSpot `hs_language`). */
+  language?: Maybe<Scalars['String']['output']>;
+  lastName?: Maybe<Scalars['String']['output']>;
   lifecycleStage?: Maybe<Scalars['String']['output']>;
+  /** Whether the person agreed to marketing messages; null when never asked. */
+  marketingConsent?: Maybe<Scalars['Boolean']['output']>;
   /** Support notes (operators only). */
   notes: Array<Note>;
   phone?: Maybe<Scalars['String']['output']>;
@@ -48,8 +54,14 @@ export type Mutation = {
   __typename?: 'Mutation';
   /** Adds a note to a customer (operators only). */
   addNote: Note;
+  /** Adds a note to a ticket, shown on the timeline of the ticket's customer too (operators only). */
+  addTicketNote: Note;
   /** Opens a support ticket for the caller. */
   openTicket: Ticket;
+  /** Moves a ticket to another status (operators only). */
+  setTicketStatus: Ticket;
+  /** Creates or updates the caller's CRM contact (operators: anyone's, via input.userId). Idempotent. */
+  upsertCustomer: Customer;
 };
 
 
@@ -59,8 +71,25 @@ export type MutationAddNoteArgs = {
 };
 
 
+export type MutationAddTicketNoteArgs = {
+  body: Scalars['String']['input'];
+  ticketId: Scalars['ID']['input'];
+};
+
+
 export type MutationOpenTicketArgs = {
   input: OpenTicketInput;
+};
+
+
+export type MutationSetTicketStatusArgs = {
+  id: Scalars['ID']['input'];
+  status: TicketStatus;
+};
+
+
+export type MutationUpsertCustomerArgs = {
+  input: UpsertCustomerInput;
 };
 
 export type Note = {
@@ -125,6 +154,27 @@ export type TicketStatus =
   | 'IN_PROGRESS'
   | 'OPEN'
   | 'WAITING';
+
+/**
+ * What a Mini App (or an operator) writes to the CRM. An absent field is left as it is; `null`
+ * clears it. The contact is found by Telegram user id, else by e-mail, never duplicated.
+ */
+export type UpsertCustomerInput = {
+  email?: InputMaybe<Scalars['String']['input']>;
+  /** 1-100 characters. */
+  firstName?: InputMaybe<Scalars['String']['input']>;
+  /** BCP-47 language tag such as en or pt-BR. */
+  language?: InputMaybe<Scalars['String']['input']>;
+  /** 1-100 characters. */
+  lastName?: InputMaybe<Scalars['String']['input']>;
+  marketingConsent?: InputMaybe<Scalars['Boolean']['input']>;
+  /** Digits, spaces and + ( ) -, 4-31 characters. */
+  phone?: InputMaybe<Scalars['String']['input']>;
+  /** At most 20 tags of 1-50 characters, without ';'. Replaces the whole set. */
+  tags?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** Operators only: whose record to write (default: the caller). */
+  userId?: InputMaybe<Scalars['ID']['input']>;
+};
 
 export type User = {
   __typename?: 'User';
@@ -251,6 +301,7 @@ export type ResolversTypes = ResolversObject<{
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Ticket: ResolverTypeWrapper<TicketModel>;
   TicketStatus: TicketStatus;
+  UpsertCustomerInput: UpsertCustomerInput;
   User: ResolverTypeWrapper<EntityRef>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
@@ -269,6 +320,7 @@ export type ResolversParentTypes = ResolversObject<{
   PageInfo: PageInfo;
   Query: Record<PropertyKey, never>;
   Ticket: TicketModel;
+  UpsertCustomerInput: UpsertCustomerInput;
   User: EntityRef;
   Boolean: Scalars['Boolean']['output'];
   Int: Scalars['Int']['output'];
@@ -285,8 +337,12 @@ export type CacheControlDirectiveResolver<Result, Parent, ContextType = Subgraph
 export type CustomerResolvers<ContextType = SubgraphContext<any>, ParentType extends ResolversParentTypes['Customer'] = ResolversParentTypes['Customer'], FederationReferenceType extends FederationReferenceTypes['Customer'] = FederationReferenceTypes['Customer']> = ResolversObject<{
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Customer']> | FederationReferenceType, FederationReferenceType, ContextType>;
   email?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  firstName?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  language?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  lastName?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   lifecycleStage?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  marketingConsent?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
   notes?: Resolver<Array<ResolversTypes['Note']>, ParentType, ContextType>;
   phone?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   tags?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
@@ -305,7 +361,10 @@ export type CustomerEdgeResolvers<ContextType = SubgraphContext<any>, ParentType
 
 export type MutationResolvers<ContextType = SubgraphContext<any>, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
   addNote?: Resolver<ResolversTypes['Note'], ParentType, ContextType, RequireFields<MutationAddNoteArgs, 'body' | 'customerId'>>;
+  addTicketNote?: Resolver<ResolversTypes['Note'], ParentType, ContextType, RequireFields<MutationAddTicketNoteArgs, 'body' | 'ticketId'>>;
   openTicket?: Resolver<ResolversTypes['Ticket'], ParentType, ContextType, RequireFields<MutationOpenTicketArgs, 'input'>>;
+  setTicketStatus?: Resolver<ResolversTypes['Ticket'], ParentType, ContextType, RequireFields<MutationSetTicketStatusArgs, 'id' | 'status'>>;
+  upsertCustomer?: Resolver<ResolversTypes['Customer'], ParentType, ContextType, RequireFields<MutationUpsertCustomerArgs, 'input'>>;
 }>;
 
 export type NoteResolvers<ContextType = SubgraphContext<any>, ParentType extends ResolversParentTypes['Note'] = ResolversParentTypes['Note']> = ResolversObject<{

@@ -26,15 +26,31 @@ export interface SinkResult {
 export interface AnalyticsSink {
   readonly name: string;
   send(events: readonly OutboundEvent[]): Promise<SinkResult>;
+  /** Most user ids one deletion request takes. */
+  readonly deletionBatchLimit: number;
+  /** Asks the destination to delete everything it holds about these users (its privacy API). */
+  deleteUsers(userIds: readonly string[]): Promise<void>;
   close(): Promise<void>;
 }
+
+/** Mixpanel GDPR API v3: ≤ 2000 distinct ids a task; Amplitude User Privacy API: ≤ 100 ids a request. */
+export const MIXPANEL_DELETION_LIMIT = 2000;
+export const AMPLITUDE_DELETION_LIMIT = 100;
 
 /** A 4xx other than 429 means the batch itself is wrong; resending it unchanged cannot help. */
 function isPermanent(error: unknown): error is UpstreamError {
   return error instanceof UpstreamError && error.status >= 400 && error.status < 500 && error.status !== 429 && error.status !== 413;
 }
 
-export function createMixpanelSink(options: { baseUrl: string; token: string; log?: Logger }): AnalyticsSink {
+export function createMixpanelSink(options: { baseUrl: string; token: string; gdprToken: string; deletionUrl: string; log?: Logger }): AnalyticsSink {
+  // The GDPR API lives on another host than ingestion and takes its own OAuth token.
+  const privacy = createConnector({
+    service: 'mixpanel',
+    baseUrl: options.deletionUrl,
+    headers: { authorization: `Bearer ${options.gdprToken}` },
+    log: options.log,
+    maxRetryAfterMs: 60_000,
+  });
   const connector = createConnector({
     service: 'mixpanel',
     baseUrl: options.baseUrl,
@@ -60,12 +76,32 @@ export function createMixpanelSink(options: { baseUrl: string; token: string; lo
         return { rejected: failed?.length ?? events.length };
       }
     },
-    close: () => connector.close(),
+    deletionBatchLimit: MIXPANEL_DELETION_LIMIT,
+    async deleteUsers(userIds) {
+      // Repeating a deletion request is harmless (a second task deletes nothing more).
+      await privacy.request({
+        method: 'POST',
+        path: '/api/app/data-deletions/v3.0/',
+        query: { token: options.token },
+        json: { distinct_ids: userIds, compliance_type: 'GDPR' },
+        idempotent: true,
+      });
+    },
+    close: async () => {
+      await Promise.all([connector.close(), privacy.close()]);
+    },
   };
 }
 
-export function createAmplitudeSink(options: { baseUrl: string; apiKey: string; log?: Logger }): AnalyticsSink {
+export function createAmplitudeSink(options: { baseUrl: string; apiKey: string; secretKey: string; deletionUrl: string; log?: Logger }): AnalyticsSink {
   const connector = createConnector({ service: 'amplitude', baseUrl: options.baseUrl, log: options.log, maxRetryAfterMs: 30_000 });
+  const privacy = createConnector({
+    service: 'amplitude',
+    baseUrl: options.deletionUrl,
+    headers: { authorization: `Basic ${Buffer.from(`${options.apiKey}:${options.secretKey}`).toString('base64')}` },
+    log: options.log,
+    maxRetryAfterMs: 30_000,
+  });
   return {
     name: 'amplitude',
     async send(events) {
@@ -90,6 +126,17 @@ export function createAmplitudeSink(options: { baseUrl: string; apiKey: string; 
         return { rejected: events.length };
       }
     },
-    close: () => connector.close(),
+    deletionBatchLimit: AMPLITUDE_DELETION_LIMIT,
+    async deleteUsers(userIds) {
+      await privacy.request({
+        method: 'POST',
+        path: '/api/2/deletions/users',
+        json: { user_ids: userIds, requester: 'tma-gateway', ignore_invalid_ids: true },
+        idempotent: true,
+      });
+    },
+    close: async () => {
+      await Promise.all([connector.close(), privacy.close()]);
+    },
   };
 }
