@@ -34,6 +34,8 @@ export async function createEngine(options: EngineOptions): Promise<GatewayInter
     supergraphSdl: options.supergraphSdl,
     subgraphHeaders: (context: unknown) => subgraphHeadersFor(context),
     subgraphUrlOverride: options.urlOverride,
+    // A dead subgraph costs only its own fields (SERVICE_UNAVAILABLE with path and subgraph name).
+    partialFailures: true,
     // The live heap is small (~50 MB) but allocation is fast; V8's default growth lets RSS climb to ~4x.
     heapGrowingPercent: Number(process.env.GATEWAY_HEAP_GROWING_PERCENT || 50),
   }) as GatewayInterface & { stop(): Promise<void> };

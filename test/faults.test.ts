@@ -1,0 +1,153 @@
+/**
+ * Faults injected into a stack of its own (test/helpers/faultStack.ts):
+ * - every idle PostgreSQL connection of the subgraphs is terminated
+ *   (what a database restart or failover does to them): no process dies and
+ *   the next queries through the gateway answer;
+ * - each subgraph is stopped in turn: the response keeps everything that does
+ *   not depend on it, and the missing fields carry SERVICE_UNAVAILABLE with
+ *   their path and the subgraph's name, never its address.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { gql, type GqlResponse } from './helpers/client.ts';
+import { startFaultStack, type FaultStack } from './helpers/faultStack.ts';
+
+const USER = 100000071;
+const QUERY = `{
+  me { id firstName payments(first: 1) { edges { node { id } } } customer { id } activity { eventCount } }
+  products { id }
+}`;
+
+interface Answer {
+  me: { id: string; firstName: string; payments: unknown; customer: unknown; activity: unknown } | null;
+  products: { id: string }[] | null;
+}
+
+async function waitFor<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('faults', () => {
+  let fs: FaultStack;
+  const ask = (): Promise<GqlResponse<Answer>> => gql<Answer>(QUERY, { userId: USER, url: fs.stack.gatewayUrl });
+
+  beforeAll(async () => {
+    fs = await startFaultStack({ databaseSuffix: 'faults' });
+  }, 180_000);
+  afterAll(async () => {
+    await fs?.stop();
+  });
+
+  it('answers fully while everything is up', async () => {
+    const res = await ask();
+    expect(res.body.errors).toBeUndefined();
+    expect(res.body.data?.me?.activity).not.toBeNull();
+    expect(res.body.data?.products?.length).toBeGreaterThan(0);
+  });
+
+  it.skipIf(!process.env.TEST_DATABASE_URL)('survives PostgreSQL terminating every idle connection of the subgraphs', async () => {
+    const { default: pg } = await import('pg');
+    const admin = new pg.Client({ connectionString: fs.databaseUrl });
+    await admin.connect();
+    try {
+      const dbProcesses = ['telegram', 'payments', 'analytics'].map((name) => ({ name, pid: fs.stack.processes.get(name)!.pid! }));
+      const names = dbProcesses.map(({ name, pid }) => `tma-${name}-${pid}`);
+      // Warm the pools, so there are idle pooled connections to cut.
+      expect((await ask()).body.errors).toBeUndefined();
+      const idle = await admin.query<{ count: string }>(
+        `SELECT count(*) FROM pg_stat_activity WHERE application_name = ANY($1) AND state = 'idle'`,
+        [names],
+      );
+      expect(Number(idle.rows[0]!.count)).toBeGreaterThanOrEqual(3);
+      const cut = await admin.query<{ pid: number }>(
+        `SELECT pid FROM pg_stat_activity WHERE application_name = ANY($1) AND pg_terminate_backend(pid)`,
+        [names],
+      );
+      const cutPids = cut.rows.map((r) => r.pid);
+      expect(cutPids.length).toBeGreaterThanOrEqual(3);
+      // The terminated backends are gone ...
+      await waitFor(async () => {
+        const left = await admin.query('SELECT 1 FROM pg_stat_activity WHERE pid = ANY($1)', [cutPids]);
+        return left.rowCount === 0 ? true : undefined;
+      }, 'terminated backends');
+      // ... and answers again, in the same process (no crash, no restart).
+      const res = await waitFor(async () => {
+        const r = await ask();
+        return r.body.errors === undefined ? r : undefined;
+      }, 'a full answer after the connections were cut');
+      expect(res.body.data?.me?.id).toBe(String(USER));
+      for (const { name, pid } of dbProcesses) {
+        const child = fs.stack.processes.get(name)!;
+        expect(child.pid, name).toBe(pid);
+        expect(child.exitCode, name).toBeNull();
+        expect(child.signalCode, name).toBeNull();
+      }
+    } finally {
+      await admin.end();
+    }
+  }, 60_000);
+
+  const outages: { subgraph: string; paths: (string | number)[][]; check: (data: Answer) => void }[] = [
+    {
+      subgraph: 'analytics',
+      paths: [['me', 'activity']],
+      check: (data) => {
+        expect(data.me).toMatchObject({ id: String(USER), activity: null });
+        expect(data.me!.payments).not.toBeNull();
+        expect(data.products!.length).toBeGreaterThan(0);
+      },
+    },
+    {
+      subgraph: 'crm',
+      paths: [['me', 'customer']],
+      check: (data) => {
+        expect(data.me).toMatchObject({ id: String(USER), customer: null });
+        expect(data.me!.activity).not.toBeNull();
+        expect(data.products!.length).toBeGreaterThan(0);
+      },
+    },
+    {
+      subgraph: 'payments',
+      paths: [['products'], ['me', 'payments']],
+      check: (data) => {
+        expect(data.products).toBeNull();
+        expect(data.me).toMatchObject({ id: String(USER), payments: null });
+        expect(data.me!.activity).not.toBeNull();
+      },
+    },
+    {
+      subgraph: 'telegram',
+      paths: [['me']],
+      check: (data) => {
+        expect(data.me).toBeNull();
+        expect(data.products!.length).toBeGreaterThan(0);
+      },
+    },
+  ];
+
+  for (const outage of outages) {
+    it(`keeps everything but the ${outage.subgraph} fields when ${outage.subgraph} is down`, async () => {
+      await fs.stack.kill(outage.subgraph);
+      try {
+        const res = await ask();
+        expect(res.status).toBe(200);
+        outage.check(res.body.data!);
+        const errors = res.body.errors ?? [];
+        expect(errors.map((e) => e.path).sort()).toEqual([...outage.paths].sort());
+        for (const error of errors) {
+          expect(error.extensions).toMatchObject({ code: 'SERVICE_UNAVAILABLE', service: outage.subgraph });
+          expect(error.message).toBe(`Service "${outage.subgraph}" is unavailable`);
+          expect(JSON.stringify(error)).not.toMatch(/127\.0\.0\.1|http:|ECONNREFUSED/);
+        }
+      } finally {
+        await fs.stack.restart(outage.subgraph);
+      }
+      expect((await ask()).body.errors).toBeUndefined();
+    }, 90_000);
+  }
+});
