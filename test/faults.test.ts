@@ -64,11 +64,11 @@ describe('faults', () => {
         [names],
       );
       expect(Number(idle.rows[0]!.count)).toBeGreaterThanOrEqual(3);
-      const cut = await admin.query<{ pid: number }>(
-        `SELECT pid FROM pg_stat_activity WHERE application_name = ANY($1) AND pg_terminate_backend(pid)`,
-        [names],
-      );
-      const cutPids = cut.rows.map((r) => r.pid);
+      // Pick the backends first, terminate them in a second statement: in one WHERE the planner may
+      // call pg_terminate_backend before the name filter, on every connection of the server.
+      const picked = await admin.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE application_name = ANY($1)', [names]);
+      const cutPids = picked.rows.map((r) => r.pid);
+      await admin.query('SELECT pg_terminate_backend(pid) FROM unnest($1::int[]) AS pid', [cutPids]);
       expect(cutPids.length).toBeGreaterThanOrEqual(3);
       // The terminated backends are gone ...
       await waitFor(async () => {
