@@ -12,6 +12,10 @@ export const ErrorCode = {
   NOT_FOUND: 'NOT_FOUND',
   CONFLICT: 'CONFLICT',
   UPSTREAM_ERROR: 'UPSTREAM_ERROR',
+  /** Our outbound rate limit for an external service had no slot within the allowed wait. */
+  UPSTREAM_RATE_LIMITED: 'UPSTREAM_RATE_LIMITED',
+  /** A subgraph could not be reached: the fields it owns are null, the rest of the response stands. */
+  SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
   RATE_LIMITED: 'RATE_LIMITED',
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const;

@@ -22,6 +22,7 @@ import { createEngine } from './executors.ts';
 import { formatGatewayError } from './errors.ts';
 import { unauthenticatedStatusPlugin } from './plugins/unauthenticatedStatus.ts';
 import { createMetrics } from './metrics.ts';
+import { subgraphMetricsText } from './subgraphMetrics.ts';
 import { PROJECT_ROOT, subgraphUrlOverride, subgraphUrls } from './supergraph.ts';
 import { createGatewayStore } from './cache/store.ts';
 import { createCacheVersions, invalidateOnMutation, responseCache, type CacheVersions } from './cache/responseCache.ts';
@@ -142,7 +143,10 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       const state = await readiness();
       sendJson(res, state.ready ? 200 : 503, state);
     },
-    '/metrics': async (_req, res) => sendText(res, 200, await metrics.registry.metrics(), metrics.registry.contentType),
+    '/metrics': async (_req, res) => {
+      const [own, ofSubgraphs] = await Promise.all([metrics.registry.metrics(), subgraphMetricsText(subgraphs)]);
+      sendText(res, 200, ofSubgraphs ? `${own}\n${ofSubgraphs}` : own, metrics.registry.contentType);
+    },
     ...options.routes?.({ versions }),
   };
 
