@@ -5,8 +5,11 @@
  *   the next queries through the gateway answer;
  * - each subgraph is stopped in turn: the response keeps everything that does
  *   not depend on it, and the missing fields carry SERVICE_UNAVAILABLE with
- *   their path and the subgraph's name, never its address.
+ *   their path and the subgraph's name, never its address;
+ * - Telegram answers createInvoiceLink with 429 + retry_after: the user's
+ *   createInvoice still succeeds, and the gateway's /metrics shows it.
  */
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gql, type GqlResponse } from './helpers/client.ts';
 import { startFaultStack, type FaultStack } from './helpers/faultStack.ts';
@@ -90,6 +93,33 @@ describe('faults', () => {
     } finally {
       await admin.end();
     }
+  }, 60_000);
+
+  it('waits out a Telegram 429 on createInvoiceLink (a write) and shows it in /metrics', async () => {
+    const sandboxUrl = fs.stack.sandboxUrl;
+    const fault = await fetch(`${sandboxUrl}/__sandbox/faults`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ service: 'telegram', status: 429, count: 1, retryAfter: 1 }),
+    });
+    expect(fault.status).toBeLessThan(300);
+    const created = await gql<{ createInvoice: { starsInvoiceLink: string | null } }>(
+      `mutation ($input: CreateInvoiceInput!) { createInvoice(input: $input) { starsInvoiceLink } }`,
+      { userId: USER, url: fs.stack.gatewayUrl, variables: { input: { productId: 'prod_coins_100', provider: 'STARS', idempotencyKey: randomUUID() } } },
+    );
+    expect(created.body.errors).toBeUndefined();
+    expect(created.body.data?.createInvoice.starsInvoiceLink).toMatch(/^https:/);
+    const journal = (await (await fetch(`${sandboxUrl}/__sandbox/requests?service=telegram`)).json()) as { path: string; status: number }[];
+    const calls = journal.filter((e) => e.path.endsWith('/createInvoiceLink')).map((e) => e.status);
+    expect(calls.slice(-2)).toEqual([429, 200]);
+
+    const metrics = await (await fetch(fs.stack.gatewayUrl.replace('/graphql', '/metrics'))).text();
+    expect(metrics).toMatch(/upstream_retries_total\{[^}]*service="telegram"[^}]*reason="429"[^}]*subgraph="payments"[^}]*\} 1/);
+    expect(metrics).toMatch(/upstream_calls_total\{[^}]*service="telegram"[^}]*outcome="429"[^}]*subgraph="payments"[^}]*\} 1/);
+    expect(metrics).toMatch(/upstream_circuit_state\{[^}]*service="stripe"[^}]*subgraph="payments"[^}]*\} 0/);
+    // Against the sandbox no outbound budget applies, so no queue wait is observed; the series exists.
+    expect(metrics).toContain('# TYPE upstream_queue_wait_seconds histogram');
+    expect(metrics).toMatch(/upstream_call_duration_seconds_bucket\{/);
   }, 60_000);
 
   const outages: { subgraph: string; paths: (string | number)[][]; check: (data: Answer) => void }[] = [
