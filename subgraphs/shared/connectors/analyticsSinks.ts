@@ -41,6 +41,7 @@ export function createMixpanelSink(options: { baseUrl: string; token: string; lo
     headers: { authorization: `Basic ${Buffer.from(`${options.token}:`).toString('base64')}` },
     log: options.log,
     maxRetryAfterMs: 60_000,
+    deadlineMs: 120_000, // background forwarding, not a GraphQL request: a long flood wait is fine
   });
   return {
     name: 'mixpanel',
@@ -65,7 +66,7 @@ export function createMixpanelSink(options: { baseUrl: string; token: string; lo
 }
 
 export function createAmplitudeSink(options: { baseUrl: string; apiKey: string; log?: Logger }): AnalyticsSink {
-  const connector = createConnector({ service: 'amplitude', baseUrl: options.baseUrl, log: options.log, maxRetryAfterMs: 30_000 });
+  const connector = createConnector({ service: 'amplitude', baseUrl: options.baseUrl, log: options.log, maxRetryAfterMs: 30_000, deadlineMs: 120_000 });
   return {
     name: 'amplitude',
     async send(events) {
