@@ -7,7 +7,11 @@
  *   not depend on it, and the missing fields carry SERVICE_UNAVAILABLE with
  *   their path and the subgraph's name, never its address;
  * - Telegram answers createInvoiceLink with 429 + retry_after: the user's
- *   createInvoice still succeeds, and the gateway's /metrics shows it.
+ *   createInvoice still succeeds, and the gateway's /metrics shows it;
+ * - TON: a payment followed by 1,100 dust transfers while the payments
+ *   subgraph is down is still found (the watcher walks back to its cursor
+ *   over several polls); a transfer behind a cursor that was moved past it is
+ *   settled by the reconcile pass.
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -180,4 +184,70 @@ describe('faults', () => {
       expect((await ask()).body.errors).toBeUndefined();
     }, 90_000);
   }
+
+  async function tonInvoice(): Promise<{ id: string; amount: string; comment: string }> {
+    const res = await gql<{ createInvoice: { payment: { id: string }; tonTransfer: { amount: string; comment: string } } }>(
+      `mutation ($input: CreateInvoiceInput!) { createInvoice(input: $input) { payment { id } tonTransfer { amount comment } } }`,
+      { userId: USER, url: fs.stack.gatewayUrl, variables: { input: { productId: 'prod_coins_100', provider: 'TON', idempotencyKey: randomUUID() } } },
+    );
+    expect(res.body.errors).toBeUndefined();
+    return { id: res.body.data!.createInvoice.payment.id, ...res.body.data!.createInvoice.tonTransfer };
+  }
+
+  async function transfer(body: Record<string, unknown>): Promise<{ transaction_id: { lt: string; hash: string } }> {
+    const res = await fetch(`${fs.stack.sandboxUrl}/toncenter/__sandbox/transfers`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    expect(res.status).toBe(200);
+    return (await res.json()) as { transaction_id: { lt: string; hash: string } };
+  }
+
+  async function waitPaid(id: string): Promise<void> {
+    await waitFor(async () => {
+      const res = await gql<{ payment: { status: string } | null }>(`query ($id: ID!) { payment(id: $id) { status } }`, {
+        userId: USER,
+        url: fs.stack.gatewayUrl,
+        variables: { id },
+      });
+      return res.body.data?.payment?.status === 'PAID' ? true : undefined;
+    }, `payment ${id} PAID`, 60_000);
+  }
+
+  it('TON: finds a payment buried under 1,100 dust transfers sent while payments was down', async () => {
+    const invoice = await tonInvoice();
+    await fs.stack.kill('payments');
+    try {
+      await transfer({ value: invoice.amount, comment: invoice.comment });
+      await transfer({ value: '1', comment: '', count: 1100 });
+    } finally {
+      await fs.stack.restart('payments');
+    }
+    await waitPaid(invoice.id);
+  }, 120_000);
+
+  it.skipIf(!process.env.TEST_DATABASE_URL)('TON: the reconcile pass settles a transfer the cursor was already moved past', async () => {
+    const invoice = await tonInvoice();
+    await fs.stack.kill('payments');
+    try {
+      await transfer({ value: invoice.amount, comment: invoice.comment });
+      const newest = await transfer({ value: '1', comment: '' });
+      // What the old watcher did after reading only the newest page: the cursor jumps past the payment.
+      const { default: pg } = await import('pg');
+      const admin = new pg.Client({ connectionString: fs.databaseUrl });
+      await admin.connect();
+      try {
+        await admin.query('UPDATE payments.ton_cursor SET last_lt = $1, last_hash = $2, scan_head_lt = NULL, scan_head_hash = NULL, scan_next_lt = NULL, scan_next_hash = NULL', [
+          newest.transaction_id.lt,
+          newest.transaction_id.hash,
+        ]);
+      } finally {
+        await admin.end();
+      }
+    } finally {
+      await fs.stack.restart('payments');
+    }
+    await waitPaid(invoice.id);
+  }, 120_000);
 });
