@@ -11,7 +11,10 @@
  * - TON: a payment followed by 1,100 dust transfers while the payments
  *   subgraph is down is still found (the watcher walks back to its cursor
  *   over several polls); a transfer behind a cursor that was moved past it is
- *   settled by the reconcile pass.
+ *   settled by the reconcile pass;
+ * - SIGTERM lets an in-flight request finish (gateway and subgraph drain);
+ * - a subgraph killed outright is restarted by the supervisor while the
+ *   others keep serving.
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,6 +22,8 @@ import { gql, type GqlResponse } from './helpers/client.ts';
 import { startFaultStack, type FaultStack } from './helpers/faultStack.ts';
 
 const USER = 100000071;
+/** The sandbox's demo user, who has a private chat with the bot (sendMessage works for them). */
+const SANDBOX_CHAT_USER = 279058397;
 const QUERY = `{
   me { id firstName payments(first: 1) { edges { node { id } } } customer { id } activity { eventCount } }
   products { id }
@@ -250,4 +255,50 @@ describe('faults', () => {
     }
     await waitPaid(invoice.id);
   }, 120_000);
+
+  it('drains an in-flight request on SIGTERM (gateway and subgraph) before stopping', async () => {
+    const sandboxUrl = fs.stack.sandboxUrl;
+    await fetch(`${sandboxUrl}/__sandbox/faults`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ service: 'telegram', delayMs: 3_000, count: 1 }),
+    });
+    const pending = gql<{ sendMessage: { messageId: string } }>('mutation { sendMessage(text: "drain") { messageId } }', {
+      userId: SANDBOX_CHAT_USER,
+      url: fs.stack.gatewayUrl,
+    });
+    // The sandbox takes the fault rule when the call arrives: from then on the request is in flight.
+    await waitFor(async () => {
+      const rules = (await (await fetch(`${sandboxUrl}/__sandbox/faults`)).json()) as unknown[];
+      return rules.length === 0 ? true : undefined;
+    }, 'the request in flight');
+    const stopped = Promise.all([fs.stack.kill('gateway'), fs.stack.kill('telegram')]);
+    try {
+      const res = await pending;
+      expect(res.status).toBe(200);
+      expect(res.body.errors).toBeUndefined();
+      expect(res.body.data?.sendMessage.messageId).toBeTruthy();
+    } finally {
+      await stopped;
+      await fs.stack.restart('telegram');
+      await fs.stack.restart('gateway');
+    }
+    expect((await ask()).body.errors).toBeUndefined();
+  }, 90_000);
+
+  it('restarts a subgraph that crashed, with backoff, while the others keep serving', async () => {
+    const crashed = fs.stack.processes.get('crm')!;
+    const exited = new Promise((resolve) => crashed.once('exit', resolve));
+    process.kill(crashed.pid!, 'SIGKILL');
+    await exited;
+    const during = await ask();
+    expect(during.body.data?.products?.length).toBeGreaterThan(0);
+    expect(during.body.data?.me?.id).toBe(String(USER));
+    await waitFor(async () => {
+      const current = fs.stack.processes.get('crm');
+      if (!current || current === crashed) return undefined;
+      const res = await ask();
+      return res.body.errors === undefined ? true : undefined;
+    }, 'crm restarted by the supervisor', 60_000);
+  }, 90_000);
 });

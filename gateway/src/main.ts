@@ -26,7 +26,8 @@ try {
   const stop = () => {
     if (stopping) return;
     stopping = true;
-    setTimeout(() => process.exit(0), 3_000).unref();
+    log.info({ graceMs: config.SHUTDOWN_GRACE_MS }, 'stopping: draining in-flight requests');
+    setTimeout(() => process.exit(0), config.SHUTDOWN_GRACE_MS + 3_000).unref();
     gateway.close().finally(() => process.exit(0));
   };
   process.on('SIGTERM', stop);

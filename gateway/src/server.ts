@@ -184,7 +184,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     url,
     port,
     async close() {
-      await closeServer(http);
+      await closeServer(http, config.SHUTDOWN_GRACE_MS);
       await apollo.stop();
       await publicRoute.stop();
       await store.close();

@@ -27,7 +27,9 @@ try {
   const stop = async () => {
     if (stopping) return;
     stopping = true;
-    const timer = setTimeout(() => process.exit(1), 5_000);
+    log.info({ graceMs: config.SHUTDOWN_GRACE_MS }, 'stopping: draining in-flight requests');
+    // Drain within the grace period, then a few seconds for workers and pools; never hang.
+    const timer = setTimeout(() => process.exit(1), config.SHUTDOWN_GRACE_MS + 5_000);
     timer.unref();
     await running.close().catch((error) => log.error({ err: error }, 'shutdown failed'));
     process.exit(0);

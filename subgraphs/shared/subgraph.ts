@@ -165,7 +165,8 @@ export async function startSubgraph<S extends ServiceHandle>(
     port: actualPort,
     services,
     async close() {
-      await closeServer(http);
+      // Drain: in-flight requests finish (within SHUTDOWN_GRACE_MS), then workers and pools close.
+      await closeServer(http, options.config.SHUTDOWN_GRACE_MS);
       await apollo.stop();
       await services.close?.();
     },

@@ -46,6 +46,8 @@ export async function startFaultStack(options: { databaseSuffix: string; env?: R
     sandboxPort,
     subgraphPorts: { telegram, payments, crm, analytics },
     logs: 'quiet',
+    // Like `npm start`: a process that dies on its own is restarted (kill/restart stay manual).
+    supervise: true,
     env: {
       DATA_DIR: dataDir,
       DATABASE_URL: databaseUrl,
