@@ -15,13 +15,13 @@ import { durableWork } from '../shared/metrics.ts';
 
 export interface ForwarderOptions {
   intervalMs?: number;
-  /** Attempts before an outbox entry becomes a dead letter (default 50: hours of backoff at 60 s). */
+  /** Attempts before an outbox entry becomes a dead letter (default 200: about 3 h of a sink outage at 60 s). */
   maxAttempts?: number;
 }
 
 export function startForwarder(store: EventStore, sinks: readonly AnalyticsSink[], log: Logger, options: ForwarderOptions = {}) {
   const intervalMs = options.intervalMs ?? 500;
-  const maxAttempts = options.maxAttempts ?? 50;
+  const maxAttempts = options.maxAttempts ?? 200;
   let stopped = false;
   let running: Promise<void> | undefined;
 
