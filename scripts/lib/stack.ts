@@ -155,7 +155,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   async function start(name: string): Promise<void> {
     stoppingOnPurpose.delete(name);
     const child = launch(name);
-    await waitForHttp(specs.get(name)!.health, 60_000, () => child.exitCode === null && child.signalCode === null);
+    // Generous: four PGlite subgraphs opening at once on a loaded machine can take minutes.
+    await waitForHttp(specs.get(name)!.health, 180_000, () => child.exitCode === null && child.signalCode === null);
   }
 
   async function kill(name: string, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
