@@ -3,6 +3,8 @@
  * line: the redact list covers the headers and fields that carry them.
  */
 import { pino, type Logger } from 'pino';
+import { activeRequestId } from './requestContext.ts';
+import { activeTraceIds } from './tracing.ts';
 
 export type { Logger };
 
@@ -11,6 +13,11 @@ export function createLogger(component: string, level = process.env.LOG_LEVEL ??
     name: component,
     level,
     base: undefined,
+    // Every line written while serving a request names it (request id; trace and span ids when tracing).
+    mixin() {
+      const requestId = activeRequestId();
+      return requestId ? { requestId, ...activeTraceIds() } : activeTraceIds();
+    },
     redact: {
       paths: [
         'authorization',

@@ -14,11 +14,16 @@
  *   settled by the reconcile pass;
  * - SIGTERM lets an in-flight request finish (gateway and subgraph drain);
  * - a subgraph killed outright is restarted by the supervisor while the
- *   others keep serving.
+ *   others keep serving;
+ * - tracing: the stack exports to a local OTLP receiver; one request is one
+ *   trace from the gateway through the subgraph to the connector (W3C
+ *   traceparent), and the response names its request id.
  */
 import { randomUUID } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import { closeServer, readBody } from '../lib/http/io.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { gql, type GqlResponse } from './helpers/client.ts';
+import { gql, initDataFor, type GqlResponse } from './helpers/client.ts';
 import { startFaultStack, type FaultStack } from './helpers/faultStack.ts';
 
 const USER = 100000071;
@@ -44,15 +49,46 @@ async function waitFor<T>(probe: () => Promise<T | undefined>, what: string, tim
   }
 }
 
+interface ReceivedSpan {
+  service: string;
+  traceId: string;
+  spanId: string;
+  parentSpanId?: string;
+  name: string;
+}
+
+/** A local OTLP/HTTP (JSON) trace receiver: what a collector would get. */
+async function startOtlpReceiver(): Promise<{ url: string; spans: ReceivedSpan[]; server: Server }> {
+  const spans: ReceivedSpan[] = [];
+  const server = createServer((req, res) => {
+    void readBody(req, 50_000_000).then((body) => {
+      const doc = JSON.parse(body) as {
+        resourceSpans: { resource: { attributes: { key: string; value: { stringValue?: string } }[] }; scopeSpans: { spans: Omit<ReceivedSpan, 'service'>[] }[] }[];
+      };
+      for (const rs of doc.resourceSpans ?? []) {
+        const service = rs.resource.attributes.find((a) => a.key === 'service.name')?.value.stringValue ?? '';
+        for (const ss of rs.scopeSpans) for (const span of ss.spans) spans.push({ ...span, service });
+      }
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const address = server.address();
+  return { url: `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`, spans, server };
+}
+
 describe('faults', () => {
   let fs: FaultStack;
+  let otlp: Awaited<ReturnType<typeof startOtlpReceiver>>;
   const ask = (): Promise<GqlResponse<Answer>> => gql<Answer>(QUERY, { userId: USER, url: fs.stack.gatewayUrl });
 
   beforeAll(async () => {
-    fs = await startFaultStack({ databaseSuffix: 'faults' });
-  }, 180_000);
+    otlp = await startOtlpReceiver();
+    fs = await startFaultStack({ databaseSuffix: 'faults', env: { OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url, OTEL_BSP_SCHEDULE_DELAY: '200' } });
+  }, 400_000);
   afterAll(async () => {
     await fs?.stop();
+    if (otlp) await closeServer(otlp.server);
   });
 
   it('answers fully while everything is up', async () => {
@@ -301,4 +337,23 @@ describe('faults', () => {
       return res.body.errors === undefined ? true : undefined;
     }, 'crm restarted by the supervisor', 60_000);
   }, 90_000);
+
+  it('traces one request from the gateway through the subgraph to the connector', async () => {
+    const res = await fetch(fs.stack.gatewayUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-request-id': 'trace-test-1', authorization: `tma ${initDataFor(SANDBOX_CHAT_USER)}` },
+      body: JSON.stringify({ query: 'mutation { sendMessage(text: "traced") { messageId } }' }),
+    });
+    expect(res.headers.get('x-request-id')).toBe('trace-test-1');
+    expect(((await res.json()) as { errors?: unknown }).errors).toBeUndefined();
+    const trace = await waitFor(async () => {
+      const root = otlp.spans.find((s) => s.service === 'gateway' && s.name === 'POST /graphql' && !s.parentSpanId && otlp.spans.some((c) => c.traceId === s.traceId && c.service === 'subgraph-telegram' && c.name.startsWith('telegram POST')));
+      return root ? otlp.spans.filter((s) => s.traceId === root.traceId) : undefined;
+    }, 'the spans of the request', 30_000);
+    const gateway = trace.find((s) => s.service === 'gateway')!;
+    const subgraph = trace.find((s) => s.service === 'subgraph-telegram' && s.name.startsWith('subgraph telegram'))!;
+    const connector = trace.find((s) => s.service === 'subgraph-telegram' && s.name === 'telegram POST')!;
+    expect(subgraph.parentSpanId).toBe(gateway.spanId);
+    expect(connector.parentSpanId).toBe(subgraph.spanId);
+  }, 60_000);
 });

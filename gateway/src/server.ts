@@ -23,6 +23,8 @@ import { formatGatewayError } from './errors.ts';
 import { unauthenticatedStatusPlugin } from './plugins/unauthenticatedStatus.ts';
 import { createMetrics } from './metrics.ts';
 import { subgraphMetricsText } from './subgraphMetrics.ts';
+import { requestIdFrom, runWithRequestId } from '../../lib/requestContext.ts';
+import { withServerSpan } from '../../lib/tracing.ts';
 import { PROJECT_ROOT, subgraphUrlOverride, subgraphUrls } from './supergraph.ts';
 import { createGatewayStore } from './cache/store.ts';
 import { createCacheVersions, invalidateOnMutation, responseCache, type CacheVersions } from './cache/responseCache.ts';
@@ -161,7 +163,14 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       return;
     }
     if (!handler) return sendJson(res, 404, { errors: [{ message: `No route ${path}`, extensions: { code: 'NOT_FOUND' } }] });
-    handler(req, res).catch((error: unknown) => {
+    const requestId = requestIdFrom(req.headers['x-request-id']);
+    res.setHeader('x-request-id', requestId);
+    runWithRequestId(requestId, () =>
+      withServerSpan(`${req.method} ${path}`, req.headers, { 'http.request.method': req.method ?? '', 'url.path': path, 'request.id': requestId }, async (span) => {
+        await handler(req, res);
+        span.setAttribute('http.response.status_code', res.statusCode);
+      }),
+    ).catch((error: unknown) => {
       log.error({ err: error, path }, 'request failed');
       if (!res.headersSent) sendJson(res, 500, { errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
       else res.destroy();

@@ -18,6 +18,7 @@ import { Agent, request as undiciRequest, type Dispatcher } from 'undici';
 import { ConsecutiveBreaker, circuitBreaker, handleWhen, BrokenCircuitError } from 'cockatiel';
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import type { Logger } from '../../lib/logger.ts';
+import { injectTraceHeaders, withClientSpan } from '../../lib/tracing.ts';
 import { upstreamCalls, upstreamCircuitState, upstreamDuration, upstreamErrors, upstreamQueueWait, upstreamRetries } from './metrics.ts';
 
 export interface ConnectorOptions {
@@ -223,8 +224,17 @@ export function createConnector(options: ConnectorOptions): Connector {
     let res: Dispatcher.ResponseData;
     let text: string;
     try {
-      res = await undiciRequest(url, { method: req.method, headers, body, dispatcher, signal: AbortSignal.timeout(Math.min(timeoutMs, remaining())) });
-      text = await res.body.text();
+      ({ res, text } = await withClientSpan(`${service} ${req.method}`, { 'peer.service': service, 'http.request.method': req.method }, async (span) => {
+        const answer = await undiciRequest(url, {
+          method: req.method,
+          headers: injectTraceHeaders(headers),
+          body,
+          dispatcher,
+          signal: AbortSignal.timeout(Math.min(timeoutMs, remaining())),
+        });
+        span.setAttribute('http.response.status_code', answer.statusCode);
+        return { res: answer, text: await answer.body.text() };
+      }));
     } catch (error) {
       const reason = error instanceof Error ? error.name : 'Error';
       upstreamCalls.inc({ service, outcome: 'network' });

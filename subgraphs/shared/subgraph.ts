@@ -20,6 +20,7 @@ import { closeServer, pathOf, readBody, sendJson, sendText } from '../../lib/htt
 import { LoaderRegistry, type SubgraphContext } from './context.ts';
 import { UpstreamError } from './connector.ts';
 import { labelSubgraphMetrics, subgraphRegistry } from './metrics.ts';
+import { withServerSpan } from '../../lib/tracing.ts';
 
 export interface ServiceHandle {
   close?(): Promise<void>;
@@ -121,7 +122,7 @@ export async function startSubgraph<S extends ServiceHandle>(
     if (path === '/metrics') return void serveMetrics(req, res);
     const route = routes[path];
     if (path !== '/graphql' && !route) return sendJson(res, 404, { error: 'not found' });
-    void (async () => {
+    void withServerSpan(`subgraph ${def.name} ${req.method} ${path}`, req.headers, { 'subgraph.name': def.name, 'url.path': path }, async () => {
       let identity;
       try {
         identity = await verify(req.headers.authorization);
@@ -142,7 +143,7 @@ export async function startSubgraph<S extends ServiceHandle>(
         return sendJson(res, out.status, out.body);
       }
       await handleGraphQLRequest(apollo, req, res, context);
-    })().catch((error) => {
+    }).catch((error) => {
       log.error({ err: error }, 'request failed');
       if (!res.headersSent) sendJson(res, 500, { errors: [{ message: 'Internal server error', extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } }] });
       else res.destroy();
