@@ -31,6 +31,8 @@ const MAX_RECONCILE_PAGES = 200;
 const RECONCILE_INTERVAL_MS = 60 * 60_000;
 /** A transfer's chain time vs our clock: look this much further back than the oldest open payment. */
 const CLOCK_MARGIN_SECONDS = 3600;
+/** The reconcile pass looks at most this far back (an invoice left open for weeks is not worth a deep walk every hour). */
+const RECONCILE_MAX_AGE_SECONDS = 7 * 24 * 3600;
 const LEASE_SECONDS = 120;
 
 interface TxId {
@@ -196,7 +198,8 @@ export function createTonWatcher(options: { db: Database; toncenter: Toncenter; 
 
   /** Settles open TON payments whose transfer is anywhere back to the oldest open payment, cursor or not. */
   async function reconcileOnce(): Promise<number> {
-    const result = await walk(undefined, 0n, await openPaymentsFloor(), MAX_RECONCILE_PAGES);
+    const floor = Math.max(await openPaymentsFloor(), Math.floor(Date.now() / 1000) - RECONCILE_MAX_AGE_SECONDS);
+    const result = await walk(undefined, 0n, floor, MAX_RECONCILE_PAGES);
     if (result.paid > 0) log.warn({ paid: result.paid }, 'TON reconcile settled payments the watcher had missed');
     return result.paid;
   }

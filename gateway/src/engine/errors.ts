@@ -146,10 +146,13 @@ export function fetchedFieldKeys(operation: string, isEntityFetch: boolean): str
   const document = parse(operation);
   const op = document.definitions.find((d) => d.kind === Kind.OPERATION_DEFINITION);
   if (!op || op.kind !== Kind.OPERATION_DEFINITION) return [];
+  const fragments = new Map<string, readonly SelectionNode[]>();
+  for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d.selectionSet.selections);
   const keys = new Set<string>();
   const collect = (selections: readonly SelectionNode[], entities: boolean): void => {
     for (const s of selections) {
       if (s.kind === Kind.INLINE_FRAGMENT) collect(s.selectionSet.selections, false);
+      else if (s.kind === Kind.FRAGMENT_SPREAD) collect(fragments.get(s.name.value) ?? [], false);
       else if (s.kind === Kind.FIELD) {
         if (entities && s.name.value === '_entities' && s.selectionSet) collect(s.selectionSet.selections, false);
         else if (s.name.value !== '__typename') keys.add(s.alias?.value ?? s.name.value);
