@@ -41,7 +41,7 @@ export interface OpenDatabaseOptions {
  */
 export const POSTGRES_LIMITS = {
   maxConnections: 10,
-  connectTimeoutMs: 5_000,
+  connectTimeoutMs: 10_000,
   statementTimeoutMs: 15_000,
   idleInTransactionTimeoutMs: 30_000,
   /** Idle pooled connections are closed after this, so a failover does not leave many stale ones. */
