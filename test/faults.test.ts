@@ -223,7 +223,7 @@ describe('faults', () => {
         await fs.stack.restart(outage.subgraph);
       }
       expect((await ask()).body.errors).toBeUndefined();
-    }, 90_000);
+    }, 300_000);
   }
 
   async function tonInvoice(): Promise<{ id: string; amount: string; comment: string }> {
@@ -253,7 +253,7 @@ describe('faults', () => {
         variables: { id },
       });
       return res.body.data?.payment?.status === 'PAID' ? true : undefined;
-    }, `payment ${id} PAID`, 60_000);
+    }, `payment ${id} PAID`, 180_000);
   }
 
   it('TON: finds a payment buried under 1,100 dust transfers sent while payments was down', async () => {
@@ -266,7 +266,7 @@ describe('faults', () => {
       await fs.stack.restart('payments');
     }
     await waitPaid(invoice.id);
-  }, 120_000);
+  }, 300_000);
 
   it.skipIf(!process.env.TEST_DATABASE_URL)('TON: the reconcile pass settles a transfer the cursor was already moved past', async () => {
     const invoice = await tonInvoice();
@@ -290,7 +290,7 @@ describe('faults', () => {
       await fs.stack.restart('payments');
     }
     await waitPaid(invoice.id);
-  }, 120_000);
+  }, 300_000);
 
   it('drains an in-flight request on SIGTERM (gateway and subgraph) before stopping', async () => {
     const sandboxUrl = fs.stack.sandboxUrl;
@@ -320,7 +320,7 @@ describe('faults', () => {
       await fs.stack.restart('gateway');
     }
     expect((await ask()).body.errors).toBeUndefined();
-  }, 90_000);
+  }, 300_000);
 
   it('restarts a subgraph that crashed, with backoff, while the others keep serving', async () => {
     const crashed = fs.stack.processes.get('crm')!;
@@ -335,8 +335,8 @@ describe('faults', () => {
       if (!current || current === crashed) return undefined;
       const res = await ask();
       return res.body.errors === undefined ? true : undefined;
-    }, 'crm restarted by the supervisor', 60_000);
-  }, 90_000);
+    }, 'crm restarted by the supervisor', 180_000);
+  }, 300_000);
 
   it('traces one request from the gateway through the subgraph to the connector', async () => {
     const res = await fetch(fs.stack.gatewayUrl, {
