@@ -89,6 +89,10 @@ const EnvSchema = z.object({
   /** Partner API keys of /public/graphql: `name:sha256hex[:scope+scope][:rpm]`, comma-separated (gateway/src/public/keys.ts). */
   PARTNER_API_KEYS: optionalString,
   DATABASE_URL: optionalString,
+  /** OTLP/HTTP collector base URL (`http://collector:4318`); tracing is on only when set. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: optionalString,
+  /** On SIGTERM: how long in-flight requests may take to finish before connections are cut (ms). */
+  SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(120_000).default(10_000),
   /** Which executor serves federated operations: our own (fast) or stock @apollo/gateway. */
   GATEWAY_ENGINE: z.enum(['fast', 'apollo']).default('fast'),
 

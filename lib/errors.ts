@@ -14,6 +14,10 @@ export const ErrorCode = {
   UPSTREAM_ERROR: 'UPSTREAM_ERROR',
   /** The external service behind this field has no credentials on this deployment (production never falls back to the sandbox). */
   SERVICE_NOT_CONFIGURED: 'SERVICE_NOT_CONFIGURED',
+  /** Our outbound rate limit for an external service had no slot within the allowed wait. */
+  UPSTREAM_RATE_LIMITED: 'UPSTREAM_RATE_LIMITED',
+  /** A subgraph could not be reached: the fields it owns are null, the rest of the response stands. */
+  SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
   RATE_LIMITED: 'RATE_LIMITED',
   /** createInvoice: the user already holds MAX_PENDING_INVOICES_PER_USER unpaid invoices. */
   TOO_MANY_PENDING_INVOICES: 'TOO_MANY_PENDING_INVOICES',

@@ -3,7 +3,8 @@
  * line: the redact list covers the headers and fields that carry them.
  */
 import { pino, type Logger } from 'pino';
-import { currentRequestId } from './requestScope.ts';
+import { activeRequestId } from './requestContext.ts';
+import { activeTraceIds } from './tracing.ts';
 
 export type { Logger };
 
@@ -12,10 +13,10 @@ export function createLogger(component: string, level = process.env.LOG_LEVEL ??
     name: component,
     level,
     base: undefined,
-    // Every line logged while serving a request names it (README "Operations": find a masked error by its id).
-    mixin: () => {
-      const requestId = currentRequestId();
-      return requestId ? { requestId } : {};
+    // Every line written while serving a request names it (request id; trace and span ids when tracing).
+    mixin() {
+      const requestId = activeRequestId();
+      return requestId ? { requestId, ...activeTraceIds() } : activeTraceIds();
     },
     redact: {
       paths: [

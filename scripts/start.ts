@@ -1,7 +1,8 @@
 /**
  * `npm start`: composes the supergraph if a subgraph schema changed, then runs
- * sandbox, subgraphs and gateway in one terminal with prefixed logs.
- * Ctrl-C stops everything.
+ * sandbox, subgraphs and gateway in one terminal with prefixed logs,
+ * supervised: a crashed process is restarted with backoff (logged) while the
+ * others keep serving. Ctrl-C stops everything.
  *
  * `NODE_ENV=production npm start`: the gateway and the four subgraphs in
  * production mode, without the sandbox, from your environment (README
@@ -28,7 +29,7 @@ if (check.status !== 0) {
 }
 
 const port = Number(process.env.PORT ?? 4000);
-const stack = await startStack({ gatewayPort: port, logs: 'pretty', withoutSandbox: production }).catch((error: Error) => {
+const stack = await startStack({ gatewayPort: port, logs: 'pretty', withoutSandbox: production, supervise: true }).catch((error: Error) => {
   console.error(`start failed: ${error.message}`);
   process.exit(1);
 });
@@ -53,11 +54,4 @@ const shutdown = async () => {
 };
 process.on('SIGINT', shutdown);
 process.on('SIGTERM', shutdown);
-for (const [name, child] of stack.processes) {
-  child.on('exit', (code, signal) => {
-    if (!stopping) {
-      console.error(`${name} exited (${signal ?? code}); stopping the stack`);
-      void shutdown();
-    }
-  });
-}
+// A process that crashes is restarted with backoff by the stack (supervise), the others keep serving.

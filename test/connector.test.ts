@@ -6,6 +6,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, type Server } from 'node:http';
 import { createConnector, UpstreamError } from '../subgraphs/shared/connector.ts';
+import { createBotApi } from '../subgraphs/shared/connectors/telegramBotApi.ts';
+import { subgraphRegistry } from '../subgraphs/shared/metrics.ts';
 import { closeServer } from '../lib/http/io.ts';
 
 let server: Server;
@@ -91,6 +93,51 @@ describe('connector base', () => {
   it('turns an unreachable service into a clear UpstreamError', async () => {
     const c = createConnector({ service: 'gone', baseUrl: 'http://127.0.0.1:9', maxAttempts: 1, timeoutMs: 1_000 });
     await expect(c.request({ method: 'GET', path: '/x' })).rejects.toMatchObject({ service: 'gone', status: 0, message: expect.stringMatching(/unreachable/) });
+    await c.close();
+  });
+
+  it('repeats a write refused with 429 after Telegram\'s retry_after (the call was not executed)', async () => {
+    const token = '123:fake';
+    script.set(`/bot${token}/createInvoiceLink`, [
+      [429, { ok: false, error_code: 429, description: 'Too Many Requests: retry after 1', parameters: { retry_after: 1 } }],
+      [200, { ok: true, result: 'https://t.me/$invoice' }],
+    ]);
+    const bot = createBotApi({ baseUrl, token });
+    await expect(bot.call('createInvoiceLink', { title: 't' })).resolves.toBe('https://t.me/$invoice');
+    expect(hits.get(`/bot${token}/createInvoiceLink`)).toHaveLength(2);
+    await bot.close();
+  });
+
+  it('does not wait for a 429 past the call\'s deadline', async () => {
+    script.set('/late', [[429, {}, { 'retry-after': '2' }], [200, { ok: true }]]);
+    const c = createConnector({ service: 'fake', baseUrl, deadlineMs: 500 });
+    await expect(c.request({ method: 'POST', path: '/late', json: {} })).rejects.toMatchObject({ status: 429 });
+    expect(hits.get('/late')).toHaveLength(1);
+    await c.close();
+  });
+
+  it('fails fast with queue_timeout when the rate limit has no slot within maxQueueWaitMs', async () => {
+    const c = createConnector({ service: 'fake', baseUrl, rateLimit: { points: 1, durationSeconds: 60 }, maxQueueWaitMs: 100 });
+    await c.request({ method: 'GET', path: '/budget' });
+    const error = await c.request({ method: 'GET', path: '/budget' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UpstreamError);
+    expect(error).toMatchObject({ reason: 'queue_timeout', retryable: false });
+    expect(hits.get('/budget')).toHaveLength(1);
+    await c.close();
+  });
+
+  it('counts calls, retries, errors, latency, queue wait and breaker state per service', async () => {
+    script.set('/metered', [[503, {}, { 'retry-after': '0' }], [200, { ok: true }]]);
+    const c = createConnector({ service: 'metered', baseUrl, rateLimit: { points: 100, durationSeconds: 1 } });
+    await c.request({ method: 'GET', path: '/metered' });
+    const text = await subgraphRegistry.metrics();
+    expect(text).toContain('upstream_calls_total{service="metered",outcome="503"} 1');
+    expect(text).toContain('upstream_calls_total{service="metered",outcome="200"} 1');
+    expect(text).toContain('upstream_retries_total{service="metered",reason="503"} 1');
+    expect(text).toContain('upstream_call_duration_seconds_count{service="metered"} 2');
+    expect(text).toContain('upstream_queue_wait_seconds_count{service="metered"} 2');
+    expect(text).toContain('upstream_circuit_state{service="metered"} 0');
+    expect(text).not.toContain('upstream_errors_total{service="metered"}');
     await c.close();
   });
 });

@@ -8,7 +8,7 @@
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import type { Logger } from '../../lib/logger.ts';
 import { ErrorCode } from '../../lib/errors.ts';
-import { currentRequestId } from '../../lib/requestScope.ts';
+import { activeRequestId } from '../../lib/requestContext.ts';
 
 /** Extensions that describe our internals (stock @apollo/gateway puts the subgraph URL and body in `response`). */
 const INTERNAL_EXTENSIONS = new Set(['response', 'exception', 'stacktrace', 'url', 'serviceUrl', 'request']);
@@ -21,7 +21,7 @@ export function leaksAddress(text: string): boolean {
 
 export function formatGatewayError(log: Logger) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
-    const requestId = currentRequestId();
+    const requestId = activeRequestId();
     const original = error instanceof GraphQLError ? error.originalError : error;
     if (original && !(original instanceof GraphQLError) && !(original as { extensions?: unknown }).extensions) {
       log.error({ err: original, path: formatted.path }, 'unexpected gateway error');

@@ -7,6 +7,13 @@
 import type { GatewayInterface } from '@apollo/server-gateway-interface';
 import type { GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { subgraphHeadersFor } from './context.ts';
+import { injectTraceHeaders } from '../../lib/tracing.ts';
+
+/** Identity plus, when tracing, the W3C `traceparent` of the request (a no-op otherwise). */
+function headersWithTrace(context: unknown): Record<string, string> | undefined {
+  const headers = injectTraceHeaders({ ...subgraphHeadersFor(context) });
+  return Object.keys(headers).length > 0 ? headers : undefined;
+}
 
 export interface EngineOptions {
   engine: 'fast' | 'apollo';
@@ -20,7 +27,7 @@ export async function createEngine(options: EngineOptions): Promise<GatewayInter
     const { ApolloGateway, RemoteGraphQLDataSource } = await import('@apollo/gateway');
     class IdentityForwardingDataSource extends RemoteGraphQLDataSource {
       override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions): void {
-        const headers = subgraphHeadersFor(context);
+        const headers = headersWithTrace(context);
         if (headers) for (const [k, v] of Object.entries(headers)) request.http?.headers.set(k, v);
       }
     }
@@ -32,8 +39,11 @@ export async function createEngine(options: EngineOptions): Promise<GatewayInter
   const { createFastGateway } = await import('./engine/index.ts');
   return createFastGateway({
     supergraphSdl: options.supergraphSdl,
-    subgraphHeaders: (context: unknown) => subgraphHeadersFor(context),
+    // With tracing on, traceparent differs per request: identical fetches of different requests are not shared then.
+    subgraphHeaders: (context: unknown) => headersWithTrace(context),
     subgraphUrlOverride: options.urlOverride,
+    // A dead subgraph costs only its own fields (SERVICE_UNAVAILABLE with path and subgraph name).
+    partialFailures: true,
     // The live heap is small (~50 MB) but allocation is fast; V8's default growth lets RSS climb to ~4x.
     heapGrowingPercent: Number(process.env.GATEWAY_HEAP_GROWING_PERCENT || 50),
   }) as GatewayInterface & { stop(): Promise<void> };

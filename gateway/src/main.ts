@@ -10,10 +10,12 @@ import { DEFAULT_SUPERGRAPH_PATH, readSupergraph, subgraphUrls } from './supergr
 import { startGateway } from './server.ts';
 import { createWebhookRoutes } from './webhooks/index.ts';
 import { createInternalTokenSigner } from '../../lib/internalToken.ts';
+import { initTracing, shutdownTracing } from '../../lib/tracing.ts';
 
 const log = createLogger('gateway');
 try {
   const config = loadConfig();
+  initTracing('gateway', config.OTEL_EXPORTER_OTLP_ENDPOINT);
   const supergraph = readSupergraph(config.SUPERGRAPH_PATH);
   // Webhook ingress only in front of the project's own subgraphs (not when serving a foreign supergraph).
   const urls = subgraphUrls(supergraph.sdl);
@@ -29,8 +31,12 @@ try {
   const stop = () => {
     if (stopping) return;
     stopping = true;
-    setTimeout(() => process.exit(0), 3_000).unref();
-    gateway.close().finally(() => process.exit(0));
+    log.info({ graceMs: config.SHUTDOWN_GRACE_MS }, 'stopping: draining in-flight requests');
+    setTimeout(() => process.exit(0), config.SHUTDOWN_GRACE_MS + 3_000).unref();
+    gateway
+      .close()
+      .then(shutdownTracing)
+      .finally(() => process.exit(0));
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);

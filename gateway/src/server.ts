@@ -26,6 +26,9 @@ import { createEngine } from './executors.ts';
 import { formatGatewayError } from './errors.ts';
 import { unauthenticatedStatusPlugin } from './plugins/unauthenticatedStatus.ts';
 import { createMetrics } from './metrics.ts';
+import { subgraphMetricsText } from './subgraphMetrics.ts';
+import { requestIdFrom, runWithRequestId } from '../../lib/requestContext.ts';
+import { withServerSpan } from '../../lib/tracing.ts';
 import { PROJECT_ROOT, subgraphUrlOverride, subgraphUrls } from './supergraph.ts';
 import { createGatewayStore } from './cache/store.ts';
 import { createCacheVersions, invalidateOnMutation, responseCache, type CacheVersions } from './cache/responseCache.ts';
@@ -36,7 +39,6 @@ import { createPublicResponseCache } from './cache/publicResponseCache.ts';
 import { createPublicRoute } from './public/index.ts'; // partner endpoint (gateway/src/public)
 import { createQueryLimiter, type QueryLimits } from './limits/queryLimits.ts';
 import { createGatewayRateLimiter } from './limits/rateLimits.ts';
-import { requestIdFrom, runWithRequestId } from '../../lib/requestScope.ts';
 import { resolve } from 'node:path';
 
 /** The manifest `npm run codegen` writes; more can be listed in PERSISTED_DOCUMENTS_MANIFESTS. */
@@ -213,7 +215,11 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     },
     ...options.routes?.({ versions }),
   };
-  const serveMetrics: RouteHandler = async (_req, res) => sendText(res, 200, await metrics.registry.metrics(), metrics.registry.contentType);
+  // One scrape shows the gateway and every subgraph's per-service figures (calls, errors, retries, breakers, queues).
+  const serveMetrics: RouteHandler = async (_req, res) => {
+    const [own, ofSubgraphs] = await Promise.all([metrics.registry.metrics(), subgraphMetricsText(subgraphs)]);
+    sendText(res, 200, ofSubgraphs ? `${own}\n${ofSubgraphs}` : own, metrics.registry.contentType);
+  };
   // In production /metrics stays off the public port: it lists routes, versions and load to anyone who asks.
   const metricsPort = config.METRICS_PORT ?? (config.production ? DEFAULT_METRICS_PORT : undefined);
   if (metricsPort === undefined) routes['/metrics'] = serveMetrics;
@@ -234,12 +240,15 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     }
     if (!handler) return sendJson(res, 404, { errors: [{ message: `No route ${path}`, extensions: { code: 'NOT_FOUND' } }] });
     runWithRequestId(requestId, () =>
-      handler(req, res).catch((error: unknown) => {
-        log.error({ err: error, path }, 'request failed');
-        if (!res.headersSent) sendJson(res, 500, { errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR', requestId } }] });
-        else res.destroy();
+      withServerSpan(`${req.method} ${path}`, req.headers, { 'http.request.method': req.method ?? '', 'url.path': path, 'request.id': requestId }, async (span) => {
+        await handler(req, res);
+        span.setAttribute('http.response.status_code', res.statusCode);
       }),
-    );
+    ).catch((error: unknown) => {
+      log.error({ err: error, path }, 'request failed');
+      if (!res.headersSent) sendJson(res, 500, { errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR', requestId } }] });
+      else res.destroy();
+    });
   });
   http.keepAliveTimeout = 65_000;
 
@@ -259,7 +268,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     url,
     port,
     async close() {
-      await closeServer(http);
+      await closeServer(http, config.SHUTDOWN_GRACE_MS);
       if (metricsServer) await closeServer(metricsServer);
       await apollo.stop();
       await publicRoute.stop();

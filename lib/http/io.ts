@@ -75,10 +75,21 @@ export function pathOf(req: IncomingMessage): string {
 }
 
 /** Closes a server and its idle keep-alive sockets, so shutdown never hangs on a pooled client. */
-export function closeServer(server: import('node:http').Server): Promise<void> {
+/**
+ * Stops accepting, lets in-flight requests finish for up to `graceMs`, then cuts what is left.
+ * Keep-alive connections are closed as soon as they fall idle, so a drained server closes early.
+ */
+export function closeServer(server: import('node:http').Server, graceMs = 2_000): Promise<void> {
   return new Promise((resolve) => {
-    server.close(() => resolve());
+    const idleSweep = setInterval(() => server.closeIdleConnections(), 100);
+    const deadline = setTimeout(() => server.closeAllConnections(), graceMs);
+    idleSweep.unref();
+    deadline.unref();
+    server.close(() => {
+      clearInterval(idleSweep);
+      clearTimeout(deadline);
+      resolve();
+    });
     server.closeIdleConnections();
-    setTimeout(() => server.closeAllConnections(), 2_000).unref();
   });
 }

@@ -42,12 +42,12 @@ export type TicketStatus =
 export type MeQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type MeQuery = { me: { id: string, firstName: string, lastName: string | null, username: string | null, languageCode: string | null, isPremium: boolean, photoUrl: string | null } };
+export type MeQuery = { me: { id: string, firstName: string, lastName: string | null, username: string | null, languageCode: string | null, isPremium: boolean, photoUrl: string | null } | null };
 
 export type CatalogQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type CatalogQuery = { products: Array<{ id: string, title: string, description: string | null, prices: Array<{ amount: number, currency: string }> }> };
+export type CatalogQuery = { products: Array<{ id: string, title: string, description: string | null, prices: Array<{ amount: number, currency: string }> }> | null };
 
 export type ProductQueryVariables = Exact<{
   id: string | number;
@@ -62,7 +62,7 @@ export type ProfileQueryVariables = Exact<{
 }>;
 
 
-export type ProfileQuery = { me: { id: string, firstName: string, payments: { edges: Array<{ cursor: string, node: { id: string, provider: PaymentProvider, status: PaymentStatus, createdAt: string, paidAt: string | null, amount: { amount: number, currency: string }, product: { id: string, title: string } } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } }, customer: { id: string, email: string | null, lifecycleStage: string | null, tags: Array<string> } | null, activity: { firstSeenAt: string | null, lastSeenAt: string | null, eventCount: number } } };
+export type ProfileQuery = { me: { id: string, firstName: string, payments: { edges: Array<{ cursor: string, node: { id: string, provider: PaymentProvider, status: PaymentStatus, createdAt: string, paidAt: string | null, amount: { amount: number, currency: string }, product: { id: string, title: string } } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } | null, customer: { id: string, email: string | null, lifecycleStage: string | null, tags: Array<string> } | null, activity: { firstSeenAt: string | null, lastSeenAt: string | null, eventCount: number } | null } | null };
 
 export type PaymentQueryVariables = Exact<{
   id: string | number;

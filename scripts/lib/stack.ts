@@ -31,6 +31,12 @@ export interface StackOptions {
   withoutGateway?: boolean;
   /** Command prefix for every process, e.g. ['taskset', '-c', '0'] to pin them to a core. */
   wrapper?: string[];
+  /**
+   * Restart a process that exits on its own (crash, OOM, SIGKILL), with exponential backoff
+   * (0.5 s doubling to 30 s, reset after 60 s of uptime), logged; the others keep serving.
+   * `npm start` supervises; processes stopped through `kill`/`stop` are never restarted.
+   */
+  supervise?: boolean;
 }
 
 export interface Stack {
@@ -109,6 +115,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   for (const [name, url] of Object.entries(subgraphUrls)) env[`SUBGRAPH_URL_${name.toUpperCase()}`] = url;
 
   const processes = new Map<string, ChildProcess>();
+  /** Names being stopped on purpose (kill/stop): their exit is not a crash. */
+  const stoppingOnPurpose = new Set<string>();
+  let stackStopping = false;
+  const crashes = new Map<string, { count: number; startedAt: number }>();
   const specs = new Map<string, { args: string[]; env: Record<string, string>; health: string }>();
   let colorIndex = 0;
   const colors = new Map<string, string>();
@@ -126,20 +136,38 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       });
     }
     processes.set(name, child);
+    const startedAt = Date.now();
+    child.once('exit', (code, signal) => {
+      if (!options.supervise || stackStopping || stoppingOnPurpose.has(name) || processes.get(name) !== child) return;
+      const previous = crashes.get(name);
+      // A process that stayed up a minute starts its backoff afresh.
+      const count = previous && startedAt - previous.startedAt < 60_000 ? previous.count + 1 : 1;
+      crashes.set(name, { count, startedAt });
+      const delay = Math.min(30_000, 500 * 2 ** (count - 1));
+      process.stdout.write(`${colors.get(name)}${name.padEnd(9)}\x1b[0m│ ERROR exited (${signal ?? `code ${code}`}); restarting in ${delay} ms (crash ${count})\n`);
+      setTimeout(() => {
+        if (stackStopping || stoppingOnPurpose.has(name) || processes.get(name) !== child) return;
+        start(name).catch((error: Error) => process.stdout.write(`${name.padEnd(9)}│ ERROR restart failed: ${error.message}\n`));
+      }, delay).unref();
+    });
     return child;
   }
 
   async function start(name: string): Promise<void> {
+    stoppingOnPurpose.delete(name);
     const child = launch(name);
+    // Generous: four PGlite subgraphs opening at once on a loaded machine can take minutes.
     await waitForHttp(specs.get(name)!.health, 180_000, () => child.exitCode === null && child.signalCode === null);
   }
 
   async function kill(name: string, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+    stoppingOnPurpose.add(name);
     const child = processes.get(name);
     if (!child || child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise<void>((r) => child.once('exit', () => r()));
     child.kill(signal);
-    const timer = setTimeout(() => child.kill('SIGKILL'), 8_000);
+    // Past the drain grace period (SHUTDOWN_GRACE_MS, 10 s by default) plus closing time.
+    const timer = setTimeout(() => child.kill('SIGKILL'), Number(env.SHUTDOWN_GRACE_MS ?? 10_000) + 6_000);
     await exited;
     clearTimeout(timer);
   }
@@ -166,6 +194,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     },
     kill,
     async stop() {
+      stackStopping = true;
       // Outside in: the gateway first, then the subgraphs, the sandbox they call last.
       await kill('gateway');
       await Promise.all([...processes.keys()].filter((n) => n !== 'gateway' && n !== 'sandbox').map((name) => kill(name)));

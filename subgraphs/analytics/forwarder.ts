@@ -2,13 +2,26 @@
  * Drains the outbox to Mixpanel and Amplitude in the background, in batches
  * of up to 2000 (both APIs' limit). Failures back off exponentially (2 s → 60 s,
  * EXTERNAL-APIS.md §7) and stay in the outbox; both destinations deduplicate
- * by insert id, so a batch re-sent after a crash is harmless.
+ * by insert id, so a batch re-sent after a crash is harmless. An entry that
+ * failed `maxAttempts` times becomes a dead letter (kept, counted in
+ * `durable_work_items{queue="analytics_outbox"}`, no longer retried). Entries
+ * are claimed with a lease (store.due), so replicas never send the same batch
+ * at once and newer events are never stuck behind failing ones.
  */
 import type { Logger } from '../../lib/logger.ts';
 import { SINK_BATCH_LIMIT, type AnalyticsSink } from '../shared/connectors/analyticsSinks.ts';
 import type { EventStore } from './store.ts';
+import { durableWork } from '../shared/metrics.ts';
 
-export function startForwarder(store: EventStore, sinks: readonly AnalyticsSink[], log: Logger, intervalMs = 500) {
+export interface ForwarderOptions {
+  intervalMs?: number;
+  /** Attempts before an outbox entry becomes a dead letter (default 200: about 3 h of a sink outage at 60 s). */
+  maxAttempts?: number;
+}
+
+export function startForwarder(store: EventStore, sinks: readonly AnalyticsSink[], log: Logger, options: ForwarderOptions = {}) {
+  const intervalMs = options.intervalMs ?? 500;
+  const maxAttempts = options.maxAttempts ?? 200;
   let stopped = false;
   let running: Promise<void> | undefined;
 
@@ -30,8 +43,10 @@ export function startForwarder(store: EventStore, sinks: readonly AnalyticsSink[
       } catch (error) {
         const attempts = Math.min(...rows.map((r) => r.attempts));
         const delay = Math.min(60_000, 2_000 * 2 ** attempts) + Math.floor(Math.random() * 1_000);
-        await store.retryLater(sink.name, rows, delay);
-        log.warn({ sink: sink.name, events: rows.length, retryInMs: delay, reason: (error as Error).message }, 'forwarding failed, will retry');
+        const reason = (error as Error).message;
+        const dead = await store.retryLater(sink.name, rows, delay, maxAttempts, reason);
+        if (dead > 0) log.error({ sink: sink.name, events: dead, reason }, 'analytics events are dead letters after too many attempts');
+        else log.warn({ sink: sink.name, events: rows.length, retryInMs: delay, reason }, 'forwarding failed, will retry');
         return;
       }
       if (rows.length < SINK_BATCH_LIMIT) return;
@@ -40,6 +55,17 @@ export function startForwarder(store: EventStore, sinks: readonly AnalyticsSink[
 
   async function tick(): Promise<void> {
     for (const sink of sinks) await drain(sink).catch((error) => log.error({ err: error, sink: sink.name }, 'outbox drain failed'));
+    await refreshGauges().catch(() => {});
+  }
+
+  let gaugesAt = 0;
+  /** Outbox counts by state into the metrics, at most every 10 s (a count is not free on a big outbox). */
+  async function refreshGauges(): Promise<void> {
+    if (Date.now() - gaugesAt < 10_000) return;
+    gaugesAt = Date.now();
+    for (const c of await store.outboxCounts()) {
+      for (const state of ['pending', 'retrying', 'dead'] as const) durableWork.set({ queue: `analytics_outbox_${c.sink}`, state }, c[state]);
+    }
   }
 
   const timer = setInterval(() => {

@@ -52,6 +52,9 @@ export const STORE_MIGRATIONS = [
      PRIMARY KEY (sink, user_id)
    );
    CREATE INDEX deletion_outbox_due ON deletion_outbox (sink, next_attempt_at)`,
+  // Resilience (issue 8): an outbox entry that keeps failing becomes a dead letter instead of being retried for ever.
+  `ALTER TABLE outbox ADD COLUMN dead_at timestamptz;
+   ALTER TABLE outbox ADD COLUMN last_error text`,
 ];
 
 export interface NewEvent {
@@ -146,14 +149,25 @@ export function createEventStore(db: Database, sinks: readonly string[]) {
       return new Map(rows.map((r) => [r.user_id, { firstSeenAt: r.first_seen, lastSeenAt: r.last_seen, eventCount: Number(r.n) }]));
     },
 
-    /** Due outbox entries of one sink with their events, oldest first. */
-    async due(sink: string, limit: number) {
+    /**
+     * Claims due outbox entries of one sink with their events, oldest first: the rows are locked
+     * (SKIP LOCKED, so two replicas never claim the same entry) and leased for `leaseMs` by pushing
+     * their next attempt ahead. A replica that dies mid-send loses nothing: the lease runs out and
+     * the entries are due again (destinations deduplicate by insert id).
+     */
+    async due(sink: string, limit: number, leaseMs = 120_000) {
       return db.query<{ user_id: string; insert_id: string; name: string; properties: Record<string, unknown> | string; occurred_ms: string; attempts: number }>(
-        `SELECT o.user_id, o.insert_id, e.name, e.properties, (extract(epoch FROM e.occurred_at) * 1000)::bigint::text AS occurred_ms, o.attempts
-         FROM outbox o JOIN events e ON e.user_id = o.user_id AND e.insert_id = o.insert_id
-         WHERE o.sink = $1 AND o.next_attempt_at <= now()
-         ORDER BY o.next_attempt_at LIMIT $2`,
-        [sink, limit],
+        `WITH claimed AS (
+           SELECT sink, user_id, insert_id FROM outbox
+           WHERE sink = $1 AND dead_at IS NULL AND next_attempt_at <= now()
+           ORDER BY next_attempt_at LIMIT $2
+           FOR UPDATE SKIP LOCKED
+         )
+         UPDATE outbox o SET next_attempt_at = clock_timestamp() + ($3::int * interval '1 millisecond')
+         FROM claimed c JOIN events e ON e.user_id = c.user_id AND e.insert_id = c.insert_id
+         WHERE o.sink = c.sink AND o.user_id = c.user_id AND o.insert_id = c.insert_id
+         RETURNING o.user_id, o.insert_id, e.name, e.properties, (extract(epoch FROM e.occurred_at) * 1000)::bigint::text AS occurred_ms, o.attempts`,
+        [sink, limit, leaseMs],
       );
     },
     async done(sink: string, keys: readonly { user_id: string; insert_id: string }[]) {
@@ -162,12 +176,26 @@ export function createEventStore(db: Database, sinks: readonly string[]) {
         [sink, keys.map((k) => k.user_id), keys.map((k) => k.insert_id)],
       );
     },
-    async retryLater(sink: string, keys: readonly { user_id: string; insert_id: string }[], delayMs: number) {
-      await db.query(
-        `UPDATE outbox SET attempts = attempts + 1, next_attempt_at = now() + ($4::int * interval '1 millisecond')
-         WHERE sink = $1 AND (user_id, insert_id) IN (SELECT * FROM unnest($2::text[], $3::text[]))`,
-        [sink, keys.map((k) => k.user_id), keys.map((k) => k.insert_id), Math.round(delayMs)],
+    /** Backs the entries off by `delayMs`; those at `maxAttempts` become dead letters. Returns how many died. */
+    async retryLater(sink: string, keys: readonly { user_id: string; insert_id: string }[], delayMs: number, maxAttempts = Number.MAX_SAFE_INTEGER, reason = '') {
+      const rows = await db.query<{ dead: boolean }>(
+        `UPDATE outbox SET attempts = attempts + 1, next_attempt_at = now() + ($4::int * interval '1 millisecond'), last_error = $6,
+           dead_at = CASE WHEN attempts + 1 >= $5 THEN clock_timestamp() END
+         WHERE sink = $1 AND (user_id, insert_id) IN (SELECT * FROM unnest($2::text[], $3::text[]))
+         RETURNING dead_at IS NOT NULL AS dead`,
+        [sink, keys.map((k) => k.user_id), keys.map((k) => k.insert_id), Math.round(delayMs), Math.min(maxAttempts, 2 ** 31 - 1), reason.slice(0, 500)],
       );
+      return rows.filter((r) => r.dead).length;
+    },
+    /** Outbox entries by sink and state (pending, retrying, dead), for operators and metrics. */
+    async outboxCounts(): Promise<{ sink: string; pending: number; retrying: number; dead: number }[]> {
+      const rows = await db.query<{ sink: string; pending: number; retrying: number; dead: number }>(
+        `SELECT sink, count(*) FILTER (WHERE dead_at IS NULL AND attempts = 0)::int AS pending,
+                count(*) FILTER (WHERE dead_at IS NULL AND attempts > 0)::int AS retrying,
+                count(*) FILTER (WHERE dead_at IS NOT NULL)::int AS dead
+         FROM outbox GROUP BY sink`,
+      );
+      return rows.map((r) => ({ sink: r.sink, pending: Number(r.pending), retrying: Number(r.retrying), dead: Number(r.dead) }));
     },
     async pending(): Promise<number> {
       const [row] = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM outbox');

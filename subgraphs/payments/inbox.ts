@@ -5,6 +5,12 @@
  * its own transaction; a stored event that was not processed (crash, error)
  * is picked up again by the recovery sweep, on start and periodically.
  *
+ * A failing event backs off on its own (next_attempt_at, exponential) and after
+ * `maxAttempts` becomes a dead letter (`dead_at` set): kept for an operator,
+ * counted in the metrics, never retried by itself. The sweep takes due events
+ * only, so old failures never starve newer events. Replicas share the work
+ * through row locks (`FOR UPDATE SKIP LOCKED`): an event is processed once.
+ *
  * De-duplication happens at three levels: the inbox key (Telegram `update_id`,
  * Stripe event id), the state machine (only PENDING/FAILED become PAID), and
  * unique constraints on the charge identifiers (`telegram_payment_charge_id`,
@@ -20,6 +26,7 @@ import { newPaymentId } from './invoices.ts';
 import { claimOf, createStripeEvents, type StripeEvent, type StripeTruth } from './stripeEvents.ts';
 
 export type { StripeEvent } from './stripeEvents.ts';
+import { durableWork } from '../shared/metrics.ts';
 
 export type InboxSource = 'telegram' | 'stripe';
 
@@ -66,6 +73,11 @@ export interface InboxOptions {
   /** Test hook (PAYMENTS_TEST_CRASH_AFTER_STORE): die right after acknowledging a stored event. */
   crashAfterStore?: boolean;
   sweepIntervalMs?: number;
+  /** Attempts before an event becomes a dead letter (default 10). */
+  maxAttempts?: number;
+  /** First retry delay, doubled per attempt up to `maxRetryDelayMs` (defaults 5 s and 10 min). */
+  retryDelayMs?: number;
+  maxRetryDelayMs?: number;
 }
 
 export interface RouteResult {
@@ -94,6 +106,9 @@ export function createInbox(options: InboxOptions) {
   const { db, bot, log } = options;
   const stripeEvents = createStripeEvents({ stripe: options.stripe, log });
   const preCheckoutTimeoutMs = options.preCheckoutTimeoutMs ?? 5_000;
+  const maxAttempts = options.maxAttempts ?? 10;
+  const retryDelayMs = options.retryDelayMs ?? 5_000;
+  const maxRetryDelayMs = options.maxRetryDelayMs ?? 600_000;
   let sweeping: Promise<void> | undefined;
   let timer: NodeJS.Timeout | undefined;
   let closed = false;
@@ -134,7 +149,8 @@ export function createInbox(options: InboxOptions) {
       const stripeTruth = source === 'stripe' ? await readStripeTruth(eventId) : undefined;
       return await db.transaction(async (tx) => {
         const rows = await tx.query<{ kind: string; payload: unknown }>(
-          'SELECT kind, payload FROM inbox WHERE source = $1 AND event_id = $2 AND processed_at IS NULL FOR UPDATE',
+          // SKIP LOCKED: another replica (or the sweep) is on it right now; it will finish it.
+          'SELECT kind, payload FROM inbox WHERE source = $1 AND event_id = $2 AND processed_at IS NULL AND dead_at IS NULL FOR UPDATE SKIP LOCKED',
           [source, eventId],
         );
         const row = rows[0];
@@ -151,14 +167,20 @@ export function createInbox(options: InboxOptions) {
         return outcome;
       });
     } catch (error) {
-      log.error({ err: error, source, eventId }, 'webhook event processing failed; will retry');
-      await db
-        .query('UPDATE inbox SET attempts = attempts + 1, last_error = $3 WHERE source = $1 AND event_id = $2', [
-          source,
-          eventId,
-          error instanceof Error ? error.message.slice(0, 500) : 'error',
-        ])
-        .catch(() => {});
+      const reason = error instanceof Error ? error.message.slice(0, 500) : 'error';
+      // Per-event backoff (delay doubles per attempt, with jitter); a dead letter after maxAttempts.
+      const failed = await db
+        .query<{ attempts: number; dead: boolean }>(
+          `UPDATE inbox SET attempts = attempts + 1, last_error = $3,
+             next_attempt_at = clock_timestamp() + (LEAST($4::float8 * power(2, attempts), $5::float8) * (0.8 + random() * 0.4)) * interval '1 millisecond',
+             dead_at = CASE WHEN attempts + 1 >= $6 THEN clock_timestamp() END
+           WHERE source = $1 AND event_id = $2 AND processed_at IS NULL RETURNING attempts, dead_at IS NOT NULL AS dead`,
+          [source, eventId, reason, retryDelayMs, maxRetryDelayMs, maxAttempts],
+        )
+        .catch(() => []);
+      const row = failed[0];
+      if (row?.dead) log.error({ source, eventId, attempts: row.attempts, reason }, 'webhook event is a dead letter: an operator must look at it');
+      else log.warn({ source, eventId, attempts: row?.attempts, reason }, 'webhook event processing failed; will retry');
       return undefined;
     }
   }
@@ -261,21 +283,41 @@ export function createInbox(options: InboxOptions) {
   async function sweep(): Promise<void> {
     if (closed) return;
     sweeping ??= (async () => {
+      // Due events only: a failing event waits for its own next attempt, so it never blocks newer ones.
+      // (A second old, the inline processing of a just-stored event is not raced.)
       const rows = await db.query<{ source: InboxSource; event_id: string }>(
-        `SELECT source, event_id FROM inbox WHERE processed_at IS NULL AND received_at < clock_timestamp() - interval '1 second'
-         ORDER BY received_at LIMIT 100`,
+        `SELECT source, event_id FROM inbox
+         WHERE processed_at IS NULL AND dead_at IS NULL AND next_attempt_at <= clock_timestamp() AND received_at < clock_timestamp() - interval '1 second'
+         ORDER BY next_attempt_at LIMIT 100`,
       );
       for (const row of rows) {
         if (closed) break;
         await processStored(row.source, row.event_id);
       }
       if (rows.length > 0) log.info({ events: rows.length }, 'recovered stored webhook events');
+      await refreshGauges();
     })()
       .catch((error: unknown) => log.error({ err: error }, 'inbox sweep failed'))
       .finally(() => {
         sweeping = undefined;
       });
     return sweeping;
+  }
+
+  /** Unprocessed events by state, for operators: pending (first try due), retrying, dead. */
+  async function counts(): Promise<{ pending: number; retrying: number; dead: number }> {
+    const [row] = await db.query<{ pending: number; retrying: number; dead: number }>(
+      `SELECT count(*) FILTER (WHERE dead_at IS NULL AND attempts = 0)::int AS pending,
+              count(*) FILTER (WHERE dead_at IS NULL AND attempts > 0)::int AS retrying,
+              count(*) FILTER (WHERE dead_at IS NOT NULL)::int AS dead
+       FROM inbox WHERE processed_at IS NULL`,
+    );
+    return { pending: Number(row?.pending ?? 0), retrying: Number(row?.retrying ?? 0), dead: Number(row?.dead ?? 0) };
+  }
+
+  async function refreshGauges(): Promise<void> {
+    const c = await counts();
+    for (const [state, value] of Object.entries(c)) durableWork.set({ queue: 'webhook_inbox', state }, value);
   }
 
   return {
@@ -323,16 +365,13 @@ export function createInbox(options: InboxOptions) {
 
     /** Processes whatever was stored but not processed (crash recovery), now and every few seconds. */
     start(): void {
-      void db
-        .query<{ source: InboxSource; event_id: string }>('SELECT source, event_id FROM inbox WHERE processed_at IS NULL ORDER BY received_at LIMIT 1000')
-        .then(async (rows) => {
-          for (const row of rows) await processStored(row.source, row.event_id);
-          if (rows.length > 0) log.info({ events: rows.length }, 'processed webhook events stored before the restart');
-        })
-        .catch((error: unknown) => log.error({ err: error }, 'inbox recovery failed'));
+      void sweep();
       timer = setInterval(() => void sweep(), options.sweepIntervalMs ?? 5_000);
       timer.unref();
     },
+    /** One sweep now (tests, operators). */
+    sweep,
+    counts,
     async close(): Promise<void> {
       closed = true;
       if (timer) clearInterval(timer);

@@ -98,6 +98,17 @@ export const LEDGER_MIGRATIONS = [
   `ALTER TABLE payments ADD COLUMN refunded_amount bigint NOT NULL DEFAULT 0 CHECK (refunded_amount >= 0);
    UPDATE payments SET refunded_amount = amount WHERE status = 'REFUNDED';
    CREATE INDEX payments_pending_by_user ON payments (user_id) WHERE status = 'PENDING'`,
+  // Resilience (issue 8): webhook events back off per event and become dead letters after a bounded
+  // number of attempts; the TON watcher saves an unfinished walk-back and leases its cursor row.
+  `ALTER TABLE inbox ADD COLUMN next_attempt_at timestamptz NOT NULL DEFAULT clock_timestamp();
+   ALTER TABLE inbox ADD COLUMN dead_at timestamptz;
+   CREATE INDEX inbox_due ON inbox (next_attempt_at) WHERE processed_at IS NULL AND dead_at IS NULL;
+   ALTER TABLE ton_cursor ADD COLUMN scan_head_lt text;
+   ALTER TABLE ton_cursor ADD COLUMN scan_head_hash text;
+   ALTER TABLE ton_cursor ADD COLUMN scan_next_lt text;
+   ALTER TABLE ton_cursor ADD COLUMN scan_next_hash text;
+   ALTER TABLE ton_cursor ADD COLUMN lease_owner text;
+   ALTER TABLE ton_cursor ADD COLUMN lease_until timestamptz`
 ];
 
 const COLUMNS = `id, user_id, product_id, provider, status, amount::text AS amount, currency, idempotency_key, external_id, invoice,

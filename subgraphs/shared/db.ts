@@ -32,21 +32,54 @@ export interface OpenDatabaseOptions {
   log?: Logger;
 }
 
+/**
+ * Bounds on every PostgreSQL connection, so a stuck database or a forgotten
+ * transaction costs one request, never the pool: a connection attempt gives
+ * up after `connectTimeoutMs`, a statement after `statementTimeoutMs`, and a
+ * transaction left idle (a crashed request holding locks) is ended by the
+ * server after `idleInTransactionTimeoutMs`.
+ */
+export const POSTGRES_LIMITS = {
+  maxConnections: 10,
+  connectTimeoutMs: 10_000,
+  statementTimeoutMs: 15_000,
+  idleInTransactionTimeoutMs: 30_000,
+  /** Idle pooled connections are closed after this, so a failover does not leave many stale ones. */
+  idleTimeoutMs: 30_000,
+} as const;
+
 const IDENTIFIER = /^[a-z_][a-z0-9_]*$/;
 
 export async function openDatabase(options: OpenDatabaseOptions): Promise<Database> {
   if (!IDENTIFIER.test(options.name)) throw new Error(`database name must be a lowercase identifier: ${options.name}`);
-  const db = options.databaseUrl ? await openPostgres(options.name, options.databaseUrl) : await openPglite(options.name, options.dataDir);
+  const db = options.databaseUrl ? await openPostgres(options.name, options.databaseUrl, options.log) : await openPglite(options.name, options.dataDir);
   await migrate(db, options.migrations);
   options.log?.info({ engine: db.kind, migrations: options.migrations.length }, 'database ready');
   return db;
 }
 
-async function openPostgres(schema: string, url: string): Promise<Database> {
+async function openPostgres(schema: string, url: string, log?: Logger): Promise<Database> {
   const { default: pg } = await import('pg');
+  const limits = POSTGRES_LIMITS;
   // int8 (bigint) as JS number would silently lose precision past 2^53; ids stay strings, counts we cast in SQL.
-  const pool = new pg.Pool({ connectionString: url, max: 10, options: `-c search_path=${schema}` });
-  await pool.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: limits.maxConnections,
+    // The pid in the name lets an operator (and the fault tests) find this process's backends.
+    application_name: `tma-${schema}-${process.pid}`,
+    connectionTimeoutMillis: limits.connectTimeoutMs,
+    idleTimeoutMillis: limits.idleTimeoutMs,
+    statement_timeout: limits.statementTimeoutMs,
+    idle_in_transaction_session_timeout: limits.idleInTransactionTimeoutMs,
+    options: `-c search_path=${schema}`,
+  });
+  // An idle pooled connection that dies (server restart, failover, pg_terminate_backend) emits
+  // 'error' on the pool; without a listener Node treats it as unhandled and kills the process.
+  // pg has already dropped that client, the next query opens a fresh connection.
+  pool.on('error', (error: Error & { code?: string }) => {
+    log?.warn({ code: error.code, reason: error.message }, 'idle database connection lost; it will be replaced');
+  });
+  await withRetryOnConnect(() => pool.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`), log);
   return {
     kind: 'postgres',
     async query(sql, params) {
@@ -55,6 +88,13 @@ async function openPostgres(schema: string, url: string): Promise<Database> {
     },
     async transaction(work) {
       const client = await pool.connect();
+      // A checked-out client has no pool listener: a connection lost mid-transaction would emit an
+      // unhandled 'error'. The failing query rejects anyway; the client is then destroyed, not reused.
+      let broken: Error | undefined;
+      const onError = (error: Error) => {
+        broken = error;
+      };
+      client.on('error', onError);
       try {
         await client.query('BEGIN');
         const value = await work({
@@ -65,14 +105,35 @@ async function openPostgres(schema: string, url: string): Promise<Database> {
         await client.query('COMMIT');
         return value;
       } catch (error) {
-        await client.query('ROLLBACK').catch(() => {});
+        if (!broken) await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
         throw error;
       } finally {
-        client.release();
+        client.removeListener('error', onError);
+        client.release(broken);
       }
     },
     close: () => pool.end(),
   };
+}
+
+/**
+ * At start the database may still be coming up (a restart, a container
+ * starting next to us): retry the first statement for a while instead of
+ * exiting, so a supervisor does not have to crash-loop us.
+ */
+async function withRetryOnConnect<T>(work: () => Promise<T>, log?: Logger, attempts = 10): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work();
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      const transient = code === undefined || code === 'ECONNREFUSED' || code === '57P03' /* cannot_connect_now */ || code === '57P01' /* admin_shutdown */;
+      if (!transient || attempt >= attempts) throw error;
+      const delay = Math.min(5_000, 200 * 2 ** attempt);
+      log?.warn({ code, attempt, retryInMs: delay }, 'database not reachable yet');
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
+  }
 }
 
 async function openPglite(name: string, dataDir: string): Promise<Database> {

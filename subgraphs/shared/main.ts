@@ -6,6 +6,7 @@
 import { loadConfig, ConfigError } from '../../lib/config.ts';
 import { createLogger } from '../../lib/logger.ts';
 import { startSubgraph } from './subgraph.ts';
+import { initTracing, shutdownTracing } from '../../lib/tracing.ts';
 import { SUBGRAPHS, type AnySubgraph, type SubgraphName } from '../index.ts';
 
 const name = process.argv[2] as SubgraphName | undefined;
@@ -16,6 +17,7 @@ if (!name || !(name in SUBGRAPHS)) {
 const log = createLogger(name);
 try {
   const config = loadConfig();
+  initTracing(`subgraph-${name}`, config.OTEL_EXPORTER_OTLP_ENDPOINT);
   const def: AnySubgraph = await SUBGRAPHS[name]();
   const running = await startSubgraph(def, {
     config,
@@ -27,9 +29,12 @@ try {
   const stop = async () => {
     if (stopping) return;
     stopping = true;
-    const timer = setTimeout(() => process.exit(1), 5_000);
+    log.info({ graceMs: config.SHUTDOWN_GRACE_MS }, 'stopping: draining in-flight requests');
+    // Drain within the grace period, then a few seconds for workers and pools; never hang.
+    const timer = setTimeout(() => process.exit(1), config.SHUTDOWN_GRACE_MS + 5_000);
     timer.unref();
     await running.close().catch((error) => log.error({ err: error }, 'shutdown failed'));
+    await shutdownTracing();
     process.exit(0);
   };
   process.on('SIGINT', stop);

@@ -4,7 +4,7 @@
  * This is where the trust boundary is enforced: no operation runs without a
  * valid internal token from the gateway.
  */
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { readFileSync } from 'node:fs';
 import { parse, type DocumentNode, GraphQLError } from 'graphql';
 import { ApolloServer } from '@apollo/server';
@@ -16,9 +16,11 @@ import { requireInternalJwtSecret, type Config } from '../../lib/config.ts';
 import { createLogger, type Logger } from '../../lib/logger.ts';
 import { EXPECTED_CODES, ErrorCode } from '../../lib/errors.ts';
 import { handleGraphQLRequest } from '../../lib/http/apollo.ts';
-import { closeServer, pathOf, readBody, sendJson } from '../../lib/http/io.ts';
+import { closeServer, pathOf, readBody, sendJson, sendText } from '../../lib/http/io.ts';
 import { LoaderRegistry, type SubgraphContext } from './context.ts';
 import { ServiceNotConfiguredError, UpstreamError } from './connector.ts';
+import { labelSubgraphMetrics, subgraphRegistry } from './metrics.ts';
+import { withServerSpan } from '../../lib/tracing.ts';
 
 export interface ServiceHandle {
   close?(): Promise<void>;
@@ -73,7 +75,11 @@ export function formatSubgraphError(log: Logger) {
         message: original.message,
         path: formatted.path,
         locations: formatted.locations,
-        extensions: { code: ErrorCode.UPSTREAM_ERROR, service: original.service, status: original.status },
+        extensions: {
+          code: original.reason === 'queue_timeout' ? ErrorCode.UPSTREAM_RATE_LIMITED : ErrorCode.UPSTREAM_ERROR,
+          service: original.service,
+          status: original.status,
+        },
       };
     }
     const code = formatted.extensions?.code;
@@ -86,11 +92,24 @@ export function formatSubgraphError(log: Logger) {
   };
 }
 
+/** Prometheus text, or prom-client's JSON with `?format=json` (what the gateway aggregates). */
+async function serveMetrics(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  try {
+    if (new URL(req.url ?? '/', 'http://x').searchParams.get('format') === 'json') {
+      return sendJson(res, 200, await subgraphRegistry.getMetricsAsJSON());
+    }
+    sendText(res, 200, await subgraphRegistry.metrics(), subgraphRegistry.contentType);
+  } catch {
+    sendJson(res, 500, { error: 'metrics unavailable' });
+  }
+}
+
 export async function startSubgraph<S extends ServiceHandle>(
   def: SubgraphDefinition<S>,
   options: { config: Config; port?: number; host?: string; log?: Logger },
 ): Promise<RunningSubgraph<S>> {
   const log = options.log ?? createLogger(def.name);
+  labelSubgraphMetrics(def.name);
   const verify = createInternalTokenVerifier(requireInternalJwtSecret(options.config));
   const services = await def.createServices({ config: options.config, log });
   const schema = buildSubgraphSchema([{ typeDefs: loadTypeDefs(def.schemaUrl), resolvers: def.resolvers(services) as never }]);
@@ -107,9 +126,11 @@ export async function startSubgraph<S extends ServiceHandle>(
   const http: Server = createServer((req, res) => {
     const path = pathOf(req);
     if (path === '/healthz') return sendJson(res, 200, { status: 'ok', subgraph: def.name });
+    // Operational figures only (no user data): open like /healthz, for the gateway's /metrics and scrapers.
+    if (path === '/metrics') return void serveMetrics(req, res);
     const route = routes[path];
     if (path !== '/graphql' && !route) return sendJson(res, 404, { error: 'not found' });
-    void (async () => {
+    void withServerSpan(`subgraph ${def.name} ${req.method} ${path}`, req.headers, { 'subgraph.name': def.name, 'url.path': path }, async () => {
       let identity;
       try {
         identity = await verify(req.headers.authorization);
@@ -130,7 +151,7 @@ export async function startSubgraph<S extends ServiceHandle>(
         return sendJson(res, out.status, out.body);
       }
       await handleGraphQLRequest(apollo, req, res, context);
-    })().catch((error) => {
+    }).catch((error) => {
       log.error({ err: error }, 'request failed');
       if (!res.headersSent) sendJson(res, 500, { errors: [{ message: 'Internal server error', extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } }] });
       else res.destroy();
@@ -153,7 +174,8 @@ export async function startSubgraph<S extends ServiceHandle>(
     port: actualPort,
     services,
     async close() {
-      await closeServer(http);
+      // Drain: in-flight requests finish (within SHUTDOWN_GRACE_MS), then workers and pools close.
+      await closeServer(http, options.config.SHUTDOWN_GRACE_MS);
       await apollo.stop();
       await services.close?.();
     },

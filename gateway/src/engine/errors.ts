@@ -2,7 +2,8 @@
 // - subgraph GraphQL errors -> downstreamServiceError (path re-rooted, serviceName added)
 // - HTTP / network / body failures -> the same messages RemoteGraphQLDataSource
 //   (make-fetch-happen / minipass-fetch) produces.
-import { GraphQLError } from './graphql.ts';
+import { GraphQLError, Kind, parse } from './graphql.ts';
+import type { SelectionNode } from 'graphql';
 import { ERRORS, assert, errorCodeDef } from '@apollo/federation-internals';
 import { isJsonContentType, type RawOutcome } from './transport.ts';
 
@@ -115,4 +116,57 @@ export function errorFromResponse(o: ResponseOutcome, json: (o: ResponseOutcome)
 export function networkError(url: string, error: Error): FetchError {
   const e = error as Error & { code?: string; errno?: string | number };
   return new FetchError(`request to ${url} failed, reason: ${e.message}`, 'system', e);
+}
+
+/**
+ * A subgraph fetch that failed as a whole (unreachable, timed out, non-2xx, not JSON) as opposed
+ * to a subgraph that answered with GraphQL errors.
+ */
+export function isSubgraphUnavailable(error: unknown): boolean {
+  if (error instanceof FetchError) return true;
+  return error instanceof GraphQLError && !!(error.extensions as Obj | undefined)?.['response'];
+}
+
+export const SERVICE_UNAVAILABLE = 'SERVICE_UNAVAILABLE';
+
+/**
+ * Partial-data mode (FastGatewayOptions.partialFailures): instead of one path-less error carrying
+ * the subgraph's address, one error per field the failed fetch should have filled, with a stable
+ * code and the subgraph's name. The fields stay null; everything else in the response is kept.
+ */
+export function serviceUnavailableErrors(serviceName: string, paths: readonly PathElement[][]): GraphQLError[] {
+  const message = `Service "${serviceName}" is unavailable`;
+  const extensions = { code: SERVICE_UNAVAILABLE, serviceName, service: serviceName };
+  if (paths.length === 0) return [new GraphQLError(message, { extensions })];
+  return paths.map((path) => new GraphQLError(message, { path, extensions }));
+}
+
+/** Response keys a fetch fills: root fields, or the fields selected under `_entities`. */
+export function fetchedFieldKeys(operation: string, isEntityFetch: boolean): string[] {
+  const document = parse(operation);
+  const op = document.definitions.find((d) => d.kind === Kind.OPERATION_DEFINITION);
+  if (!op || op.kind !== Kind.OPERATION_DEFINITION) return [];
+  const fragments = new Map<string, readonly SelectionNode[]>();
+  for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d.selectionSet.selections);
+  const keys = new Set<string>();
+  const collect = (selections: readonly SelectionNode[], entities: boolean): void => {
+    for (const s of selections) {
+      if (s.kind === Kind.INLINE_FRAGMENT) collect(s.selectionSet.selections, false);
+      else if (s.kind === Kind.FRAGMENT_SPREAD) collect(fragments.get(s.name.value) ?? [], false);
+      else if (s.kind === Kind.FIELD) {
+        if (entities && s.name.value === '_entities' && s.selectionSet) collect(s.selectionSet.selections, false);
+        else if (s.name.value !== '__typename') keys.add(s.alias?.value ?? s.name.value);
+      }
+    }
+  };
+  collect(op.selectionSet.selections, isEntityFetch);
+  return [...keys];
+}
+
+/** Concrete response paths of `keys` under the entities a fetch at `cursorPath` covers. */
+export function failedFieldPaths(keys: readonly string[], isEntityFetch: boolean, cursorPath: readonly string[], root: unknown): PathElement[][] {
+  if (!isEntityFetch) return keys.map((k) => [...cursorPath, k]);
+  const entityPaths: PathElement[][] = [];
+  generateHydratedPaths([], cursorPath, root, entityPaths);
+  return entityPaths.flatMap((p) => keys.map((k) => [...p, k]));
 }

@@ -17,6 +17,7 @@ export const OperationTypeNode = graphql.OperationTypeNode;
 export const executeSync = graphql.executeSync;
 export const getVariableValues = graphql.getVariableValues;
 export const visit = graphql.visit;
+export const parse = graphql.parse;
 export const isAbstractType = graphql.isAbstractType;
 export const isInterfaceType = graphql.isInterfaceType;
 export const isObjectType = graphql.isObjectType;

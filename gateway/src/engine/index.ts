@@ -23,6 +23,7 @@ import { OperationCache } from './operation.ts';
 import { markOwned } from './merge.ts';
 import type { ExecContext } from './plan.ts';
 import { Transport, type RawOutcome } from './transport.ts';
+import { serviceUnavailableErrors, type PathElement } from './errors.ts';
 
 export interface FastGatewayLogger {
   debug(message: string): void;
@@ -43,6 +44,13 @@ export interface FastGatewayOptions {
   /** max keep-alive connections per subgraph origin (default 32) */
   connectionsPerSubgraph?: number;
   logger?: FastGatewayLogger;
+  /**
+   * Partial data: a subgraph that cannot be reached (or answers non-2xx / not JSON) costs only the
+   * fields its fetch would have filled, each with a `SERVICE_UNAVAILABLE` error carrying its path
+   * and the subgraph name (never its URL; the cause is logged). Default false: errors exactly as
+   * stock @apollo/gateway builds them.
+   */
+  partialFailures?: boolean;
   /**
    * Process-wide V8 tuning: old-generation growing factor in percent
    * (`--heap-growing-percent`, settable at runtime). V8's default grows the
@@ -143,6 +151,13 @@ export function createFastGateway(options: FastGatewayOptions): FastGateway {
   const sendMutation = (ctx: ExecContext, serviceName: string, body: string): Promise<RawOutcome> =>
     send(ctx, serviceName, body, false);
 
+  const subgraphUnavailable = options.partialFailures
+    ? (error: unknown, serviceName: string, paths: PathElement[][]): unknown[] => {
+        logger.warn(`subgraph ${serviceName} unavailable: ${(error as Error).message}`);
+        return serviceUnavailableErrors(serviceName, paths);
+      }
+    : undefined;
+
   const executor = async (requestContext: GatewayGraphQLRequestContext): Promise<GatewayExecutionResult> => {
     const { request, document } = requestContext;
     const entry = operations.entry(document, request.operationName, requestContext.queryHash);
@@ -165,6 +180,7 @@ export function createFastGateway(options: FastGatewayOptions): FastGateway {
       contextValue: requestContext.context,
       send: opCtx.isQuery ? send : sendMutation,
       headerMemo: undefined,
+      subgraphUnavailable,
     };
     if (compiled.exec) await compiled.exec(ctx, { path: [], data: root });
     let data: Record<string, unknown> | null;

@@ -10,7 +10,7 @@ import type { GraphQLError, GraphQLSchema } from 'graphql';
 import { compileRequires, type RepresentationBuilder } from './representations.ts';
 import { compileRewrites, type Rewriter } from './rewrites.ts';
 import { flattenOwned, markOwned, mergeInto } from './merge.ts';
-import { downstreamServiceError, errorFromResponse, makeErrorPathGenerator, networkError, parseBody } from './errors.ts';
+import { downstreamServiceError, errorFromResponse, failedFieldPaths, fetchedFieldKeys, isSubgraphUnavailable, makeErrorPathGenerator, networkError, parseBody, type PathElement } from './errors.ts';
 import { outcomeJson, type RawOutcome } from './transport.ts';
 import { restrictCachePolicy } from './cacheControl.ts';
 
@@ -35,6 +35,8 @@ export interface ExecContext {
   readonly send: SubgraphSender;
   /** per-request memo, used by the sender for subgraph headers */
   headerMemo: Map<string, unknown> | undefined;
+  /** Partial-data mode: replaces the error of a fetch whose subgraph is unavailable (see errors.ts). */
+  readonly subgraphUnavailable?: ((error: unknown, serviceName: string, paths: PathElement[][]) => unknown[]) | undefined;
 }
 
 type Exec = (ctx: ExecContext, cursor: Cursor) => Promise<void> | void;
@@ -114,6 +116,7 @@ function compileFetch(fetch: FetchNode, schema: GraphQLSchema): Exec {
   const inputRewrite: Rewriter | undefined = compileRewrites(schema, fetch.inputRewrites);
   const outputRewrite: Rewriter | undefined = compileRewrites(schema, fetch.outputRewrites);
   const isEntityFetch = !!fetch.requires;
+  let fieldKeys: string[] | undefined; // parsed on the first failure only
 
   const variablesFor = (ctx: ExecContext): Obj => {
     const variables: Obj = {};
@@ -220,7 +223,10 @@ function compileFetch(fetch: FetchNode, schema: GraphQLSchema): Exec {
     try {
       await run(ctx, cursor);
     } catch (error) {
-      ctx.errors.push(error);
+      if (ctx.subgraphUnavailable && isSubgraphUnavailable(error)) {
+        fieldKeys ??= fetchedFieldKeys(query, isEntityFetch);
+        ctx.errors.push(...ctx.subgraphUnavailable(error, serviceName, failedFieldPaths(fieldKeys, isEntityFetch, cursor.path, ctx.root)));
+      } else ctx.errors.push(error);
     }
   };
 }

@@ -3,7 +3,8 @@
  * method over `POST /api/v2/jsonRPC`) for the shop wallet, newest first, `lt`+`hash` paging.
  *
  * Sandbox-only helper:
- *   POST /toncenter/__sandbox/transfers {source?, destination?, value, comment?, bounced?}
+ *   POST /toncenter/__sandbox/transfers {source?, destination?, value, comment?, bounced?, count?}
+ *        (count: that many identical transfers at once, up to 5000, e.g. dust after a payment)
  *        appends an incoming transfer (monotonic lt, hash derived from the content) and returns it.
  *
  * Addresses: requests accept raw (`0:<hex>`) and user-friendly forms. Responses use the raw form
@@ -221,16 +222,21 @@ function addTransfer(req: ServiceRequest, state: ToncenterState): Reply {
   const value = typeof body.value === 'number' ? String(body.value) : body.value;
   if (typeof value !== 'string' || !/^\d+$/.test(value)) return jsonReply(400, { ok: false, error: 'value must be nanotons as a decimal string' });
   if (body.comment !== undefined && typeof body.comment !== 'string') return jsonReply(400, { ok: false, error: 'comment must be a string' });
-  state.lastLt = [state.lastLt + 1000n, BigInt(Date.now()) * 1000n].reduce((a, b) => (a > b ? a : b));
-  const tx = append(state, {
-    source: source ? rawAddress(source) : '',
-    destination: rawAddress(destination),
-    value,
-    comment: (body.comment as string | undefined) ?? '',
-    bounced: body.bounced === true,
-    utime: Math.floor(Date.now() / 1000),
-    lt: state.lastLt,
-  });
+  const count = body.count === undefined ? 1 : body.count;
+  if (typeof count !== 'number' || !Number.isInteger(count) || count < 1 || count > 5000) return jsonReply(400, { ok: false, error: 'count must be an integer 1..5000' });
+  let tx: Record<string, unknown> = {};
+  for (let i = 0; i < count; i++) {
+    state.lastLt = [state.lastLt + 1000n, BigInt(Date.now()) * 1000n].reduce((a, b) => (a > b ? a : b));
+    tx = append(state, {
+      source: source ? rawAddress(source) : '',
+      destination: rawAddress(destination),
+      value,
+      comment: (body.comment as string | undefined) ?? '',
+      bounced: body.bounced === true,
+      utime: Math.floor(Date.now() / 1000),
+      lt: state.lastLt,
+    });
+  }
   return jsonReply(200, tx);
 }
 

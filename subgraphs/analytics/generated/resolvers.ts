@@ -119,7 +119,8 @@ export type TrackResult = {
 
 export type User = {
   __typename?: 'User';
-  activity: UserActivity;
+  /** Null (with a SERVICE_UNAVAILABLE error) when analytics is down: the rest of the user still answers. */
+  activity?: Maybe<UserActivity>;
   id: Scalars['ID']['output'];
 };
 
@@ -322,7 +323,7 @@ export type TrackResultResolvers<ContextType = SubgraphContext<any>, ParentType 
 
 export type UserResolvers<ContextType = SubgraphContext<any>, ParentType extends ResolversParentTypes['User'] = ResolversParentTypes['User'], FederationReferenceType extends FederationReferenceTypes['User'] = FederationReferenceTypes['User']> = ResolversObject<{
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['User']> | FederationReferenceType, FederationReferenceType, ContextType>;
-  activity?: Resolver<ResolversTypes['UserActivity'], ParentType, ContextType>;
+  activity?: Resolver<Maybe<ResolversTypes['UserActivity']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
 }>;
 

@@ -181,8 +181,8 @@ export type User = {
   /** The CRM contact of this user, if any. The user themself or an operator only. */
   customer?: Maybe<Customer>;
   id: Scalars['ID']['output'];
-  /** This user's support tickets, newest first. */
-  tickets: Array<Ticket>;
+  /** This user's support tickets, newest first. Null (with a SERVICE_UNAVAILABLE error) when crm is down. */
+  tickets?: Maybe<Array<Ticket>>;
 };
 
 export type WithIndex<TObject> = TObject & Record<string, any>;
@@ -398,7 +398,7 @@ export type UserResolvers<ContextType = SubgraphContext<any>, ParentType extends
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['User']> | FederationReferenceType, FederationReferenceType, ContextType>;
   customer?: Resolver<Maybe<ResolversTypes['Customer']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
-  tickets?: Resolver<Array<ResolversTypes['Ticket']>, ParentType, ContextType>;
+  tickets?: Resolver<Maybe<Array<ResolversTypes['Ticket']>>, ParentType, ContextType>;
 }>;
 
 export type Resolvers<ContextType = SubgraphContext<any>> = ResolversObject<{

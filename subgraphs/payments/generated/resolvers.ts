@@ -146,7 +146,8 @@ export type Query = {
   /** A payment of the caller; null when it does not exist or belongs to someone else (operators see all). */
   payment?: Maybe<Payment>;
   product?: Maybe<Product>;
-  products: Array<Product>;
+  /** The catalog. Null (with a SERVICE_UNAVAILABLE error) when payments is down, so other root fields still answer. */
+  products?: Maybe<Array<Product>>;
 };
 
 
@@ -173,8 +174,8 @@ export type TonTransfer = {
 export type User = {
   __typename?: 'User';
   id: Scalars['ID']['output'];
-  /** This user's payments, newest first. The user themself or an operator only. */
-  payments: PaymentConnection;
+  /** This user's payments, newest first. The user themself or an operator only. Null (with a SERVICE_UNAVAILABLE error) when payments is down. */
+  payments?: Maybe<PaymentConnection>;
 };
 
 
@@ -396,7 +397,7 @@ export type ProductResolvers<ContextType = SubgraphContext<any>, ParentType exte
 export type QueryResolvers<ContextType = SubgraphContext<any>, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
   payment?: Resolver<Maybe<ResolversTypes['Payment']>, ParentType, ContextType, RequireFields<QueryPaymentArgs, 'id'>>;
   product?: Resolver<Maybe<ResolversTypes['Product']>, ParentType, ContextType, RequireFields<QueryProductArgs, 'id'>>;
-  products?: Resolver<Array<ResolversTypes['Product']>, ParentType, ContextType>;
+  products?: Resolver<Maybe<Array<ResolversTypes['Product']>>, ParentType, ContextType>;
 }>;
 
 export type TonTransferResolvers<ContextType = SubgraphContext<any>, ParentType extends ResolversParentTypes['TonTransfer'] = ResolversParentTypes['TonTransfer']> = ResolversObject<{
@@ -408,7 +409,7 @@ export type TonTransferResolvers<ContextType = SubgraphContext<any>, ParentType 
 export type UserResolvers<ContextType = SubgraphContext<any>, ParentType extends ResolversParentTypes['User'] = ResolversParentTypes['User'], FederationReferenceType extends FederationReferenceTypes['User'] = FederationReferenceTypes['User']> = ResolversObject<{
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['User']> | FederationReferenceType, FederationReferenceType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
-  payments?: Resolver<ResolversTypes['PaymentConnection'], ParentType, ContextType, RequireFields<UserPaymentsArgs, 'first'>>;
+  payments?: Resolver<Maybe<ResolversTypes['PaymentConnection']>, ParentType, ContextType, RequireFields<UserPaymentsArgs, 'first'>>;
 }>;
 
 export type Resolvers<ContextType = SubgraphContext<any>> = ResolversObject<{

@@ -50,6 +50,7 @@ export function createMixpanelSink(options: { baseUrl: string; token: string; gd
     headers: { authorization: `Bearer ${options.gdprToken}` },
     log: options.log,
     maxRetryAfterMs: 60_000,
+    deadlineMs: 120_000,
   });
   const connector = createConnector({
     service: 'mixpanel',
@@ -57,6 +58,7 @@ export function createMixpanelSink(options: { baseUrl: string; token: string; gd
     headers: { authorization: `Basic ${Buffer.from(`${options.token}:`).toString('base64')}` },
     log: options.log,
     maxRetryAfterMs: 60_000,
+    deadlineMs: 120_000, // background forwarding, not a GraphQL request: a long flood wait is fine
   });
   return {
     name: 'mixpanel',
@@ -94,13 +96,15 @@ export function createMixpanelSink(options: { baseUrl: string; token: string; gd
 }
 
 export function createAmplitudeSink(options: { baseUrl: string; apiKey: string; secretKey: string; deletionUrl: string; log?: Logger }): AnalyticsSink {
-  const connector = createConnector({ service: 'amplitude', baseUrl: options.baseUrl, log: options.log, maxRetryAfterMs: 30_000 });
+  // Background forwarding and deletions, not a GraphQL request: a long flood wait is fine.
+  const connector = createConnector({ service: 'amplitude', baseUrl: options.baseUrl, log: options.log, maxRetryAfterMs: 30_000, deadlineMs: 120_000 });
   const privacy = createConnector({
     service: 'amplitude',
     baseUrl: options.deletionUrl,
     headers: { authorization: `Basic ${Buffer.from(`${options.apiKey}:${options.secretKey}`).toString('base64')}` },
     log: options.log,
     maxRetryAfterMs: 30_000,
+    deadlineMs: 120_000,
   });
   return {
     name: 'amplitude',

@@ -59,8 +59,8 @@ export type PreparedInlineMessage = {
 
 export type Query = {
   __typename?: 'Query';
-  /** The caller, from the verified initData. UNAUTHENTICATED without it. */
-  me: User;
+  /** The caller, from the verified initData. UNAUTHENTICATED without it; null (with a SERVICE_UNAVAILABLE error) when telegram is down. */
+  me?: Maybe<User>;
   /** Any user the bot knows (operators only). */
   user?: Maybe<User>;
 };
@@ -232,7 +232,7 @@ export type PreparedInlineMessageResolvers<ContextType = SubgraphContext<any>, P
 }>;
 
 export type QueryResolvers<ContextType = SubgraphContext<any>, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
-  me?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
+  me?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
   user?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType, RequireFields<QueryUserArgs, 'id'>>;
 }>;
 

@@ -1,0 +1,69 @@
+/**
+ * OpenTelemetry tracing, on only when OTEL_EXPORTER_OTLP_ENDPOINT is set:
+ * spans go to `<endpoint>/v1/traces` (OTLP over HTTP, JSON), the W3C
+ * `traceparent` header carries the trace from the gateway to the subgraphs
+ * and from the connectors to external services. Off, every helper here is a
+ * cheap no-op (the API's non-recording spans, no headers injected).
+ */
+import { context, propagation, trace, SpanKind, SpanStatusCode, type Attributes, type Span } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import { Resource } from '@opentelemetry/resources';
+import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+
+let provider: BasicTracerProvider | undefined;
+
+/** Starts tracing for this process (once) when an OTLP endpoint is configured. */
+export function initTracing(serviceName: string, endpoint: string | undefined): void {
+  if (!endpoint || provider) return;
+  provider = new BasicTracerProvider({
+    resource: new Resource({ 'service.name': serviceName }),
+    spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter({ url: `${endpoint.replace(/\/+$/, '')}/v1/traces`, timeoutMillis: 5_000 }))],
+  });
+  provider.register({ contextManager: new AsyncLocalStorageContextManager().enable(), propagator: new W3CTraceContextPropagator() });
+}
+
+/** Sends the spans still buffered (shutdown). */
+export async function shutdownTracing(): Promise<void> {
+  await provider?.shutdown().catch(() => {});
+}
+
+const tracer = () => trace.getTracer('tma-gateway');
+
+async function inSpan<T>(span: Span, parent: ReturnType<typeof context.active>, work: (span: Span) => Promise<T>): Promise<T> {
+  try {
+    return await context.with(trace.setSpan(parent, span), () => work(span));
+  } catch (error) {
+    span.recordException(error as Error);
+    span.setStatus({ code: SpanStatusCode.ERROR });
+    throw error;
+  } finally {
+    span.end();
+  }
+}
+
+/** A SERVER span for an incoming request, continuing the caller's trace from its `traceparent`. */
+export function withServerSpan<T>(name: string, headers: Record<string, string | string[] | undefined>, attributes: Attributes, work: (span: Span) => Promise<T>): Promise<T> {
+  const parent = propagation.extract(context.active(), headers);
+  return inSpan(tracer().startSpan(name, { kind: SpanKind.SERVER, attributes }, parent), parent, work);
+}
+
+/** A CLIENT span for an outgoing call, child of the active span. */
+export function withClientSpan<T>(name: string, attributes: Attributes, work: (span: Span) => Promise<T>): Promise<T> {
+  const parent = context.active();
+  return inSpan(tracer().startSpan(name, { kind: SpanKind.CLIENT, attributes }, parent), parent, work);
+}
+
+/** Adds `traceparent` (and `tracestate`) of the active span to outgoing headers. */
+export function injectTraceHeaders(headers: Record<string, string>): Record<string, string> {
+  propagation.inject(context.active(), headers);
+  return headers;
+}
+
+/** Ids of the active span for log lines, or nothing when not tracing. */
+export function activeTraceIds(): { traceId: string; spanId: string } | Record<string, never> {
+  const span = trace.getActiveSpan();
+  const ctx = span?.spanContext();
+  return ctx && trace.isSpanContextValid(ctx) ? { traceId: ctx.traceId, spanId: ctx.spanId } : {};
+}
