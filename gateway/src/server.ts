@@ -6,7 +6,7 @@
  *   GET /readyz         and every subgraph answers
  *   GET /metrics        Prometheus text
  */
-import { createServer, type IncomingMessage, type ServerResponse, type Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import type { GatewayInterface } from '@apollo/server-gateway-interface';
@@ -29,13 +29,14 @@ import { loadManifests } from './persisted/manifest.ts';
 import { createTrustedDocuments } from './persisted/trustedDocuments.ts';
 import { createGraphQLRoute } from './graphqlRoute.ts';
 import { createPublicResponseCache } from './cache/publicResponseCache.ts';
-import { createPublicRoute } from './public/index.ts'; // partner endpoint (gateway/src/public)
+import { createPartnerRoute } from './partners/index.ts';
+import type { RouteHandler } from './route.ts';
 import { resolve } from 'node:path';
 
 /** The manifest `npm run codegen` writes; more can be listed in PERSISTED_DOCUMENTS_MANIFESTS. */
 export const DEFAULT_MANIFEST = resolve(PROJECT_ROOT, 'schema/client/persisted-documents.json');
 
-export type RouteHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+export type { RouteHandler } from './route.ts';
 
 export interface GatewayOptions {
   config: Config;
@@ -104,7 +105,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   });
   await apollo.start();
   // Partner endpoint: always mounted; with no PARTNER_API_KEYS every request is 401.
-  const publicRoute = await createPublicRoute({ config, log, supergraphSdl: options.supergraphSdl, urlOverride, signToken });
+  const partnerRoute = await createPartnerRoute({ config, log, supergraphSdl: options.supergraphSdl, urlOverride, signToken });
 
   const metrics = createMetrics();
   const subgraphs = subgraphUrls(options.supergraphSdl, urlOverride);
@@ -136,7 +137,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
 
   const routes: Record<string, RouteHandler> = {
     '/graphql': graphql,
-    '/public/graphql': publicRoute.route,
+    '/public/graphql': partnerRoute.route,
     '/healthz': async (_req, res) => sendJson(res, 200, { status: 'ok' }),
     '/readyz': async (_req, res) => {
       const state = await readiness();
@@ -182,7 +183,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     async close() {
       await closeServer(http);
       await apollo.stop();
-      await publicRoute.stop();
+      await partnerRoute.stop();
       await store.close();
     },
   };

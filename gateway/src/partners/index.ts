@@ -25,7 +25,7 @@ import { sendJson } from '../../../lib/http/io.ts';
 import type { GatewayContext } from '../context.ts';
 import { createEngine } from '../executors.ts';
 import { formatGatewayError } from '../errors.ts';
-import type { RouteHandler } from '../server.ts';
+import type { RouteHandler } from '../route.ts';
 import { createKeyRegistry, parsePartnerKeys, presentedKey } from './keys.ts';
 import { createPartnerRateLimiter } from './rateLimit.ts';
 import { loadPublicSchema } from './schema.ts';
@@ -35,7 +35,7 @@ import { checkScopes } from './scopes.ts';
 import { introspect } from './introspection.ts';
 import { sendError, sendErrors } from './respond.ts';
 
-export interface PublicRouteOptions {
+export interface PartnerRouteOptions {
   config: Config;
   log: Logger;
   supergraphSdl: string;
@@ -43,7 +43,7 @@ export interface PublicRouteOptions {
   signToken?: (identity: Identity) => Promise<string>;
 }
 
-export interface PublicRoute {
+export interface PartnerRoute {
   route: RouteHandler;
   stop(): Promise<void>;
 }
@@ -56,7 +56,7 @@ const UNAUTHENTICATED_HEADERS = { 'www-authenticate': 'Bearer realm="public", ch
 /** Responses differ by key (rate-limit headers, scope refusals): a shared cache must key on it. */
 const VARY = 'x-api-key, authorization';
 
-export async function createPublicRoute(options: PublicRouteOptions): Promise<PublicRoute> {
+export async function createPartnerRoute(options: PartnerRouteOptions): Promise<PartnerRoute> {
   const { config, log } = options;
   const keys = parsePartnerKeys(config.PARTNER_API_KEYS);
   const registry = createKeyRegistry(keys);
@@ -135,7 +135,7 @@ export async function createPublicRoute(options: PublicRouteOptions): Promise<Pu
 }
 
 /** The federation engine behind an ApolloServer of its own: an ApolloServer owns the gateway object it is given (load/stop). */
-async function startPartnerApollo(options: PublicRouteOptions): Promise<ApolloServer<GatewayContext>> {
+async function startPartnerApollo(options: PartnerRouteOptions): Promise<ApolloServer<GatewayContext>> {
   const engine = await createEngine({ engine: options.config.GATEWAY_ENGINE, supergraphSdl: options.supergraphSdl, urlOverride: options.urlOverride });
   const apollo = new ApolloServer<GatewayContext>({
     gateway: engine,

@@ -9,7 +9,7 @@
  *
  * Entry: `name:sha256hex[:scope+scope][:rpm]`; scopes default `catalog:read`,
  * rpm (requests per minute) defaults to 600. Hash a key with
- * `node gateway/src/public/hashKey.ts <key>`.
+ * `node gateway/src/partners/hashKey.ts <key>`.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
