@@ -13,6 +13,8 @@ export const ErrorCode = {
   CONFLICT: 'CONFLICT',
   UPSTREAM_ERROR: 'UPSTREAM_ERROR',
   RATE_LIMITED: 'RATE_LIMITED',
+  /** A partner key's monthly request quota is used up (gateway/src/partners). */
+  QUOTA_EXCEEDED: 'QUOTA_EXCEEDED',
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

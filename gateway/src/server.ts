@@ -104,10 +104,10 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     ],
   });
   await apollo.start();
-  // Partner endpoint: always mounted; with no PARTNER_API_KEYS every request is 401.
-  const partnerRoute = await createPartnerRoute({ config, log, supergraphSdl: options.supergraphSdl, urlOverride, signToken });
-
   const metrics = createMetrics();
+  // Partner endpoint: always mounted; with no key configured or stored every request is 401.
+  const partnerRoute = await createPartnerRoute({ config, log, supergraphSdl: options.supergraphSdl, urlOverride, signToken, metricsRegistry: metrics.registry });
+
   const subgraphs = subgraphUrls(options.supergraphSdl, urlOverride);
 
   const graphql = createGraphQLRoute({

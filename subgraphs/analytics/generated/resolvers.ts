@@ -30,6 +30,17 @@ export type CacheControlScope =
   | 'PRIVATE'
   | 'PUBLIC';
 
+/** Events of one name on one UTC day, over all users: aggregate, nothing about any one user. */
+export type EventCount = {
+  __typename?: 'EventCount';
+  /** UTC day, YYYY-MM-DD. */
+  day: Scalars['String']['output'];
+  events: Scalars['Int']['output'];
+  name: Scalars['String']['output'];
+  /** Distinct users who sent the event that day. */
+  users: Scalars['Int']['output'];
+};
+
 export type Funnel = {
   __typename?: 'Funnel';
   steps: Array<FunnelStep>;
@@ -56,10 +67,18 @@ export type MutationTrackEventsArgs = {
 
 export type Query = {
   __typename?: 'Query';
+  /** Daily event counts per event name (operators, and partners with the analytics:read scope). At most 90 days, 1000 rows. */
+  eventCounts: Array<EventCount>;
   /** Users who did each step in order within the window (operators only). */
   funnel: Funnel;
   /** Daily retention cohorts (operators only). */
   retention: Array<RetentionCohort>;
+};
+
+
+export type QueryEventCountsArgs = {
+  from?: InputMaybe<Scalars['String']['input']>;
+  to?: InputMaybe<Scalars['String']['input']>;
 };
 
 
@@ -203,6 +222,7 @@ export type ResolversTypes = ResolversObject<{
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   CacheControlScope: CacheControlScope;
+  EventCount: ResolverTypeWrapper<EventCount>;
   Funnel: ResolverTypeWrapper<Funnel>;
   FunnelStep: ResolverTypeWrapper<FunnelStep>;
   Float: ResolverTypeWrapper<Scalars['Float']['output']>;
@@ -222,6 +242,7 @@ export type ResolversParentTypes = ResolversObject<{
   AnalyticsEventInput: AnalyticsEventInput;
   ID: Scalars['ID']['output'];
   String: Scalars['String']['output'];
+  EventCount: EventCount;
   Funnel: Funnel;
   FunnelStep: FunnelStep;
   Float: Scalars['Float']['output'];
@@ -244,6 +265,13 @@ export type CacheControlDirectiveArgs = {
 
 export type CacheControlDirectiveResolver<Result, Parent, ContextType = SubgraphContext<any>, Args = CacheControlDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
 
+export type EventCountResolvers<ContextType = SubgraphContext<any>, ParentType extends ResolversParentTypes['EventCount'] = ResolversParentTypes['EventCount']> = ResolversObject<{
+  day?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  events?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  users?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+}>;
+
 export type FunnelResolvers<ContextType = SubgraphContext<any>, ParentType extends ResolversParentTypes['Funnel'] = ResolversParentTypes['Funnel']> = ResolversObject<{
   steps?: Resolver<Array<ResolversTypes['FunnelStep']>, ParentType, ContextType>;
 }>;
@@ -263,6 +291,7 @@ export type MutationResolvers<ContextType = SubgraphContext<any>, ParentType ext
 }>;
 
 export type QueryResolvers<ContextType = SubgraphContext<any>, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
+  eventCounts?: Resolver<Array<ResolversTypes['EventCount']>, ParentType, ContextType, Partial<QueryEventCountsArgs>>;
   funnel?: Resolver<ResolversTypes['Funnel'], ParentType, ContextType, RequireFields<QueryFunnelArgs, 'steps'>>;
   retention?: Resolver<Array<ResolversTypes['RetentionCohort']>, ParentType, ContextType, RequireFields<QueryRetentionArgs, 'days'>>;
 }>;
@@ -291,6 +320,7 @@ export type UserActivityResolvers<ContextType = SubgraphContext<any>, ParentType
 }>;
 
 export type Resolvers<ContextType = SubgraphContext<any>> = ResolversObject<{
+  EventCount?: EventCountResolvers<ContextType>;
   Funnel?: FunnelResolvers<ContextType>;
   FunnelStep?: FunnelStepResolvers<ContextType>;
   JSON?: GraphQLScalarType;
