@@ -165,7 +165,7 @@ describe('partner endpoint /public/graphql', () => {
     const types = schema.types.map((t) => t.name).filter((n) => !n.startsWith('__'));
     expect(types).toEqual(expect.arrayContaining(['Query', 'Product', 'Money']));
     for (const hidden of ['Payment', 'Customer', 'User', 'Mutation', 'Ticket']) expect(types).not.toContain(hidden);
-    expect(schema.queryType.fields.map((f) => f.name).sort()).toEqual(['product', 'products']);
+    expect(schema.queryType.fields.map((f) => f.name).sort()).toEqual(['eventCounts', 'product', 'products']);
     expect(schema.mutationType).toBeNull();
 
     const byName = await pub(gw.publicUrl, '{ __type(name: "Payment") { name fields { name } } }', { key: KEY });
