@@ -26,12 +26,12 @@ interface GraphQLError {
 }
 
 export class PartnerApiError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-    readonly details: GraphQLError['extensions'] = {},
-  ) {
+  readonly code: string;
+  readonly details: GraphQLError['extensions'];
+  constructor(code: string, message: string, details: GraphQLError['extensions'] = {}) {
     super(message);
+    this.code = code;
+    this.details = details;
   }
 }
 
