@@ -19,6 +19,8 @@ import { hashApiKey, type PartnerKey } from './keys.ts';
 import { monthOf, nextMonthStart, type KeyStore, type StoredKey } from './keyStore.ts';
 
 export const REFRESH_MS = 2_000;
+/** Start-up waits this long for the first read of the store; then it serves configured keys and keeps trying. */
+const FIRST_LOAD_WAIT_MS = 5_000;
 
 export type QuotaDecision = { allowed: true } | { allowed: false; limit: number; resetAt: number };
 
@@ -98,7 +100,7 @@ export async function createPartnerRegistry(options: RegistryOptions): Promise<P
   }
 
   const refresh = () => (running ??= tick().finally(() => (running = undefined)));
-  await refresh();
+  await Promise.race([refresh(), new Promise((r) => setTimeout(r, FIRST_LOAD_WAIT_MS).unref())]);
   const timer = setInterval(() => void refresh(), options.refreshMs ?? REFRESH_MS);
   timer.unref();
   log.info({ configured: configured.size, stored: byHash.size - configured.size, store: store?.kind ?? 'unavailable' }, 'partner keys loaded');
