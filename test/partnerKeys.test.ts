@@ -237,6 +237,14 @@ describe('scopes, quota and metrics per key', () => {
     expect(personal.status).toBe(400);
   });
 
+  it('on the Mini App endpoint eventCounts is for operators only', async () => {
+    const user = await gql('{ eventCounts { name events } }', { userId: 100000071 });
+    expect(user.body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    const operator = await gql<{ eventCounts: { name: string; events: number }[] }>('{ eventCounts { name events } }', { userId: stack().operatorId });
+    expect(operator.body.errors).toBeUndefined();
+    expect(operator.body.data!.eventCounts.find((r) => r.name === `partner-visible-${suffix}`)?.events).toBe(2);
+  });
+
   it('the monthly quota: 429 QUOTA_EXCEEDED with the reset time once used up', async () => {
     for (let i = 0; i < 3; i++) expect((await partnerQuery(gw, quotaKey)).status).toBe(200);
     const over = await partnerQuery(gw, quotaKey);
