@@ -21,6 +21,8 @@ import { monthOf, nextMonthStart, type KeyStore, type StoredKey } from './keySto
 export const REFRESH_MS = 2_000;
 /** Start-up waits this long for the first read of the store; then it serves configured keys and keeps trying. */
 const FIRST_LOAD_WAIT_MS = 5_000;
+/** A refresh that hangs (database unresponsive) is given up after this, so the next tick can try again. */
+const TICK_DEADLINE_MS = 10_000;
 
 export type QuotaDecision = { allowed: true } | { allowed: false; limit: number; resetAt: number };
 
@@ -99,7 +101,22 @@ export async function createPartnerRegistry(options: RegistryOptions): Promise<P
     }
   }
 
-  const refresh = () => (running ??= tick().finally(() => (running = undefined)));
+  async function withDeadline(work: Promise<void>): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<void>((resolve) => {
+      timer = setTimeout(() => {
+        log.warn('partner key store: refresh timed out, serving the last known keys');
+        resolve();
+      }, TICK_DEADLINE_MS);
+      timer.unref();
+    });
+    try {
+      await Promise.race([work, expired]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+  const refresh = () => (running ??= withDeadline(tick()).finally(() => (running = undefined)));
   await Promise.race([refresh(), new Promise((r) => setTimeout(r, FIRST_LOAD_WAIT_MS).unref())]);
   const timer = setInterval(() => void refresh(), options.refreshMs ?? REFRESH_MS);
   timer.unref();
