@@ -25,6 +25,7 @@ import {
   isUnionType,
   lexicographicSortSchema,
   parse,
+  validateSchema,
   GraphQLUnionType,
   type DirectiveNode,
   type GraphQLSchema,
@@ -77,7 +78,11 @@ export function contractSchema(apiSchema: GraphQLSchema, supergraphSdl: string, 
       tags.types.has(enumName) || tags.members.has(`${enumName}.${externalValue}`) ? value : null,
   });
   assertNoEmptyReachableType(filtered, tag);
-  return lexicographicSortSchema(pruneSchema(filtered));
+  const contract = lexicographicSortSchema(pruneSchema(filtered));
+  // E.g. an implementation in the contract without an interface field it must provide: fail at compose time, not at gateway start.
+  const invalid = validateSchema(contract);
+  if (invalid.length > 0) throw new Error(`contract "${tag}" is not a valid schema: ${invalid.map((e) => e.message).join('; ')}`);
+  return contract;
 }
 
 /** Walks from Query through kept fields; a reached type with no member left would be invalid or silently lost. */

@@ -93,4 +93,14 @@ describe('contract transform (@tag "public")', () => {
       `),
     ).toThrow(/type Level is reachable but has none of its values tagged/);
   });
+
+  it('an implementation that would lack a tagged interface field is an error at compose time', () => {
+    expect(() =>
+      contractOf(`
+        interface Item { id: ID! @tag(name: "public") }
+        type Coupon implements Item { id: ID! code: String @tag(name: "public") }
+        type Query { items: [Item!]! @tag(name: "public") }
+      `),
+    ).toThrow(/contract "public" is not a valid schema: .*Item\.id.*Coupon/);
+  });
 });

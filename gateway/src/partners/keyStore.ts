@@ -22,27 +22,35 @@ import { openSqlite } from './sqlite.ts';
 /** How long a rotated-out key keeps working unless `--grace-hours` says otherwise. */
 export const DEFAULT_ROTATION_GRACE_MS = 24 * 3600_000;
 
-const DDL = [
-  `CREATE TABLE IF NOT EXISTS partner_keys (
-     id text PRIMARY KEY,
-     name text NOT NULL,
-     key_hash text NOT NULL UNIQUE,
-     scopes text NOT NULL,
-     rpm integer NOT NULL,
-     monthly_quota bigint,
-     created_at bigint NOT NULL,
-     last_used_at bigint,
-     revoked_at bigint,
-     expires_at bigint
-   )`,
-  `CREATE INDEX IF NOT EXISTS partner_keys_by_name ON partner_keys (name)`,
-  // Requests per partner name per UTC month: the quota, shared by every replica.
-  `CREATE TABLE IF NOT EXISTS partner_usage (
-     name text NOT NULL,
-     month text NOT NULL,
-     requests bigint NOT NULL,
-     PRIMARY KEY (name, month)
-   )`,
+/**
+ * Append-only migrations (PostgreSQL records them in schema_migrations; the SQLite file
+ * re-runs them, hence IF NOT EXISTS everywhere). Each entry is one or more statements.
+ */
+const MIGRATIONS: readonly (readonly string[])[] = [
+  [
+    `CREATE TABLE IF NOT EXISTS partner_keys (
+       id text PRIMARY KEY,
+       name text NOT NULL,
+       key_hash text NOT NULL UNIQUE,
+       scopes text NOT NULL,
+       rpm integer NOT NULL,
+       monthly_quota bigint,
+       created_at bigint NOT NULL,
+       last_used_at bigint,
+       revoked_at bigint,
+       expires_at bigint
+     )`,
+    `CREATE INDEX IF NOT EXISTS partner_keys_by_name ON partner_keys (name)`,
+    // Requests per partner name per UTC month: the quota, shared by every replica.
+    `CREATE TABLE IF NOT EXISTS partner_usage (
+       name text NOT NULL,
+       month text NOT NULL,
+       requests bigint NOT NULL,
+       PRIMARY KEY (name, month)
+     )`,
+  ],
+  // One current key per name, even when two `create`s race (both engines have partial indexes).
+  [`CREATE UNIQUE INDEX IF NOT EXISTS partner_keys_one_current ON partner_keys (name) WHERE revoked_at IS NULL AND expires_at IS NULL`],
 ];
 
 export interface StoredKey {
@@ -146,11 +154,11 @@ export function embeddedKeyStorePath(dataDir: string): string {
 
 export async function openKeyStore(options: KeyStoreOptions): Promise<KeyStore> {
   if (options.databaseUrl) {
-    const db = await openDatabase({ name: 'partners', dataDir: options.dataDir, databaseUrl: options.databaseUrl, migrations: [DDL.join(';\n')] });
+    const db = await openDatabase({ name: 'partners', dataDir: options.dataDir, databaseUrl: options.databaseUrl, migrations: MIGRATIONS.map((m) => m.join(';\n')) });
     return keyStoreOn(db, 'postgres', () => db.close());
   }
   const db = openSqlite(embeddedKeyStorePath(options.dataDir));
-  for (const statement of DDL) await db.query(statement);
+  for (const statement of MIGRATIONS.flat()) await db.query(statement);
   return keyStoreOn(db, 'sqlite', () => db.close());
 }
 
@@ -175,8 +183,15 @@ function keyStoreOn(db: Queryable, kind: KeyStore['kind'], close: () => Promise<
   return {
     kind,
     async create(input, now = Date.now()) {
-      if (await current(input.name)) throw new KeyStoreError(`a key named "${input.name}" exists already: rotate it, or revoke it first`);
-      return insert(input, now);
+      const exists = new KeyStoreError(`a key named "${input.name}" exists already: rotate it, or revoke it first`);
+      if (await current(input.name)) throw exists;
+      try {
+        return await insert(input, now);
+      } catch (error) {
+        // Lost a race with another create of the same name: the unique index said no.
+        if (await current(input.name)) throw exists;
+        throw error;
+      }
     },
     async list() {
       return (await db.query<Row>('SELECT * FROM partner_keys ORDER BY name, created_at')).map(toKey);
