@@ -89,7 +89,9 @@ describe.each(stores)('keys CLI with the stack running (%s)', (_label, env) => {
   const name = `acme-${randomUUID().slice(0, 8)}`;
   beforeAll(async () => {
     if (!env) return;
-    [a, b] = await Promise.all([startExtraGateway(env), startExtraGateway(env)]);
+    // One after the other: each is stopped in afterAll even if the other fails to start.
+    a = await startExtraGateway(env);
+    b = await startExtraGateway(env);
   });
   afterAll(async () => {
     await Promise.all([a?.stop(), b?.stop()]);
