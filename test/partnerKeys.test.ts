@@ -22,7 +22,7 @@ import { createLogger } from '../lib/logger.ts';
 
 const run = promisify(execFile);
 /** Each CLI call is a process start (~1 s, several on 2 busy cores); the lifecycle tests make several. */
-const CLI_TEST_TIMEOUT_MS = 120_000;
+const CLI_TEST_TIMEOUT_MS = 240_000;
 
 /** `npm run keys -- …` as a separate process, the way an operator runs it next to the stack. */
 async function keys(env: Record<string, string>, ...args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
@@ -64,9 +64,9 @@ async function partnerQuery(g: ExtraGateway, key: string, query = '{ products { 
   return { status: res.status, headers: res.headers, body: (await res.json()) as { data?: Record<string, unknown>; errors?: { message: string; extensions?: Record<string, unknown> }[] } };
 }
 
-/** Polls until `check` holds (the registries refresh every 2 s); fails with the last value after 20 s. */
+/** Polls until `check` holds (the registries refresh every 2 s); fails with the last value after 60 s. */
 async function eventually<T>(probe: () => Promise<T>, check: (value: T) => boolean): Promise<T> {
-  const deadline = Date.now() + 20_000;
+  const deadline = Date.now() + 60_000;
   for (;;) {
     const value = await probe();
     if (check(value)) return value;
