@@ -161,7 +161,8 @@ describe('a rotated-out key stops at the end of its grace period', () => {
     const store = await openKeyStore({ dataDir: dir });
     const { key: oldKey } = await store.create({ name: 'grace', scopes: ['catalog:read'], rpm: 10, monthlyQuota: null });
     const { key: newKey, previous } = await store.rotate('grace', 60_000);
-    const registry = await createPartnerRegistry({ configured: [], openStore: () => openKeyStore({ dataDir: dir }), log: createLogger('test', 'silent') });
+    const registry = createPartnerRegistry({ configured: [], openStore: () => openKeyStore({ dataDir: dir }), log: createLogger('test', 'silent') });
+    await registry.ready();
     try {
       expect(registry.identify(oldKey)?.name).toBe('grace');
       expect(registry.identify(newKey)?.name).toBe('grace');

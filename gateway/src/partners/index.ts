@@ -74,13 +74,13 @@ function hasGraphQLErrors(response: HTTPGraphQLResponse): boolean {
 
 export async function createPartnerRoute(options: PartnerRouteOptions): Promise<PartnerRoute> {
   const { config, log } = options;
-  const registry = await createPartnerRegistry({
+  const registry = createPartnerRegistry({
     configured: parsePartnerKeys(config.PARTNER_API_KEYS),
     openStore: () => openKeyStore({ databaseUrl: config.DATABASE_URL, dataDir: config.dataDir }),
     log,
   });
   const schema = loadPublicSchema();
-  const limiter = await createPartnerRateLimiter({ redisUrl: config.REDIS_URL, log });
+  const limiter = createPartnerRateLimiter({ redisUrl: config.REDIS_URL, log });
   const metrics = createPartnerMetrics(options.metricsRegistry);
 
   // The engine is built on the first request with a valid key (keys may appear at any time):
@@ -100,6 +100,7 @@ export async function createPartnerRoute(options: PartnerRouteOptions): Promise<
     if (req.method !== 'GET' && req.method !== 'POST') return sendError(res, 405, 'BAD_REQUEST', 'Use GET or POST', { allow: 'GET, POST' });
 
     const presented = presentedKey(req.headers);
+    await registry.ready();
     const partner = presented ? registry.identify(presented) : undefined;
     if (!partner) {
       log.debug({ reason: presented ? 'unknown key' : 'no key' }, 'partner request refused');

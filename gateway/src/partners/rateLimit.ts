@@ -53,15 +53,18 @@ async function connectRedis(url: string, log: Logger): Promise<RedisClient> {
   return client;
 }
 
-export async function createPartnerRateLimiter(options: { redisUrl: string | undefined; log: Logger }): Promise<PartnerRateLimiter> {
-  const redis = options.redisUrl ? await connectRedis(options.redisUrl, options.log) : undefined;
+export function createPartnerRateLimiter(options: { redisUrl: string | undefined; log: Logger }): PartnerRateLimiter {
+  // Connected on the first partner request, not at gateway start-up (most gateways serve no partner).
+  let redisConnection: Promise<RedisClient> | undefined;
+  const redisClient = () => (options.redisUrl ? (redisConnection ??= connectRedis(options.redisUrl, options.log)) : undefined);
   // One limiter per name and rpm, made on first use (keys come and go at run time):
   // rate-limiter-flexible fixes `points` per instance, and each key has its own rpm.
   const limiters = new Map<string, RateLimiterAbstract>();
-  const limiterFor = (key: PartnerKey): RateLimiterAbstract => {
+  const limiterFor = async (key: PartnerKey): Promise<RateLimiterAbstract> => {
     const id = `${key.name}:${key.rpm}`;
     let limiter = limiters.get(id);
     if (!limiter) {
+      const redis = await redisClient();
       const base = { points: key.rpm, duration: WINDOW_SECONDS, keyPrefix: KEY_PREFIX };
       limiter = redis
         ? new RateLimiterRedis({ ...base, storeClient: redis, useRedisPackage: true, rejectIfRedisNotReady: true, insuranceLimiter: new RateLimiterMemory(base) })
@@ -72,9 +75,9 @@ export async function createPartnerRateLimiter(options: { redisUrl: string | und
   };
 
   return {
-    kind: redis ? 'redis' : 'memory',
+    kind: options.redisUrl ? 'redis' : 'memory',
     async consume(key) {
-      const limiter = limiterFor(key);
+      const limiter = await limiterFor(key);
       try {
         const res = await limiter.consume(key.name);
         return { allowed: true, limit: key.rpm, remaining: res.remainingPoints, resetSeconds: Math.ceil(res.msBeforeNext / 1000) };
@@ -85,6 +88,7 @@ export async function createPartnerRateLimiter(options: { redisUrl: string | und
       }
     },
     async close() {
+      const redis = await redisConnection;
       if (!redis) return;
       try {
         await redis.close();

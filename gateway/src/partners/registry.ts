@@ -27,6 +27,8 @@ const TICK_DEADLINE_MS = 10_000;
 export type QuotaDecision = { allowed: true } | { allowed: false; limit: number; resetAt: number };
 
 export interface PartnerRegistry {
+  /** Resolves once the store was read for the first time (or FIRST_LOAD_WAIT_MS passed): await before identify. */
+  ready(): Promise<void>;
   identify(presented: string, now?: number): PartnerKey | undefined;
   /** The monthly quota of the key's name, counting this replica's unflushed requests. */
   checkQuota(key: PartnerKey, now?: number): QuotaDecision;
@@ -49,7 +51,7 @@ function fromStore(key: StoredKey): PartnerKey {
   return { id: key.id, name: key.name, scopes: new Set(key.scopes), rpm: key.rpm, hash: key.hash, monthlyQuota: key.monthlyQuota, expiresAt: key.expiresAt };
 }
 
-export async function createPartnerRegistry(options: RegistryOptions): Promise<PartnerRegistry> {
+export function createPartnerRegistry(options: RegistryOptions): PartnerRegistry {
   const { log } = options;
   const configured = new Map(options.configured.map((k) => [k.hash, k]));
   let byHash = new Map(configured);
@@ -117,12 +119,15 @@ export async function createPartnerRegistry(options: RegistryOptions): Promise<P
     }
   }
   const refresh = () => (running ??= withDeadline(tick()).finally(() => (running = undefined)));
-  await Promise.race([refresh(), new Promise((r) => setTimeout(r, FIRST_LOAD_WAIT_MS).unref())]);
+  // Not awaited here: gateway start-up does not wait on the database; the first partner request does (bounded).
+  const firstLoad = Promise.race([refresh(), new Promise<void>((r) => setTimeout(r, FIRST_LOAD_WAIT_MS).unref())]).then(() =>
+    log.info({ configured: configured.size, stored: byHash.size - configured.size, store: store?.kind ?? 'unavailable' }, 'partner keys loaded'),
+  );
   const timer = setInterval(() => void refresh(), options.refreshMs ?? REFRESH_MS);
   timer.unref();
-  log.info({ configured: configured.size, stored: byHash.size - configured.size, store: store?.kind ?? 'unavailable' }, 'partner keys loaded');
 
   return {
+    ready: () => firstLoad,
     identify(presented, now = Date.now()) {
       const key = byHash.get(hashApiKey(presented));
       // A rotated-out key stops at its expiry even between two refreshes.
@@ -141,6 +146,7 @@ export async function createPartnerRegistry(options: RegistryOptions): Promise<P
     refresh,
     async stop() {
       clearInterval(timer);
+      await firstLoad;
       await running;
       if (!store) return;
       await flush(store).catch((error: unknown) => log.warn({ reason: (error as Error).message }, 'partner usage not flushed at stop'));
