@@ -7,25 +7,9 @@
 import { readFileSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import {
-  GraphQLSchema,
-  GraphQLObjectType,
-  GraphQLNonNull,
-  GraphQLList,
-  Source,
-  isObjectType,
-  isInterfaceType,
-  isNonNullType,
-  isListType,
-  parse,
-  type GraphQLOutputType,
-  printSchema,
-  lexicographicSortSchema,
-  type GraphQLNamedType,
-  type GraphQLError,
-  type ConstDirectiveNode,
-} from 'graphql';
+import { Source, parse, printSchema, lexicographicSortSchema, type GraphQLError } from 'graphql';
 import { composeServices } from '@apollo/composition';
+import { contractSchema } from './contract.ts';
 
 export interface SubgraphConfig {
   name: string;
@@ -105,67 +89,4 @@ export function composeSupergraph(config: SupergraphConfig): CompositionResult {
     apiSdl: `${printSchema(apiSchema)}\n`,
     publicSdl: `${printSchema(contractSchema(apiSchema, result.supergraphSdl, 'public'))}\n`,
   };
-}
-
-function hasTag(directives: readonly ConstDirectiveNode[] | undefined, tag: string): boolean {
-  return (directives ?? []).some(
-    (d) =>
-      d.name.value === 'tag' &&
-      d.arguments?.some((a) => a.name.value === 'name' && a.value.kind === 'StringValue' && a.value.value === tag),
-  );
-}
-
-/**
- * The partner contract: the API schema filtered to elements tagged `tag` in
- * any subgraph (a tagged type keeps all its fields), then pruned to what is
- * reachable from the query root. What GraphOS contracts do, offline.
- * Mutations are never part of the contract.
- */
-export function contractSchema(apiSchema: GraphQLSchema, supergraphSdl: string, tag: string): GraphQLSchema {
-  const taggedTypes = new Set<string>();
-  const taggedFields = new Set<string>();
-  for (const def of parse(supergraphSdl).definitions) {
-    if (!('name' in def) || !def.name) continue;
-    const typeName = def.name.value;
-    if ('directives' in def && hasTag(def.directives as readonly ConstDirectiveNode[] | undefined, tag)) taggedTypes.add(typeName);
-    if ('fields' in def && def.fields) {
-      for (const f of def.fields) if (hasTag(f.directives as readonly ConstDirectiveNode[] | undefined, tag)) taggedFields.add(`${typeName}.${f.name.value}`);
-    }
-  }
-  const keep = (type: string, field: string) => taggedTypes.has(type) || taggedFields.has(`${type}.${field}`);
-  const rebuilt = new Map<string, GraphQLNamedType>();
-  // Filter object types' fields; graphql-js reaches the other types from the roots.
-  const filterObject = (type: GraphQLObjectType): GraphQLObjectType => {
-    const existing = rebuilt.get(type.name);
-    if (existing) return existing as GraphQLObjectType;
-    const config = type.toConfig();
-    const created: GraphQLObjectType = new GraphQLObjectType({
-      ...config,
-      interfaces: [],
-      fields: () =>
-        Object.fromEntries(
-          Object.entries(config.fields)
-            .filter(([name]) => keep(type.name, name))
-            .map(([name, field]) => [name, { ...field, type: remap(field.type) }]),
-        ),
-    });
-    rebuilt.set(type.name, created);
-    return created;
-  };
-  const remap = <T extends GraphQLOutputType>(type: T): T => {
-    if (isNonNullType(type)) return new GraphQLNonNull(remap(type.ofType)) as unknown as T;
-    if (isListType(type)) return new GraphQLList(remap(type.ofType)) as unknown as T;
-    if (isObjectType(type)) return filterObject(type) as unknown as T;
-    if (isInterfaceType(type)) throw new Error(`contract "${tag}": interface ${type.name} is not supported in contracts yet`);
-    return type;
-  };
-  const query = apiSchema.getQueryType();
-  if (!query) throw new Error('API schema has no Query type');
-  const schema = new GraphQLSchema({ query: filterObject(query) });
-  for (const t of Object.values(schema.getTypeMap())) {
-    if (isObjectType(t) && Object.keys(t.getFields()).length === 0) {
-      throw new Error(`contract "${tag}": type ${t.name} is reachable but has none of its fields tagged`);
-    }
-  }
-  return lexicographicSortSchema(schema);
 }

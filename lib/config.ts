@@ -86,7 +86,7 @@ const EnvSchema = z.object({
   RESPONSE_CACHE: onOff.default('on'),
   REQUEST_COLLAPSING: onOff.default('on'),
   REDIS_URL: optionalString,
-  /** Partner API keys of /public/graphql: `name:sha256hex[:scope+scope][:rpm]`, comma-separated (gateway/src/public/keys.ts). */
+  /** Partner API keys of /public/graphql: `name:sha256hex[:scope+scope][:rpm]`, comma-separated (gateway/src/partners/keys.ts). */
   PARTNER_API_KEYS: optionalString,
   DATABASE_URL: optionalString,
   /** OTLP/HTTP collector base URL (`http://collector:4318`); tracing is on only when set. */

@@ -21,6 +21,8 @@ export const ErrorCode = {
   RATE_LIMITED: 'RATE_LIMITED',
   /** createInvoice: the user already holds MAX_PENDING_INVOICES_PER_USER unpaid invoices. */
   TOO_MANY_PENDING_INVOICES: 'TOO_MANY_PENDING_INVOICES',
+  /** A partner key's monthly request quota is used up (gateway/src/partners). */
+  QUOTA_EXCEEDED: 'QUOTA_EXCEEDED',
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -14,9 +14,9 @@ import { buildSchema, isEnumType, isInputObjectType, isInterfaceType, isObjectTy
 import { ROOT } from '../scripts/lib/stack.ts';
 import { stack, initDataFor } from './helpers/client.ts';
 import { startExtraGateway, type ExtraGateway } from './helpers/gateway.ts';
-import { parsePartnerKeys } from '../gateway/src/public/keys.ts';
-import { ROOT_FIELD_SCOPES } from '../gateway/src/public/scopes.ts';
-import { loadPublicSchema } from '../gateway/src/public/schema.ts';
+import { parsePartnerKeys } from '../gateway/src/partners/keys.ts';
+import { ROOT_FIELD_SCOPES } from '../gateway/src/partners/scopes.ts';
+import { loadPublicSchema } from '../gateway/src/partners/schema.ts';
 
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
 const newKey = () => `pk_${randomBytes(24).toString('base64url')}`;
@@ -165,7 +165,7 @@ describe('partner endpoint /public/graphql', () => {
     const types = schema.types.map((t) => t.name).filter((n) => !n.startsWith('__'));
     expect(types).toEqual(expect.arrayContaining(['Query', 'Product', 'Money']));
     for (const hidden of ['Payment', 'Customer', 'User', 'Mutation', 'Ticket']) expect(types).not.toContain(hidden);
-    expect(schema.queryType.fields.map((f) => f.name).sort()).toEqual(['product', 'products']);
+    expect(schema.queryType.fields.map((f) => f.name).sort()).toEqual(['eventCounts', 'product', 'products']);
     expect(schema.mutationType).toBeNull();
 
     const byName = await pub(gw.publicUrl, '{ __type(name: "Payment") { name fields { name } } }', { key: KEY });
@@ -248,7 +248,7 @@ describe('partner keys configuration', () => {
   });
 
   it('hashKey.ts prints the SHA-256 of a key (argument or stdin)', () => {
-    const script = join(ROOT, 'gateway/src/public/hashKey.ts');
+    const script = join(ROOT, 'gateway/src/partners/hashKey.ts');
     expect(spawnSync(process.execPath, [script, KEY], { encoding: 'utf8' }).stdout.trim()).toBe(sha(KEY));
     expect(spawnSync(process.execPath, [script], { input: KEY, encoding: 'utf8' }).stdout.trim()).toBe(sha(KEY));
   });

@@ -8,7 +8,7 @@
  * Every response carries X-Content-Type-Options: nosniff and X-Request-Id; CORS
  * headers only on the GraphQL endpoints (auth travels in a header, never a cookie).
  */
-import { createServer, type IncomingMessage, type ServerResponse, type Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { InMemoryLRUCache } from '@apollo/utils.keyvaluecache';
 import type { DocumentNode, GraphQLSchema } from 'graphql';
@@ -36,7 +36,8 @@ import { loadManifests } from './persisted/manifest.ts';
 import { createTrustedDocuments } from './persisted/trustedDocuments.ts';
 import { createGraphQLRoute } from './graphqlRoute.ts';
 import { createPublicResponseCache } from './cache/publicResponseCache.ts';
-import { createPublicRoute } from './public/index.ts'; // partner endpoint (gateway/src/public)
+import { createPartnerRoute } from './partners/index.ts';
+import type { RouteHandler } from './route.ts';
 import { createQueryLimiter, type QueryLimits } from './limits/queryLimits.ts';
 import { createGatewayRateLimiter } from './limits/rateLimits.ts';
 import { resolve } from 'node:path';
@@ -44,7 +45,7 @@ import { resolve } from 'node:path';
 /** The manifest `npm run codegen` writes; more can be listed in PERSISTED_DOCUMENTS_MANIFESTS. */
 export const DEFAULT_MANIFEST = resolve(PROJECT_ROOT, 'schema/client/persisted-documents.json');
 
-export type RouteHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+export type { RouteHandler } from './route.ts';
 
 export interface GatewayOptions {
   config: Config;
@@ -161,9 +162,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     ],
   });
   await apollo.start();
-  // Partner endpoint: always mounted; with no PARTNER_API_KEYS every request is 401.
   const limits = queryLimitsFrom(config);
-  const publicRoute = await createPublicRoute({ config, log, supergraphSdl: options.supergraphSdl, urlOverride, signToken, queryLimits: limits });
   const rateLimits = await createGatewayRateLimiter({
     userPerMinute: config.RATE_LIMIT_USER_PER_MINUTE,
     anonymousPerMinute: config.RATE_LIMIT_ANONYMOUS_PER_MINUTE,
@@ -171,8 +170,10 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     redisUrl: config.REDIS_URL,
     log,
   });
-
   const metrics = createMetrics();
+  // Partner endpoint: always mounted; with no key configured or stored every request is 401.
+  const partnerRoute = await createPartnerRoute({ config, log, supergraphSdl: options.supergraphSdl, urlOverride, signToken, metricsRegistry: metrics.registry, queryLimits: limits });
+
   const subgraphs = subgraphUrls(options.supergraphSdl, urlOverride);
 
   const graphql = createGraphQLRoute({
@@ -207,7 +208,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
 
   const routes: Record<string, RouteHandler> = {
     '/graphql': graphql,
-    '/public/graphql': publicRoute.route,
+    '/public/graphql': partnerRoute.route,
     '/healthz': async (_req, res) => sendJson(res, 200, { status: 'ok' }),
     '/readyz': async (_req, res) => {
       const state = await readiness();
@@ -271,7 +272,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       await closeServer(http, config.SHUTDOWN_GRACE_MS);
       if (metricsServer) await closeServer(metricsServer);
       await apollo.stop();
-      await publicRoute.stop();
+      await partnerRoute.stop();
       await rateLimits.close();
       await store.close();
     },

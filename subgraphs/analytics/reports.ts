@@ -96,3 +96,15 @@ export async function dailyActiveUsers(db: Queryable, window: { from: Date; to: 
   const rows = await db.query<{ day: string; users: number }>(DAILY_ACTIVE_SQL, [window.from.toISOString(), window.to.toISOString()]);
   return rows.map((r) => ({ day: r.day, users: Number(r.users) }));
 }
+
+/** Cap on the rows of one eventCounts answer: a partner report, not an export. */
+export const MAX_EVENT_COUNT_ROWS = 1000;
+
+/** Daily counts per event name over every user: the aggregate partners may read (no user ids, no properties). */
+export async function eventCounts(db: Queryable, window: { from: Date; to: Date }) {
+  return db.query<{ day: string; name: string; events: number; users: number }>(
+    `SELECT to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, name, count(*)::int AS events, count(DISTINCT user_id)::int AS users
+     FROM events WHERE occurred_at BETWEEN $1 AND $2 GROUP BY 1, 2 ORDER BY 1, 2 LIMIT ${MAX_EVENT_COUNT_ROWS}`,
+    [window.from.toISOString(), window.to.toISOString()],
+  );
+}

@@ -1,10 +1,10 @@
 import { GraphQLScalarType, Kind, type ValueNode } from 'graphql';
 import type { SubgraphContext } from '../shared/context.ts';
-import { canSeeUser, requireOperator, requireUser } from '../shared/context.ts';
+import { canSeeUser, isOperator, requireOperator, requireUser } from '../shared/context.ts';
 import { badInput, forbidden } from '../../lib/errors.ts';
 import type { Activity, EventStore, NewEvent } from './store.ts';
 import type { Resolvers } from './generated/resolvers.ts';
-import { dailyActiveUsers, funnel, retention } from './reports.ts';
+import { dailyActiveUsers, eventCounts, funnel, retention } from './reports.ts';
 
 type Ctx = SubgraphContext<{ store: EventStore }>;
 
@@ -84,6 +84,8 @@ function window(from?: string | null, to?: string | null): { from: Date; to: Dat
   return { from: start, to: end };
 }
 
+const MAX_EVENT_COUNT_DAYS = 90;
+
 export const analyticsResolvers: Resolvers<Ctx> = {
   JSON: JSONScalar,
   Mutation: {
@@ -106,6 +108,13 @@ export const analyticsResolvers: Resolvers<Ctx> = {
     },
   },
   Query: {
+    async eventCounts(_: unknown, args: { from?: string | null; to?: string | null }, ctx: Ctx) {
+      // The gateway lets partner keys through only with the analytics:read scope; Mini App users need the operator role.
+      if (ctx.identity.audience !== 'partner' && !isOperator(ctx)) throw forbidden('Operators and partner keys with the analytics:read scope only');
+      const span = window(args.from, args.to);
+      if (span.to.getTime() - span.from.getTime() > MAX_EVENT_COUNT_DAYS * 24 * 3600_000) throw badInput(`at most ${MAX_EVENT_COUNT_DAYS} days per query`, 'from');
+      return eventCounts(ctx.services.store.db, span);
+    },
     async funnel(_: unknown, args: { steps: string[]; from?: string | null; to?: string | null }, ctx: Ctx) {
       requireOperator(ctx);
       if (args.steps.length < 2 || args.steps.length > 10) throw badInput('a funnel has 2-10 steps', 'steps');

@@ -36,7 +36,13 @@ export async function startExtraGateway(env: Record<string, string>, options: { 
   const chunks: Buffer[] = [];
   child.stdout?.on('data', (c: Buffer) => chunks.push(c));
   child.stderr?.on('data', (c: Buffer) => chunks.push(c));
-  await waitForHttp(`http://127.0.0.1:${port}/healthz`, 90_000, () => child.exitCode === null);
+  try {
+    // Generous: a gateway takes ~10 s to start on 2 cores busy with other stacks.
+    await waitForHttp(`http://127.0.0.1:${port}/healthz`, 90_000, () => child.exitCode === null);
+  } catch (error) {
+    child.kill('SIGKILL'); // never leave a half-started gateway behind
+    throw error;
+  }
   return {
     url: `http://127.0.0.1:${port}/graphql`,
     base: `http://127.0.0.1:${port}`,

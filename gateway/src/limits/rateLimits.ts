@@ -11,7 +11,7 @@
 import type { IncomingMessage } from 'node:http';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Logger } from '../../../lib/logger.ts';
-import { connectRedis, type RedisClient } from '../public/rateLimit.ts';
+import { connectRedis, type RedisClient } from '../partners/rateLimit.ts';
 
 /** Mutations that cost money, a message or a third-party write: each has a budget of its own. */
 export const COSTLY_MUTATIONS: ReadonlySet<string> = new Set(['createInvoice', 'openTicket', 'sendMessage', 'trackEvents']);

@@ -46,6 +46,17 @@ export type DailyActiveUsers = {
   users: Scalars['Int']['output'];
 };
 
+/** Events of one name on one UTC day, over all users: aggregate, nothing about any one user. */
+export type EventCount = {
+  __typename?: 'EventCount';
+  /** UTC day, YYYY-MM-DD. */
+  day: Scalars['String']['output'];
+  events: Scalars['Int']['output'];
+  name: Scalars['String']['output'];
+  /** Distinct users who sent the event that day. */
+  users: Scalars['Int']['output'];
+};
+
 export type Funnel = {
   __typename?: 'Funnel';
   steps: Array<FunnelStep>;
@@ -76,6 +87,8 @@ export type Query = {
   __typename?: 'Query';
   /** Distinct active users per UTC day of the window, days without activity included (operators only). */
   dailyActiveUsers: Array<DailyActiveUsers>;
+  /** Daily event counts per event name (operators, and partners with the analytics:read scope). At most 90 days, 1000 rows. */
+  eventCounts: Array<EventCount>;
   /** Users who did each step in order within the window (operators only). */
   funnel: Funnel;
   /** Daily retention cohorts (operators only). */
@@ -84,6 +97,12 @@ export type Query = {
 
 
 export type QueryDailyActiveUsersArgs = {
+  from?: InputMaybe<Scalars['String']['input']>;
+  to?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+export type QueryEventCountsArgs = {
   from?: InputMaybe<Scalars['String']['input']>;
   to?: InputMaybe<Scalars['String']['input']>;
 };
@@ -232,6 +251,7 @@ export type ResolversTypes = ResolversObject<{
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   CacheControlScope: CacheControlScope;
   DailyActiveUsers: ResolverTypeWrapper<DailyActiveUsers>;
+  EventCount: ResolverTypeWrapper<EventCount>;
   Funnel: ResolverTypeWrapper<Funnel>;
   FunnelStep: ResolverTypeWrapper<FunnelStep>;
   Float: ResolverTypeWrapper<Scalars['Float']['output']>;
@@ -253,6 +273,7 @@ export type ResolversParentTypes = ResolversObject<{
   AnalyticsEventInput: AnalyticsEventInput;
   ID: Scalars['ID']['output'];
   DailyActiveUsers: DailyActiveUsers;
+  EventCount: EventCount;
   Funnel: Funnel;
   FunnelStep: FunnelStep;
   Float: Scalars['Float']['output'];
@@ -285,6 +306,13 @@ export type DailyActiveUsersResolvers<ContextType = SubgraphContext<any>, Parent
   users?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 }>;
 
+export type EventCountResolvers<ContextType = SubgraphContext<any>, ParentType extends ResolversParentTypes['EventCount'] = ResolversParentTypes['EventCount']> = ResolversObject<{
+  day?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  events?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  users?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+}>;
+
 export type FunnelResolvers<ContextType = SubgraphContext<any>, ParentType extends ResolversParentTypes['Funnel'] = ResolversParentTypes['Funnel']> = ResolversObject<{
   steps?: Resolver<Array<ResolversTypes['FunnelStep']>, ParentType, ContextType>;
 }>;
@@ -306,6 +334,7 @@ export type MutationResolvers<ContextType = SubgraphContext<any>, ParentType ext
 
 export type QueryResolvers<ContextType = SubgraphContext<any>, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
   dailyActiveUsers?: Resolver<Array<ResolversTypes['DailyActiveUsers']>, ParentType, ContextType, Partial<QueryDailyActiveUsersArgs>>;
+  eventCounts?: Resolver<Array<ResolversTypes['EventCount']>, ParentType, ContextType, Partial<QueryEventCountsArgs>>;
   funnel?: Resolver<ResolversTypes['Funnel'], ParentType, ContextType, RequireFields<QueryFunnelArgs, 'steps'>>;
   retention?: Resolver<Array<ResolversTypes['RetentionCohort']>, ParentType, ContextType, RequireFields<QueryRetentionArgs, 'days'>>;
 }>;
@@ -336,6 +365,7 @@ export type UserActivityResolvers<ContextType = SubgraphContext<any>, ParentType
 export type Resolvers<ContextType = SubgraphContext<any>> = ResolversObject<{
   AnalyticsDeletion?: AnalyticsDeletionResolvers<ContextType>;
   DailyActiveUsers?: DailyActiveUsersResolvers<ContextType>;
+  EventCount?: EventCountResolvers<ContextType>;
   Funnel?: FunnelResolvers<ContextType>;
   FunnelStep?: FunnelStepResolvers<ContextType>;
   JSON?: GraphQLScalarType;

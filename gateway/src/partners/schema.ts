@@ -15,7 +15,7 @@ export const PUBLIC_SCHEMA_PATH = resolve(PROJECT_ROOT, 'schema/public.graphql')
 export function loadPublicSchema(path = PUBLIC_SCHEMA_PATH): GraphQLSchema {
   const schema = buildSchema(readFileSync(path, 'utf8'));
   assertValidSchema(schema);
-  // The contract is read-only by definition (lib/composition.ts contractSchema); refuse a file that says otherwise.
+  // The contract is read-only by definition (lib/contract.ts); refuse a file that says otherwise.
   if (schema.getMutationType() || schema.getSubscriptionType()) throw new Error(`${path}: the partner contract must only have a Query root`);
   return schema;
 }

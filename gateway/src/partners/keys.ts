@@ -1,6 +1,7 @@
 /**
  * Partner API keys (DESIGN.md "Trust boundaries": stored hashed, scoped, rate
- * limited). The configuration holds only the SHA-256 of each key, never the
+ * limited) given as configuration; keys managed with `npm run keys` live in
+ * the database (keyStore.ts). The configuration holds only the SHA-256 of each key, never the
  * key, so a leaked environment or config dump cannot be replayed against the
  * endpoint. Keys are long random strings, which is why one fast hash is the
  * right tool here (a password hash would only slow every request down).
@@ -9,9 +10,9 @@
  *
  * Entry: `name:sha256hex[:scope+scope][:rpm]`; scopes default `catalog:read`,
  * rpm (requests per minute) defaults to 600. Hash a key with
- * `node gateway/src/public/hashKey.ts <key>`.
+ * `node gateway/src/partners/hashKey.ts <key>`.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { ConfigError } from '../../../lib/config.ts';
 
@@ -19,11 +20,16 @@ export const DEFAULT_SCOPES: readonly string[] = ['catalog:read'];
 export const DEFAULT_RPM = 600;
 
 export interface PartnerKey {
-  /** Public label of the key: logs, rate-limit counters. Never the key itself. */
+  /** Public label of the key: logs, metrics, rate-limit and quota counters. Never the key itself. */
   name: string;
   scopes: ReadonlySet<string>;
   rpm: number;
-  hash: Buffer;
+  /** SHA-256 of the key, lowercase hex. */
+  hash: string;
+  /** Database keys only (`npm run keys`): their id, monthly quota and rotation expiry. */
+  id?: string;
+  monthlyQuota?: number | null;
+  expiresAt?: number | null;
 }
 
 const NAME = /^[A-Za-z0-9_.-]{1,64}$/;
@@ -60,7 +66,7 @@ export function parsePartnerKeys(raw: string | undefined): PartnerKey[] {
     const scopes = scopeText === '' ? [...DEFAULT_SCOPES] : scopeText.split('+').map((s) => s.trim());
     for (const scope of scopes) if (!SCOPE.test(scope)) fail(`"${name}": invalid scope "${scope}"`);
     if (keys.some((k) => k.name === name)) fail(`"${name}" is listed twice (names key the rate limit)`);
-    keys.push({ name, scopes: new Set(scopes), rpm, hash: Buffer.from(hash, 'hex') });
+    keys.push({ name, scopes: new Set(scopes), rpm, hash: hash.toLowerCase() });
   });
   return keys;
 }
@@ -74,24 +80,3 @@ export function presentedKey(headers: IncomingHttpHeaders): string | undefined {
   if (auth && /^bearer\s+/i.test(auth)) return auth.replace(/^bearer\s+/i, '').trim() || undefined;
   return undefined;
 }
-
-/**
- * The key registry: which partner (if any) a presented key belongs to. Every
- * configured hash is compared, in constant time, whatever matched earlier, so
- * response timing says nothing about how close a guess was or which entry hit.
- */
-export function createKeyRegistry(keys: readonly PartnerKey[]) {
-  return {
-    size: keys.length,
-    identify(presented: string): PartnerKey | undefined {
-      const digest = createHash('sha256').update(presented, 'utf8').digest();
-      let found: PartnerKey | undefined;
-      for (const key of keys) {
-        if (timingSafeEqual(digest, key.hash) && !found) found = key;
-      }
-      return found;
-    },
-  };
-}
-
-export type KeyRegistry = ReturnType<typeof createKeyRegistry>;

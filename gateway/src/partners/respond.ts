@@ -12,6 +12,6 @@ export function sendErrors(res: ServerResponse, status: number, errors: readonly
   sendJson(res, status, { errors }, { 'cache-control': 'no-store', ...headers });
 }
 
-export function sendError(res: ServerResponse, status: number, code: string, message: string, headers: Record<string, string> = {}): void {
-  sendErrors(res, status, [{ message, extensions: { code } }], headers);
+export function sendError(res: ServerResponse, status: number, code: string, message: string, headers: Record<string, string> = {}, extensions: Record<string, unknown> = {}): void {
+  sendErrors(res, status, [{ message, extensions: { code, ...extensions } }], headers);
 }

@@ -53,25 +53,31 @@ export async function connectRedis(url: string, log: Logger): Promise<RedisClien
   return client;
 }
 
-export async function createPartnerRateLimiter(options: { keys: readonly PartnerKey[]; redisUrl: string | undefined; log: Logger }): Promise<PartnerRateLimiter> {
-  const redis = options.redisUrl && options.keys.length > 0 ? await connectRedis(options.redisUrl, options.log) : undefined;
-  // One limiter per key: rate-limiter-flexible fixes `points` per instance, and each key has its own rpm.
+export function createPartnerRateLimiter(options: { redisUrl: string | undefined; log: Logger }): PartnerRateLimiter {
+  // Connected on the first partner request, not at gateway start-up (most gateways serve no partner).
+  let redisConnection: Promise<RedisClient> | undefined;
+  const redisClient = () => (options.redisUrl ? (redisConnection ??= connectRedis(options.redisUrl, options.log)) : undefined);
+  // One limiter per name and rpm, made on first use (keys come and go at run time):
+  // rate-limiter-flexible fixes `points` per instance, and each key has its own rpm.
   const limiters = new Map<string, RateLimiterAbstract>();
-  for (const key of options.keys) {
-    const base = { points: key.rpm, duration: WINDOW_SECONDS, keyPrefix: KEY_PREFIX };
-    limiters.set(
-      key.name,
-      redis
+  const limiterFor = async (key: PartnerKey): Promise<RateLimiterAbstract> => {
+    const id = `${key.name}:${key.rpm}`;
+    let limiter = limiters.get(id);
+    if (!limiter) {
+      const redis = await redisClient();
+      const base = { points: key.rpm, duration: WINDOW_SECONDS, keyPrefix: KEY_PREFIX };
+      limiter = redis
         ? new RateLimiterRedis({ ...base, storeClient: redis, useRedisPackage: true, rejectIfRedisNotReady: true, insuranceLimiter: new RateLimiterMemory(base) })
-        : new RateLimiterMemory(base),
-    );
-  }
+        : new RateLimiterMemory(base);
+      limiters.set(id, limiter);
+    }
+    return limiter;
+  };
 
   return {
-    kind: redis ? 'redis' : 'memory',
+    kind: options.redisUrl ? 'redis' : 'memory',
     async consume(key) {
-      const limiter = limiters.get(key.name);
-      if (!limiter) throw new Error('partner rate limit: unknown key name');
+      const limiter = await limiterFor(key);
       try {
         const res = await limiter.consume(key.name);
         return { allowed: true, limit: key.rpm, remaining: res.remainingPoints, resetSeconds: Math.ceil(res.msBeforeNext / 1000) };
@@ -82,6 +88,7 @@ export async function createPartnerRateLimiter(options: { keys: readonly Partner
       }
     },
     async close() {
+      const redis = await redisConnection;
       if (!redis) return;
       try {
         await redis.close();

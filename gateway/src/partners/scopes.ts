@@ -7,16 +7,20 @@
 export const ROOT_FIELD_SCOPES: Readonly<Record<string, string>> = {
   products: 'catalog:read',
   product: 'catalog:read',
+  eventCounts: 'analytics:read',
 };
 
-export type ScopeCheck = { ok: true } | { ok: false; message: string };
+/** The scopes a key can be given (`npm run keys -- create --scopes`). */
+export const KNOWN_SCOPES: ReadonlySet<string> = new Set(Object.values(ROOT_FIELD_SCOPES));
+
+export type ScopeCheck = { ok: true } | { ok: false; message: string; requiredScope?: string };
 
 export function checkScopes(rootFields: readonly string[], granted: ReadonlySet<string>): ScopeCheck {
   for (const field of new Set(rootFields)) {
     if (field.startsWith('__')) continue;
     const scope = ROOT_FIELD_SCOPES[field];
     if (scope === undefined) return { ok: false, message: `Query.${field} is not available to API keys` };
-    if (!granted.has(scope)) return { ok: false, message: `This API key lacks the scope "${scope}" needed for Query.${field}` };
+    if (!granted.has(scope)) return { ok: false, message: `This API key lacks the scope "${scope}" needed for Query.${field}`, requiredScope: scope };
   }
   return { ok: true };
 }
