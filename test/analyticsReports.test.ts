@@ -47,7 +47,7 @@ function defineReportSuite(open: () => Promise<Database>, close: () => Promise<v
     await store.append('c', [ev('view_product', at(3, '12:00')), ev('app_open', at(3, '13:00'))]);
     await store.append('c', [ev('purchase', at(4, '12:00'))]);
     await store.append('d', [ev('purchase', at(2, '15:00'))]);
-  });
+  }, 300_000); // opening PGlite takes seconds, minutes on a loaded machine
   afterAll(close);
 
   it('funnel: users reaching each step in order within the window', async () => {
