@@ -1,20 +1,22 @@
 /**
  * Gateway error formatting: subgraph errors pass through as the subgraph
  * shaped them (they are already masked there); an exception thrown by the
- * gateway itself is masked, never shown with its message or stack.
+ * gateway itself is masked in production (with an id to find it in the logs)
+ * and keeps its message in development, where the message is what you need.
+ * Request errors Apollo raises without a useful code get ours (clientErrors.ts).
  */
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import type { Logger } from '../../lib/logger.ts';
-import { ErrorCode } from '../../lib/errors.ts';
+import { internalError } from '../../lib/errors.ts';
+import { rewriteRequestError } from './clientErrors.ts';
 
-export function formatGatewayError(log: Logger) {
+export function formatGatewayError(log: Logger, options: { production: boolean }) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const { stacktrace: _drop, ...extensions } = formatted.extensions ?? {};
     const original = error instanceof GraphQLError ? error.originalError : error;
     if (original && !(original instanceof GraphQLError) && !(original as { extensions?: unknown }).extensions) {
-      log.error({ err: original, path: formatted.path }, 'unexpected gateway error');
-      return { message: 'Internal server error', path: formatted.path, locations: formatted.locations, extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } };
+      return internalError(log, original, formatted, options.production);
     }
-    return { ...formatted, extensions };
+    return rewriteRequestError({ ...formatted, extensions });
   };
 }

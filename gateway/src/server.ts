@@ -20,6 +20,7 @@ import { createIdentityResolver } from './auth/identity.ts';
 import type { GatewayContext } from './context.ts';
 import { createEngine } from './executors.ts';
 import { formatGatewayError } from './errors.ts';
+import { operationNamePlugin } from './clientErrors.ts';
 import { unauthenticatedStatusPlugin } from './plugins/unauthenticatedStatus.ts';
 import { createMetrics } from './metrics.ts';
 import { PROJECT_ROOT, subgraphUrlOverride, subgraphUrls } from './supergraph.ts';
@@ -91,13 +92,14 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     introspection: true,
     includeStacktraceInErrorResponses: false,
     stringifyResult: (value) => JSON.stringify(value),
-    formatError: formatGatewayError(log),
+    formatError: formatGatewayError(log, { production: config.NODE_ENV === 'production' }),
     // APQ on the shared store: a hash registered on one replica is known to all of them.
     persistedQueries: { cache: store.cache, ttl: 86_400 },
     cache: store.cache,
     plugins: [
       ApolloServerPluginLandingPageDisabled(),
       unauthenticatedStatusPlugin(),
+      operationNamePlugin(),
       invalidateOnMutation(versions),
       ...(config.RESPONSE_CACHE === 'on' ? [responseCache(store, versions)] : []),
     ],

@@ -25,6 +25,7 @@ import { sendJson } from '../../../lib/http/io.ts';
 import type { GatewayContext } from '../context.ts';
 import { createEngine } from '../executors.ts';
 import { formatGatewayError } from '../errors.ts';
+import { operationNamePlugin } from '../clientErrors.ts';
 import type { RouteHandler } from '../server.ts';
 import { createKeyRegistry, parsePartnerKeys, presentedKey } from './keys.ts';
 import { createPartnerRateLimiter } from './rateLimit.ts';
@@ -147,8 +148,8 @@ async function startPartnerApollo(options: PublicRouteOptions): Promise<ApolloSe
     includeStacktraceInErrorResponses: false,
     // server.ts stops this instance in close(); Apollo must not race it on SIGTERM.
     stopOnTerminationSignals: false,
-    formatError: formatGatewayError(options.log),
-    plugins: [ApolloServerPluginLandingPageDisabled()],
+    formatError: formatGatewayError(options.log, { production: options.config.NODE_ENV === 'production' }),
+    plugins: [ApolloServerPluginLandingPageDisabled(), operationNamePlugin()],
   });
   await apollo.start();
   return apollo;
