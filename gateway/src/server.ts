@@ -31,6 +31,7 @@ import { createTrustedDocuments } from './persisted/trustedDocuments.ts';
 import { createGraphQLRoute } from './graphqlRoute.ts';
 import { createPublicResponseCache } from './cache/publicResponseCache.ts';
 import { createPublicRoute } from './public/index.ts'; // partner endpoint (gateway/src/public)
+import { createExplorer, wantsExplorer } from './explorer.ts';
 import { resolve } from 'node:path';
 
 /** The manifest `npm run codegen` writes; more can be listed in PERSISTED_DOCUMENTS_MANIFESTS. */
@@ -136,8 +137,11 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     return { ready: checks.every(([, s]) => s === 'reachable'), subgraphs: Object.fromEntries(checks) };
   }
 
+  // Development only: GraphiQL on GET /graphql from a browser, and `/` pointing to it.
+  const explorer = createExplorer(config);
   const routes: Record<string, RouteHandler> = {
-    '/graphql': graphql,
+    '/graphql': explorer ? async (req, res) => (wantsExplorer(req) ? explorer.page(req, res) : graphql(req, res)) : graphql,
+    ...explorer?.routes,
     '/public/graphql': publicRoute.route,
     '/healthz': async (_req, res) => sendJson(res, 200, { status: 'ok' }),
     '/readyz': async (_req, res) => {

@@ -31,7 +31,7 @@ export async function startExtraGateway(env: Record<string, string>, options: { 
   const chunks: Buffer[] = [];
   child.stdout?.on('data', (c: Buffer) => chunks.push(c));
   child.stderr?.on('data', (c: Buffer) => chunks.push(c));
-  await waitForHttp(`http://127.0.0.1:${port}/healthz`, 30_000, () => child.exitCode === null);
+  await waitForHttp(`http://127.0.0.1:${port}/healthz`, 90_000, () => child.exitCode === null);
   return {
     url: `http://127.0.0.1:${port}/graphql`,
     output: () => Buffer.concat(chunks).toString('utf8'),
