@@ -27,6 +27,7 @@ import { PROJECT_ROOT, subgraphUrlOverride, subgraphUrls } from './supergraph.ts
 import { createGatewayStore } from './cache/store.ts';
 import { createCacheVersions, invalidateOnMutation, responseCache, type CacheVersions } from './cache/responseCache.ts';
 import { loadManifests } from './persisted/manifest.ts';
+import { openDocumentStore, watchDocumentStore } from './persisted/documentStore.ts';
 import { createTrustedDocuments } from './persisted/trustedDocuments.ts';
 import { createGraphQLRoute } from './graphqlRoute.ts';
 import { createPublicResponseCache } from './cache/publicResponseCache.ts';
@@ -86,7 +87,16 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const store = await createGatewayStore(config.REDIS_URL, log);
   const versions = createCacheVersions(store);
   const manifestPaths = [DEFAULT_MANIFEST, ...(process.env.PERSISTED_DOCUMENTS_MANIFESTS ?? '').split(',').map((p) => p.trim()).filter(Boolean)];
-  const trusted = createTrustedDocuments(config.PERSISTED_DOCUMENTS, config.PERSISTED_DOCUMENTS === 'off' ? { byHash: new Map(), size: 0 } : loadManifests(manifestPaths));
+  // Manifest files read at start, plus documents pushed at run time (`npm run documents -- push`).
+  const live = config.PERSISTED_DOCUMENTS === 'off' ? undefined : await watchDocumentStore(await openDocumentStore({ redisUrl: config.REDIS_URL, dataDir: config.dataDir }), {
+    onError: (err) => log.error({ err }, 'persisted documents store unreadable; serving the last documents read'),
+    onReload: (count) => log.info({ count }, 'pushed persisted documents loaded'),
+  });
+  const files = config.PERSISTED_DOCUMENTS === 'off' ? new Map<string, string>() : loadManifests(manifestPaths).byHash;
+  const trusted = createTrustedDocuments(config.PERSISTED_DOCUMENTS, {
+    byHash: { get: (hash) => files.get(hash) ?? live?.get(hash), has: (hash) => files.has(hash) || live?.get(hash) !== undefined },
+    size: files.size,
+  });
 
   const apollo = new ApolloServer<GatewayContext>({
     gateway: engine,
@@ -189,6 +199,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       await closeServer(http);
       await apollo.stop();
       await publicRoute.stop();
+      await live?.stop();
       await store.close();
     },
   };
