@@ -1,10 +1,16 @@
 /**
- * `npm start`: composes the supergraph if a subgraph schema changed, then runs
- * sandbox, subgraphs and gateway in one terminal with prefixed logs.
- * Ctrl-C stops everything.
+ * `npm start [-- --base-port N]`: composes the supergraph if a subgraph schema
+ * changed, then runs sandbox, subgraphs and gateway in one terminal with
+ * prefixed logs. Ctrl-C stops everything. Refuses to start (exit 1, no stack
+ * trace) when one of its ports is taken, instead of probing another stack.
  */
 import { spawnSync } from 'node:child_process';
-import { ROOT, startStack } from './lib/stack.ts';
+import { ROOT, busyPorts, stackPorts, startStack } from './lib/stack.ts';
+import { basePortFromArgs, refuseBusyPorts, superviseStack } from './lib/cli.ts';
+
+const base = basePortFromArgs();
+const ports = stackPorts(base);
+await refuseBusyPorts('npm start', ports, busyPorts);
 
 const check = spawnSync(process.execPath, ['scripts/compose.ts', '--check'], { cwd: ROOT, stdio: 'ignore' });
 if (check.status !== 0) {
@@ -12,34 +18,8 @@ if (check.status !== 0) {
   if (compose.status !== 0) process.exit(compose.status ?? 1);
 }
 
-const port = Number(process.env.PORT ?? 4000);
-const stack = await startStack({ gatewayPort: port, logs: 'pretty' }).catch((error: Error) => {
+const stack = await startStack({ ...ports, logs: 'pretty' }).catch((error: Error) => {
   console.error(`start failed: ${error.message}`);
   process.exit(1);
 });
-
-console.log(`
-  Gateway   ${stack.gatewayUrl}
-  Sandbox   ${stack.sandboxUrl}  (emulated Telegram, Stripe, HubSpot, Mixpanel, Amplitude, toncenter)
-  Sign in:  npm run initdata -- 279058397   → use the printed header
-  Stop:     Ctrl-C
-`);
-
-let stopping = false;
-const shutdown = async () => {
-  if (stopping) return;
-  stopping = true;
-  console.log('\nstopping…');
-  await stack.stop();
-  process.exit(0);
-};
-process.on('SIGINT', shutdown);
-process.on('SIGTERM', shutdown);
-for (const [name, child] of stack.processes) {
-  child.on('exit', (code, signal) => {
-    if (!stopping) {
-      console.error(`${name} exited (${signal ?? code}); stopping the stack`);
-      void shutdown();
-    }
-  });
-}
+superviseStack(stack, { exitWithChild: true });
