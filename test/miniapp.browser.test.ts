@@ -20,7 +20,7 @@ import { SEED_USERS } from '../sandbox/src/seed.ts';
 import { initDataFor, stack } from './helpers/client.ts';
 import { startExtraGateway, type ExtraGateway } from './helpers/gateway.ts';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = join(ROOT, 'test/artifacts');
 // Outside CI a machine without Chromium skips this file; CI installs it (.ci/run), so there it must run.
 const available = existsSync(CHROMIUM) || process.env.CI === 'true';

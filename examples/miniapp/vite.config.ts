@@ -6,5 +6,5 @@ export default defineConfig({
   // A Mini App may be served from any path of its host.
   base: './',
   build: { outDir: 'dist', emptyOutDir: true },
-  server: { port: 5173 },
+  server: { host: '127.0.0.1', port: 5173 },
 });
