@@ -6,10 +6,13 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startExtraGateway, type ExtraGateway } from './helpers/gateway.ts';
+import { hashApiKey } from '../gateway/src/public/keys.ts';
+
+const PARTNER_KEY = 'client-errors-test-partner-key';
 
 let gateway: ExtraGateway;
 beforeAll(async () => {
-  gateway = await startExtraGateway({ LOG_LEVEL: 'info', NODE_ENV: 'development' }, { captureOutput: true });
+  gateway = await startExtraGateway({ LOG_LEVEL: 'info', NODE_ENV: 'development', PARTNER_API_KEYS: `errors-test:${hashApiKey(PARTNER_KEY)}` }, { captureOutput: true });
 });
 afterAll(async () => gateway?.stop());
 
@@ -37,6 +40,15 @@ describe('client errors', () => {
     // Ordinary nesting still works.
     const ok = await post(JSON.stringify({ query: '{ products { id } }', variables: { a: { b: { c: [1, [2]] } } } }));
     expect(ok.status).toBe(200);
+  });
+
+  it('the partner endpoint bounds variables the same way (POST and GET)', async () => {
+    const url = gateway.url.replace(/\/graphql$/, '/public/graphql');
+    const headers = { 'content-type': 'application/json', 'x-api-key': PARTNER_KEY };
+    const body = `{"query":"query($id: ID!) { product(id: $id) { id } }","variables":{"id":${nestedJson(5_000)}}}`;
+    expect(await refusal(await fetch(url, { method: 'POST', headers, body }))).toMatchObject({ status: 400, code: 'INPUT_TOO_DEEP' });
+    const search = `?query=${encodeURIComponent('query($id: ID!) { product(id: $id) { id } }')}&variables=${encodeURIComponent(`{"id":${nestedJson(200)}}`)}`;
+    expect(await refusal(await fetch(`${url}${search}`, { headers }))).toMatchObject({ status: 400, code: 'INPUT_TOO_DEEP' });
   });
 
   it('a document nested 5,000 deep: 400 DOCUMENT_TOO_DEEP, not a parser stack overflow', async () => {
