@@ -30,9 +30,11 @@ function idOf(document: { __meta__?: { hash?: string } }): string {
 }
 
 /**
- * The subscription the app uses when the gateway supports subscriptions: a
- * `subscription PaymentUpdated($id: ID!) { paymentUpdated(id: $id) { id status } }`
- * in schema/operations, generated like every other operation. Without it (or
+ * The subscription the app uses when the gateway supports subscriptions: an
+ * operation named `PaymentUpdated` in schema/operations taking `$id` and
+ * selecting `{ id status }` of the payment (e.g.
+ * `subscription PaymentUpdated($id: ID!) { paymentUpdated(id: $id) { id status } }`),
+ * generated like every other operation. Without it (or
  * when the gateway does not answer text/event-stream) the app polls `payment(id)`.
  */
 const paymentUpdated = (operations as Record<string, unknown>)['PaymentUpdatedDocument'] as { __meta__?: { hash?: string } } | undefined;
@@ -79,7 +81,9 @@ export function createGateway(url: string, initData: string): Gateway {
         buffer = buffer.slice(end + 2);
         const data = event.split('\n').find((l) => l.startsWith('data:'))?.slice(5).trim();
         if (!event.startsWith('event: next') || !data) continue;
-        const payment = (JSON.parse(data) as { data?: { paymentUpdated?: { id: string; status: string } } }).data?.paymentUpdated;
+        // The subscription's one root field, whatever it is called (paymentUpdated, …).
+        const result = (JSON.parse(data) as { data?: Record<string, { id: string; status: string } | null> }).data;
+        const payment = result ? Object.values(result)[0] : undefined;
         if (payment && !onUpdate(payment)) {
           controller.abort();
           return true;
