@@ -1,21 +1,20 @@
 /**
  * Client mistakes get a 4xx with a stable `extensions.code` and a message that
  * says what to do (README "Error codes"). Three kinds of checks live here:
- * - nesting bounds on the raw request (JSON variables, GraphQL text), checked
- *   before anything recursive (variable coercion, the GraphQL parser) can blow
- *   the stack (lib/http/nesting.ts; POST bodies are checked when read);
+ * - nesting bounds on GET variables/extensions (POST bodies are checked when
+ *   read, lib/http/nesting.ts), before variable coercion can blow the stack;
  * - an Apollo plugin that refuses an operationName the document does not define;
  * - a rewrite of the few request errors Apollo Server raises with a generic
  *   code or message (CSRF prevention, graphql-js' "Validation aborted.").
  */
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import type { ApolloServerPlugin } from '@apollo/server';
-import { INPUT_TOO_DEEP, MAX_DOCUMENT_DEPTH, documentDepthExceeds, jsonDepthExceeds } from '../../lib/http/nesting.ts';
+import { INPUT_TOO_DEEP, valueDepthExceeds } from '../../lib/http/nesting.ts';
 
 export const ClientErrorCode = {
   /** JSON body or `variables`/`extensions` nested deeper than MAX_JSON_DEPTH. */
   INPUT_TOO_DEEP: INPUT_TOO_DEEP.code,
-  /** GraphQL document nested deeper than MAX_DOCUMENT_DEPTH (braces, brackets, parentheses). */
+  /** GraphQL document nested deeper than the recursive parser can follow. */
   DOCUMENT_TOO_DEEP: 'DOCUMENT_TOO_DEEP',
   /** `operationName` names no operation of the document, or a multi-operation document without one. */
   OPERATION_NOT_FOUND: 'OPERATION_NOT_FOUND',
@@ -33,16 +32,18 @@ export interface ClientError {
   message: string;
 }
 
-/** Bounds on a request's fields before Apollo sees them; `undefined` when they are fine. */
-export function checkRequestBounds(query: unknown, rawJson: readonly (string | null)[]): ClientError | undefined {
-  for (const text of rawJson) {
-    if (text === null) continue;
-    if (jsonDepthExceeds(text)) {
-      return INPUT_TOO_DEEP;
+/** GET `variables` / `extensions` (JSON text) nested too deep; `undefined` when fine or not JSON (Apollo says why). */
+export function checkGetParams(params: URLSearchParams): ClientError | undefined {
+  for (const name of ['variables', 'extensions']) {
+    const text = params.get(name);
+    if (!text) continue;
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      continue;
     }
-  }
-  if (typeof query === 'string' && documentDepthExceeds(query)) {
-    return { status: 400, code: ClientErrorCode.DOCUMENT_TOO_DEEP, message: `The GraphQL document is nested more than ${MAX_DOCUMENT_DEPTH} levels deep: select less deeply` };
+    if (valueDepthExceeds(value)) return INPUT_TOO_DEEP;
   }
   return undefined;
 }
@@ -76,6 +77,10 @@ const CSRF_MESSAGE =
 export function rewriteRequestError(formatted: GraphQLFormattedError): GraphQLFormattedError {
   if (formatted.message.startsWith('This operation has been blocked as a potential Cross-Site Request Forgery')) {
     return { message: CSRF_MESSAGE, extensions: { code: ClientErrorCode.PREFLIGHT_HEADER_REQUIRED } };
+  }
+  // The parser is recursive: a document nested thousands deep overflows its stack, which Apollo reports as a parse error.
+  if (formatted.extensions?.code === 'GRAPHQL_PARSE_FAILED' && /Maximum call stack size exceeded/.test(formatted.message)) {
+    return { message: 'The GraphQL document is nested too deeply to parse: select less deeply', extensions: { code: ClientErrorCode.DOCUMENT_TOO_DEEP } };
   }
   if (formatted.message === 'Validation aborted.') {
     return {

@@ -13,7 +13,7 @@ import type { GatewayContext } from './context.ts';
 import type { TrustedDocuments, GraphQLRequestFields } from './persisted/trustedDocuments.ts';
 import { createCollapser, createOperationTypeLookup } from './collapse.ts';
 import type { PublicResponseCache } from './cache/publicResponseCache.ts';
-import { checkRequestBounds } from './clientErrors.ts';
+import { checkGetParams } from './clientErrors.ts';
 
 export interface GraphQLRouteOptions {
   apollo: ApolloServer<GatewayContext>;
@@ -77,10 +77,8 @@ export function createGraphQLRoute(options: GraphQLRouteOptions) {
       : body && typeof body === 'object' && !Array.isArray(body)
         ? (body as GraphQLRequestFields)
         : undefined;
-    // Bounded nesting before anything recursive (variable coercion, the parser) runs; POST bodies were checked when read.
-    const params = isGet ? new URLSearchParams(search) : undefined;
-    const rawJson = params ? [params.get('variables'), params.get('extensions')] : [];
-    const outOfBounds = checkRequestBounds(fields?.query, rawJson);
+    // Bounded nesting before variable coercion (recursive) runs; POST bodies were checked when read.
+    const outOfBounds = isGet ? checkGetParams(new URLSearchParams(search)) : undefined;
     if (outOfBounds) return sendGraphQLError(res, outOfBounds.status, outOfBounds.code, outOfBounds.message);
     // The request as Apollo will see it (after trusted-document resolution).
     let request = fields;

@@ -7,7 +7,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import { searchOf } from '../../../lib/http/apollo.ts';
-import { INPUT_TOO_DEEP, jsonDepthExceeds } from '../../../lib/http/nesting.ts';
+import { INPUT_TOO_DEEP, valueDepthExceeds } from '../../../lib/http/nesting.ts';
 
 export interface RequestFields {
   query?: unknown;
@@ -25,12 +25,12 @@ export function requestFields(req: IncomingMessage, body: unknown): FieldsResult
     const fields: RequestFields = { query: params.get('query') ?? undefined, operationName: params.get('operationName') ?? undefined };
     const variables = params.get('variables');
     if (variables !== null && variables !== '') {
-      if (jsonDepthExceeds(variables)) return { ok: false, ...INPUT_TOO_DEEP };
       try {
         fields.variables = JSON.parse(variables);
       } catch {
         return bad('`variables` is not valid JSON');
       }
+      if (valueDepthExceeds(fields.variables)) return { ok: false, ...INPUT_TOO_DEEP };
     }
     return { ok: true, fields };
   }
