@@ -31,7 +31,12 @@ export async function startExtraGateway(env: Record<string, string>, options: { 
   const chunks: Buffer[] = [];
   child.stdout?.on('data', (c: Buffer) => chunks.push(c));
   child.stderr?.on('data', (c: Buffer) => chunks.push(c));
-  await waitForHttp(`http://127.0.0.1:${port}/healthz`, 90_000, () => child.exitCode === null);
+  try {
+    await waitForHttp(`http://127.0.0.1:${port}/healthz`, 90_000, () => child.exitCode === null);
+  } catch (error) {
+    child.kill('SIGKILL'); // never leave a gateway behind when it did not come up in time
+    throw error;
+  }
   return {
     url: `http://127.0.0.1:${port}/graphql`,
     output: () => Buffer.concat(chunks).toString('utf8'),
