@@ -3,7 +3,8 @@
  * purpose carries one of these `extensions.code` values. Anything else is an
  * internal error, masked before it leaves the process.
  */
-import { GraphQLError } from 'graphql';
+import { randomUUID } from 'node:crypto';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 
 export const ErrorCode = {
   UNAUTHENTICATED: 'UNAUTHENTICATED',
@@ -51,3 +52,26 @@ export const badInput = (message: string, field?: string) =>
   appError(ErrorCode.BAD_USER_INPUT, message, field ? { field } : {});
 export const notFound = (message: string) => appError(ErrorCode.NOT_FOUND, message);
 export const conflict = (message: string) => appError(ErrorCode.CONFLICT, message);
+
+/**
+ * The answer for an unexpected error (gateway or subgraph): logged with an
+ * `errorId`, which the client also gets, so one can be found from the other.
+ * In production the message is masked; in development it is kept (after
+ * "Internal server error: "), since there the message is what a developer needs.
+ */
+export function internalError(
+  log: { error(obj: object, msg: string): void },
+  original: unknown,
+  formatted: GraphQLFormattedError,
+  production: boolean,
+): GraphQLFormattedError {
+  const errorId = randomUUID();
+  log.error({ err: original, path: formatted.path, errorId }, 'unexpected error');
+  const detail = original instanceof Error ? original.message : formatted.message;
+  return {
+    message: production ? 'Internal server error' : `Internal server error: ${detail}`,
+    path: formatted.path,
+    locations: formatted.locations,
+    extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR, errorId },
+  };
+}

@@ -10,7 +10,31 @@
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildSchema, isInputObjectType, isInterfaceType, isObjectType } from 'graphql';
 import { composeSupergraph, readSupergraphConfig } from '../lib/composition.ts';
+
+function readIfExists(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+/** `Type.field` names present in `next` but not in `previous` (whole new types count as their fields). */
+function fieldsAddedTo(previous: string | undefined, next: string): string[] {
+  if (previous === undefined) return [];
+  const fieldsOf = (sdl: string) => {
+    const names = new Set<string>();
+    for (const type of Object.values(buildSchema(sdl).getTypeMap())) {
+      if (type.name.startsWith('__')) continue;
+      if (isObjectType(type) || isInterfaceType(type) || isInputObjectType(type)) for (const f of Object.keys(type.getFields())) names.add(`${type.name}.${f}`);
+    }
+    return names;
+  };
+  const before = fieldsOf(previous);
+  return [...fieldsOf(next)].filter((f) => !before.has(f));
+}
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const check = process.argv.includes('--check');
@@ -32,6 +56,13 @@ const outputs: Record<string, string> = {
   'schema/api.graphql': result.apiSdl,
   'schema/public.graphql': result.publicSdl,
 };
+// The partner contract grows silently when a field is added to a type tagged "public": say so.
+const added = fieldsAddedTo(readIfExists(resolve(outDir, 'schema/public.graphql')), result.publicSdl);
+if (added.length > 0 && !check) {
+  console.warn(`WARNING: the partner contract (schema/public.graphql) gains ${added.length} field(s): ${added.join(', ')}`);
+  console.warn('  partners see them once this is deployed. A type tagged @tag(name: "public") shares every field it has: to keep a field private, tag the public fields one by one instead of the type.');
+}
+
 let stale = 0;
 for (const [file, content] of Object.entries(outputs)) {
   const path = resolve(outDir, file);

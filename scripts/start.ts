@@ -1,8 +1,9 @@
 /**
- * `npm start`: composes the supergraph if a subgraph schema changed, then runs
- * sandbox, subgraphs and gateway in one terminal with prefixed logs,
- * supervised: a crashed process is restarted with backoff (logged) while the
- * others keep serving. Ctrl-C stops everything.
+ * `npm start [-- --base-port N]`: composes the supergraph if a subgraph schema
+ * changed, then runs sandbox, subgraphs and gateway in one terminal with
+ * prefixed logs, supervised: a crashed process is restarted with backoff
+ * (logged) while the others keep serving. Ctrl-C stops everything. Refuses to
+ * start (exit 1, no stack trace) when one of its ports is taken.
  *
  * `NODE_ENV=production npm start`: the gateway and the four subgraphs in
  * production mode, without the sandbox, from your environment (README
@@ -11,7 +12,8 @@
  */
 import { spawnSync } from 'node:child_process';
 import { ConfigError, loadConfig } from '../lib/config.ts';
-import { ROOT, startStack } from './lib/stack.ts';
+import { ROOT, busyPorts, stackPorts, startStack } from './lib/stack.ts';
+import { basePortFromArgs, refuseBusyPorts, superviseStack } from './lib/cli.ts';
 
 const production = process.env.NODE_ENV === 'production';
 try {
@@ -22,36 +24,18 @@ try {
   process.exit(1);
 }
 
+const ports = stackPorts(basePortFromArgs());
+await refuseBusyPorts('npm start', ports, busyPorts);
+
 const check = spawnSync(process.execPath, ['scripts/compose.ts', '--check'], { cwd: ROOT, stdio: 'ignore' });
 if (check.status !== 0) {
   const compose = spawnSync(process.execPath, ['scripts/compose.ts'], { cwd: ROOT, stdio: 'inherit' });
   if (compose.status !== 0) process.exit(compose.status ?? 1);
 }
 
-const port = Number(process.env.PORT ?? 4000);
-const stack = await startStack({ gatewayPort: port, logs: 'pretty', withoutSandbox: production, supervise: true }).catch((error: Error) => {
+const stack = await startStack({ ...ports, logs: 'pretty', withoutSandbox: production, supervise: true }).catch((error: Error) => {
   console.error(`start failed: ${error.message}`);
   process.exit(1);
 });
-
-console.log(production ? `
-  Gateway   ${stack.gatewayUrl}  (production mode: no sandbox, introspection off, metrics on METRICS_PORT)
-  Stop:     Ctrl-C
-` : `
-  Gateway   ${stack.gatewayUrl}
-  Sandbox   ${stack.sandboxUrl}  (emulated Telegram, Stripe, HubSpot, Mixpanel, Amplitude, toncenter)
-  Sign in:  npm run initdata -- 279058397   → use the printed header
-  Stop:     Ctrl-C
-`);
-
-let stopping = false;
-const shutdown = async () => {
-  if (stopping) return;
-  stopping = true;
-  console.log('\nstopping…');
-  await stack.stop();
-  process.exit(0);
-};
-process.on('SIGINT', shutdown);
-process.on('SIGTERM', shutdown);
-// A process that crashes is restarted with backoff by the stack (supervise), the others keep serving.
+// A process that crashes is restarted with backoff by the stack (supervise); the others keep serving.
+superviseStack(stack, { exitWithChild: false, production });

@@ -3,12 +3,15 @@
  * - subgraph errors pass through as the subgraph shaped them (already masked there);
  * - nothing internal survives: upstream URLs, response bodies, addresses and stacks are dropped
  *   from extensions and messages (they go to the log with the request id instead);
- * - an exception thrown by the gateway itself is masked, never shown with its message or stack.
+ * - an exception thrown by the gateway itself is masked in production (with an id to find it in the
+ *   logs) and keeps its message in development, where the message is what you need (never an address);
+ * - request errors Apollo raises without a useful code get ours (clientErrors.ts).
  */
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import type { Logger } from '../../lib/logger.ts';
-import { ErrorCode } from '../../lib/errors.ts';
+import { ErrorCode, internalError } from '../../lib/errors.ts';
 import { activeRequestId } from '../../lib/requestContext.ts';
+import { rewriteRequestError } from './clientErrors.ts';
 
 /** Extensions that describe our internals (stock @apollo/gateway puts the subgraph URL and body in `response`). */
 const INTERNAL_EXTENSIONS = new Set(['response', 'exception', 'stacktrace', 'url', 'serviceUrl', 'request']);
@@ -19,13 +22,14 @@ export function leaksAddress(text: string): boolean {
   return ADDRESS.test(text);
 }
 
-export function formatGatewayError(log: Logger) {
+export function formatGatewayError(log: Logger, options: { production: boolean }) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const requestId = activeRequestId();
     const original = error instanceof GraphQLError ? error.originalError : error;
     if (original && !(original instanceof GraphQLError) && !(original as { extensions?: unknown }).extensions) {
-      log.error({ err: original, path: formatted.path }, 'unexpected gateway error');
-      return masked(formatted, ErrorCode.INTERNAL_SERVER_ERROR, 'Internal server error', requestId);
+      const internal = internalError(log, original, formatted, options.production);
+      const message = leaksAddress(internal.message) ? 'Internal server error' : internal.message;
+      return { ...internal, message, extensions: { ...internal.extensions, ...(requestId ? { requestId } : {}) } };
     }
     const extensions: Record<string, unknown> = {};
     let dropped = false;
@@ -43,7 +47,7 @@ export function formatGatewayError(log: Logger) {
       log.warn({ extensions: formatted.extensions, message: formatted.message, path: formatted.path }, 'internal error details removed from a client error');
       if (requestId) extensions.requestId = requestId;
     }
-    return { ...formatted, extensions };
+    return rewriteRequestError({ ...formatted, extensions });
   };
 }
 

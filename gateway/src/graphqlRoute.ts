@@ -20,6 +20,7 @@ import type { PublicResponseCache } from './cache/publicResponseCache.ts';
 import { createHash } from 'node:crypto';
 import type { QueryLimiter } from './limits/queryLimits.ts';
 import { clientIp, COSTLY_MUTATIONS, type GatewayRateLimiter } from './limits/rateLimits.ts';
+import { checkGetParams } from './clientErrors.ts';
 
 export interface GraphQLRouteOptions {
   apollo: ApolloServer<GatewayContext>;
@@ -113,6 +114,9 @@ export function createGraphQLRoute(options: GraphQLRouteOptions) {
       : body && typeof body === 'object' && !Array.isArray(body)
         ? (body as GraphQLRequestFields)
         : undefined;
+    // Bounded nesting before variable coercion (recursive) runs; POST bodies were checked when read.
+    const outOfBounds = isGet ? checkGetParams(new URLSearchParams(search)) : undefined;
+    if (outOfBounds) return sendGraphQLError(res, outOfBounds.status, outOfBounds.code, outOfBounds.message);
     // The request as Apollo will see it (after trusted-document resolution).
     let request = fields;
     if (fields) {

@@ -24,6 +24,7 @@ import { createIdentityResolver } from './auth/identity.ts';
 import type { GatewayContext } from './context.ts';
 import { createEngine } from './executors.ts';
 import { formatGatewayError } from './errors.ts';
+import { operationNamePlugin } from './clientErrors.ts';
 import { unauthenticatedStatusPlugin } from './plugins/unauthenticatedStatus.ts';
 import { createMetrics } from './metrics.ts';
 import { subgraphMetricsText } from './subgraphMetrics.ts';
@@ -33,6 +34,7 @@ import { PROJECT_ROOT, subgraphUrlOverride, subgraphUrls } from './supergraph.ts
 import { createGatewayStore } from './cache/store.ts';
 import { createCacheVersions, invalidateOnMutation, responseCache, type CacheVersions } from './cache/responseCache.ts';
 import { loadManifests } from './persisted/manifest.ts';
+import { openDocumentStore, watchDocumentStore } from './persisted/documentStore.ts';
 import { createTrustedDocuments } from './persisted/trustedDocuments.ts';
 import { createGraphQLRoute } from './graphqlRoute.ts';
 import { createPublicResponseCache } from './cache/publicResponseCache.ts';
@@ -40,6 +42,7 @@ import { createPartnerRoute } from './partners/index.ts';
 import type { RouteHandler } from './route.ts';
 import { createQueryLimiter, type QueryLimits } from './limits/queryLimits.ts';
 import { createGatewayRateLimiter } from './limits/rateLimits.ts';
+import { createExplorer, wantsExplorer } from './explorer.ts';
 import { resolve } from 'node:path';
 
 /** The manifest `npm run codegen` writes; more can be listed in PERSISTED_DOCUMENTS_MANIFESTS. */
@@ -139,7 +142,16 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const store = await createGatewayStore(config.REDIS_URL, log);
   const versions = createCacheVersions(store);
   const manifestPaths = [DEFAULT_MANIFEST, ...config.PERSISTED_DOCUMENTS_MANIFESTS];
-  const trusted = createTrustedDocuments(config.PERSISTED_DOCUMENTS, config.PERSISTED_DOCUMENTS === 'off' ? { byHash: new Map(), size: 0 } : loadManifests(manifestPaths));
+  // Manifest files read at start, plus documents pushed at run time (`npm run documents -- push`).
+  const live = config.PERSISTED_DOCUMENTS === 'off' ? undefined : await watchDocumentStore(await openDocumentStore({ redisUrl: config.REDIS_URL, dataDir: config.dataDir }), {
+    onError: (err) => log.error({ err }, 'persisted documents store unreadable; serving the last documents read'),
+    onReload: (count) => log.info({ count }, 'pushed persisted documents loaded'),
+  });
+  const files = config.PERSISTED_DOCUMENTS === 'off' ? new Map<string, string>() : loadManifests(manifestPaths).byHash;
+  const trusted = createTrustedDocuments(config.PERSISTED_DOCUMENTS, {
+    byHash: { get: (hash) => files.get(hash) ?? live?.get(hash), has: (hash) => files.has(hash) || live?.get(hash) !== undefined },
+    size: files.size,
+  });
 
   const apiSchema = schemaHolder();
   const apollo = new ApolloServer<GatewayContext>({
@@ -149,7 +161,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     documentStore: createDocumentStore(),
     includeStacktraceInErrorResponses: false,
     stringifyResult: (value) => JSON.stringify(value),
-    formatError: formatGatewayError(log),
+    formatError: formatGatewayError(log, { production: config.production }),
     // APQ on the shared store: a hash registered on one replica is known to all of them.
     persistedQueries: { cache: store.cache, ttl: 86_400 },
     cache: store.cache,
@@ -157,6 +169,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       ApolloServerPluginLandingPageDisabled(),
       apiSchema.plugin,
       unauthenticatedStatusPlugin(),
+      operationNamePlugin(),
       invalidateOnMutation(versions),
       ...(config.RESPONSE_CACHE === 'on' ? [responseCache(store, versions)] : []),
     ],
@@ -206,8 +219,11 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     return { ready: checks.every(([, s]) => s === 'reachable'), subgraphs: Object.fromEntries(checks) };
   }
 
+  // Development only: GraphiQL on GET /graphql from a browser, and `/` pointing to it.
+  const explorer = createExplorer(config);
   const routes: Record<string, RouteHandler> = {
-    '/graphql': graphql,
+    '/graphql': explorer ? async (req, res) => (wantsExplorer(req) ? explorer.page(req, res) : graphql(req, res)) : graphql,
+    ...explorer?.routes,
     '/public/graphql': partnerRoute.route,
     '/healthz': async (_req, res) => sendJson(res, 200, { status: 'ok' }),
     '/readyz': async (_req, res) => {
@@ -274,6 +290,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       await apollo.stop();
       await partnerRoute.stop();
       await rateLimits.close();
+      await live?.stop();
       await store.close();
     },
   };

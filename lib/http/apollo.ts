@@ -6,6 +6,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HeaderMap, type ApolloServer, type BaseContext, type HTTPGraphQLResponse } from '@apollo/server';
 import { readBody, sendJson, BodyTooLargeError, refuseTooLarge, DEFAULT_MAX_BODY_BYTES } from './io.ts';
+import { INPUT_TOO_DEEP, requestInputTooDeep } from './nesting.ts';
 
 export interface GraphQLHttpOptions {
   /** Largest accepted request body; bigger ones get 413 before parsing. */
@@ -29,7 +30,10 @@ export async function readGraphQLBody(req: IncomingMessage, options: GraphQLHttp
   try {
     const raw = await readBody(req, options.maxBodyBytes);
     if (raw === '') return { ok: true, body: undefined, raw };
-    return { ok: true, body: /json/i.test(req.headers['content-type'] ?? '') ? JSON.parse(raw) : raw, raw };
+    if (!/json/i.test(req.headers['content-type'] ?? '')) return { ok: true, body: raw, raw };
+    const body: unknown = JSON.parse(raw);
+    if (requestInputTooDeep(body)) return { ok: false, ...INPUT_TOO_DEEP };
+    return { ok: true, body, raw };
   } catch (error) {
     if (error instanceof BodyTooLargeError) return { ok: false, status: 413, code: 'PAYLOAD_TOO_LARGE', message: 'Request body too large' };
     return { ok: false, status: 400, code: 'BAD_REQUEST', message: 'Request body is not valid JSON' };

@@ -64,6 +64,30 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** Every port of a stack started from `base`: gateway base, subgraphs base+1…base+4, sandbox base+100 (4000 → the defaults). */
+export function stackPorts(base: number): { gatewayPort: number; sandboxPort: number; subgraphPorts: Record<SubgraphName, number> } {
+  return {
+    gatewayPort: base,
+    sandboxPort: base + 100,
+    subgraphPorts: { telegram: base + 1, payments: base + 2, crm: base + 3, analytics: base + 4 },
+  };
+}
+
+/** The ports among `ports` that something already listens on (127.0.0.1), by process name. */
+export async function busyPorts(ports: Record<string, number>): Promise<[string, number][]> {
+  const checks = await Promise.all(
+    Object.entries(ports).map(
+      ([name, port]) =>
+        new Promise<[string, number] | undefined>((resolveCheck) => {
+          const server = createServer();
+          server.once('error', () => resolveCheck([name, port]));
+          server.listen(port, '127.0.0.1', () => server.close(() => resolveCheck(undefined)));
+        }),
+    ),
+  );
+  return checks.filter((c): c is [string, number] => c !== undefined);
+}
+
 const COLORS = ['\x1b[36m', '\x1b[35m', '\x1b[33m', '\x1b[32m', '\x1b[34m', '\x1b[91m'];
 const LEVELS: Record<number, string> = { 10: 'trace', 20: 'debug', 30: 'info', 40: 'warn', 50: 'error', 60: 'fatal' };
 

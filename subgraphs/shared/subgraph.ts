@@ -14,7 +14,7 @@ import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/res
 import { createInternalTokenVerifier, InternalTokenError } from '../../lib/internalToken.ts';
 import { requireInternalJwtSecret, type Config } from '../../lib/config.ts';
 import { createLogger, type Logger } from '../../lib/logger.ts';
-import { EXPECTED_CODES, ErrorCode } from '../../lib/errors.ts';
+import { EXPECTED_CODES, ErrorCode, internalError } from '../../lib/errors.ts';
 import { handleGraphQLRequest } from '../../lib/http/apollo.ts';
 import { closeServer, pathOf, readBody, sendJson, sendText } from '../../lib/http/io.ts';
 import { LoaderRegistry, type SubgraphContext } from './context.ts';
@@ -59,7 +59,7 @@ export interface RunningSubgraph<S> {
  * exception never leaks a message, stack or secret; upstream failures get a
  * clear code and the service name.
  */
-export function formatSubgraphError(log: Logger) {
+export function formatSubgraphError(log: Logger, options: { production: boolean }) {
   return (formatted: import('graphql').GraphQLFormattedError, error: unknown) => {
     const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
     if (original instanceof ServiceNotConfiguredError) {
@@ -87,8 +87,7 @@ export function formatSubgraphError(log: Logger) {
       const { stacktrace: _drop, ...extensions } = formatted.extensions ?? {};
       return { ...formatted, extensions };
     }
-    log.error({ err: original, path: formatted.path }, 'unexpected error');
-    return { message: 'Internal server error', path: formatted.path, locations: formatted.locations, extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } };
+    return internalError(log, original, formatted, options.production);
   };
 }
 
@@ -118,7 +117,7 @@ export async function startSubgraph<S extends ServiceHandle>(
     includeStacktraceInErrorResponses: false,
     // The gateway is the only client; CSRF prevention still applies (it sends JSON).
     plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled()],
-    formatError: formatSubgraphError(log),
+    formatError: formatSubgraphError(log, { production: options.config.NODE_ENV === 'production' }),
   });
   await apollo.start();
   const routes = def.routes?.(services) ?? {};

@@ -30,6 +30,7 @@ import { refuseTooLarge, sendJson } from '../../../lib/http/io.ts';
 import type { GatewayContext } from '../context.ts';
 import { createEngine } from '../executors.ts';
 import { formatGatewayError } from '../errors.ts';
+import { operationNamePlugin } from '../clientErrors.ts';
 import type { RouteHandler } from '../route.ts';
 import { parsePartnerKeys, presentedKey, type PartnerKey } from './keys.ts';
 import { openKeyStore } from './keyStore.ts';
@@ -204,8 +205,8 @@ async function startPartnerApollo(options: PartnerRouteOptions): Promise<ApolloS
     includeStacktraceInErrorResponses: false,
     // server.ts stops this instance in close(); Apollo must not race it on SIGTERM.
     stopOnTerminationSignals: false,
-    formatError: formatGatewayError(options.log),
-    plugins: [ApolloServerPluginLandingPageDisabled()],
+    formatError: formatGatewayError(options.log, { production: options.config.NODE_ENV === 'production' }),
+    plugins: [ApolloServerPluginLandingPageDisabled(), operationNamePlugin()],
   });
   await apollo.start();
   return apollo;

@@ -7,6 +7,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import { searchOf } from '../../../lib/http/apollo.ts';
+import { INPUT_TOO_DEEP, valueDepthExceeds } from '../../../lib/http/nesting.ts';
 
 export interface RequestFields {
   query?: unknown;
@@ -29,6 +30,7 @@ export function requestFields(req: IncomingMessage, body: unknown): FieldsResult
       } catch {
         return bad('`variables` is not valid JSON');
       }
+      if (valueDepthExceeds(fields.variables)) return { ok: false, ...INPUT_TOO_DEEP };
     }
     return { ok: true, fields };
   }

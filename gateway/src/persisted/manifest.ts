@@ -10,8 +10,8 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 
 export interface DocumentManifest {
-  /** sha256 hex → document text */
-  byHash: Map<string, string>;
+  /** sha256 hex → document text (a Map, or the manifests and the live store together) */
+  byHash: Pick<ReadonlyMap<string, string>, 'get' | 'has'>;
   size: number;
 }
 
@@ -38,7 +38,7 @@ export function parseManifest(json: unknown, source: string): Map<string, string
   return out;
 }
 
-export function loadManifests(paths: readonly string[]): DocumentManifest {
+export function loadManifests(paths: readonly string[]): DocumentManifest & { byHash: Map<string, string> } {
   const byHash = new Map<string, string>();
   for (const path of paths) {
     for (const [hash, body] of parseManifest(JSON.parse(readFileSync(path, 'utf8')), path)) byHash.set(hash, body);

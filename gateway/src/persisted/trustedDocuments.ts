@@ -37,16 +37,20 @@ export function createTrustedDocuments(mode: PersistedMode, manifest: DocumentMa
   return {
     mode,
     resolve(request: GraphQLRequestFields): Resolution {
+      const hash = apqHash(request.extensions);
+      // Apollo would answer this with a code-less error; it is the client's mistake, and a stable code says so.
+      if (hash && typeof request.query === 'string' && sha256(request.query) !== hash) {
+        return refuse('PERSISTED_QUERY_HASH_MISMATCH', 'extensions.persistedQuery.sha256Hash is not the sha256 (hex) of the query sent with it: hash the exact query text');
+      }
       if (mode === 'off') return { ok: true, request };
       if (request.documentId !== undefined) {
         if (typeof request.documentId !== 'string') return refuse('BAD_REQUEST', '`documentId` must be a string');
-        const hash = request.documentId.replace(/^sha256:/, '').toLowerCase();
-        const body = manifest.byHash.get(hash);
+        const id = request.documentId.replace(/^sha256:/, '').toLowerCase();
+        const body = manifest.byHash.get(id);
         if (!body) return refuse('PERSISTED_DOCUMENT_NOT_FOUND', `Unknown documentId ${request.documentId}`);
         const { documentId: _id, ...rest } = request;
         return { ok: true, request: { ...rest, query: body } };
       }
-      const hash = apqHash(request.extensions);
       if (typeof request.query !== 'string' && hash) {
         const body = manifest.byHash.get(hash);
         if (body) return { ok: true, request: { ...request, query: body } };
