@@ -64,6 +64,18 @@ const EnvSchema = z.object({
   DATABASE_URL: optionalString,
   /** Which executor serves federated operations: our own (fast) or stock @apollo/gateway. */
   GATEWAY_ENGINE: z.enum(['fast', 'apollo']).default('fast'),
+  /** Query planner of the fast engine: Hive Router's (hive) or Apollo's (apollo, the reference stock uses). */
+  GATEWAY_PLANNER: z.enum(['hive', 'apollo']).default('hive'),
+  /** Deadline of one subgraph request of the fast engine, in ms. */
+  SUBGRAPH_TIMEOUT_MS: z.coerce.number().int().min(1).default(30_000),
+  /** Per-subgraph deadlines overriding SUBGRAPH_TIMEOUT_MS: `name=ms,name=ms`. */
+  SUBGRAPH_TIMEOUTS: z
+    .string()
+    .default('')
+    .refine((v) => /^\s*([A-Za-z0-9_-]+\s*=\s*[1-9][0-9]*\s*(,\s*|$))*$/.test(v), 'expected name=ms,name=ms')
+    .transform((v) => Object.fromEntries(v.split(',').filter((p) => p.trim()).map((p) => p.split('=').map((x) => x.trim())).map(([k, ms]) => [k!, Number(ms)]))),
+  /** Largest subgraph response body the fast engine accepts, in bytes. */
+  SUBGRAPH_MAX_RESPONSE_BYTES: z.coerce.number().int().min(1024).default(16 * 1024 * 1024),
 });
 
 export type Env = z.infer<typeof EnvSchema>;

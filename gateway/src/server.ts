@@ -65,10 +65,17 @@ const CORS_HEADERS = {
 export async function startGateway(options: GatewayOptions): Promise<RunningGateway> {
   const { config, log } = options;
   const urlOverride = subgraphUrlOverride();
+  const metrics = createMetrics();
   const engine: GatewayInterface & { stop(): Promise<void> } = await createEngine({
     engine: config.GATEWAY_ENGINE,
     supergraphSdl: options.supergraphSdl,
     urlOverride,
+    planner: config.GATEWAY_PLANNER,
+    subgraphTimeoutMs: config.SUBGRAPH_TIMEOUT_MS,
+    subgraphTimeouts: config.SUBGRAPH_TIMEOUTS,
+    maxSubgraphResponseBytes: config.SUBGRAPH_MAX_RESPONSE_BYTES,
+    subgraphHooks: [metrics.subgraphHook],
+    validateSupergraph: config.NODE_ENV !== 'production',
   });
 
   const verifyInitData = createInitDataVerifier({
@@ -106,7 +113,6 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   // Partner endpoint: always mounted; with no PARTNER_API_KEYS every request is 401.
   const publicRoute = await createPublicRoute({ config, log, supergraphSdl: options.supergraphSdl, urlOverride, signToken });
 
-  const metrics = createMetrics();
   const subgraphs = subgraphUrls(options.supergraphSdl, urlOverride);
 
   const graphql = createGraphQLRoute({

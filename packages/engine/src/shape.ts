@@ -20,8 +20,8 @@ import {
   isSubtype,
   isValidLeafValue,
   typenameFieldName,
-} from '@apollo/federation-internals';
-import type { NamedType, Operation, Schema, Selection, SelectionSet, Type } from '@apollo/federation-internals';
+} from './apollo.ts';
+import type { Field, FragmentElement, NamedType, Operation, Schema, Selection, SelectionSet, Type } from './apollo.ts';
 import { readOwn, writeOwn } from './merge.ts';
 
 type Obj = Record<string, unknown>;
@@ -172,7 +172,7 @@ export class ShaperCompiler {
     st: { needsVars: boolean },
     variableDefinitions: readonly VariableDefinitionNode[] | undefined,
   ): SelFn {
-    const fragment = selection.element as import('@apollo/federation-internals').FragmentElement;
+    const fragment = selection.element as FragmentElement;
     const sub = this.compileSelectionSet(selection.selectionSet!, st, variableDefinitions);
     const typeCondition = fragment.typeCondition;
     if (!typeCondition) {
@@ -211,7 +211,7 @@ export class ShaperCompiler {
     st: { needsVars: boolean },
     variableDefinitions: readonly VariableDefinitionNode[] | undefined,
   ): SelFn {
-    const field = selection.element as import('@apollo/federation-internals').Field;
+    const field = selection.element as Field;
     const rn = field.responseName();
     if (field.definition.isSchemaIntrospectionField()) {
       const info = this.introspectionInfo(selection, variableDefinitions);
@@ -471,7 +471,7 @@ export class ShaperCompiler {
   }
 
   private introspectionInfo(selection: Selection, variableDefinitions: readonly VariableDefinitionNode[] | undefined): IntrospectionInfo {
-    const field = selection.element as import('@apollo/federation-internals').Field;
+    const field = selection.element as Field;
     const node = (selection as unknown as { expandFragments(): { toSelectionNode(): SelectionNode } }).expandFragments().toSelectionNode();
     const used = new Set<string>();
     visit(node, {

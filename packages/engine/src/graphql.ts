@@ -20,3 +20,5 @@ export const visit = graphql.visit;
 export const isAbstractType = graphql.isAbstractType;
 export const isInterfaceType = graphql.isInterfaceType;
 export const isObjectType = graphql.isObjectType;
+export const print = graphql.print;
+export const valueFromASTUntyped = graphql.valueFromASTUntyped;

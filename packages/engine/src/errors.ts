@@ -3,7 +3,7 @@
 // - HTTP / network / body failures -> the same messages RemoteGraphQLDataSource
 //   (make-fetch-happen / minipass-fetch) produces.
 import { GraphQLError } from './graphql.ts';
-import { ERRORS, assert, errorCodeDef } from '@apollo/federation-internals';
+import { ERRORS, errorCodeDef } from './apollo.ts';
 import { isJsonContentType, type RawOutcome } from './transport.ts';
 
 type Obj = Record<string, unknown>;
@@ -24,53 +24,6 @@ export function downstreamServiceError(originalError: Obj, serviceName: string, 
     return new GraphQLError(message, errorOptions);
   }
   return (codeDef ?? ERRORS.DOWNSTREAM_SERVICE_ERROR).err(message, errorOptions);
-}
-
-/** makeLazyErrorPathGenerator of executeQueryPlan.js */
-export function makeErrorPathGenerator(isEntityFetch: boolean, cursorPath: readonly string[], fullResult: unknown): ErrorPathGenerator {
-  let hydratedPaths: PathElement[][] | undefined;
-  return (errorPath) => {
-    const ep = errorPath as PathElement[] | undefined | null;
-    if (isEntityFetch && typeof ep?.[1] === 'number') {
-      if (!hydratedPaths) {
-        hydratedPaths = [];
-        generateHydratedPaths([], cursorPath, fullResult, hydratedPaths);
-      }
-      const hydratedPath = hydratedPaths[ep[1]] ?? [];
-      return [...hydratedPath, ...ep.slice(2)];
-    }
-    return ep ? [...cursorPath, ...ep.slice()] : undefined;
-  };
-}
-
-export function generateHydratedPaths(parent: PathElement[], path: readonly string[], data: unknown, result: PathElement[][]): void {
-  const head = path[0];
-  if (data == null) return;
-  if (head == null) {
-    result.push(parent.slice());
-  } else if (head === '@') {
-    assert(Array.isArray(data), 'expected array when encountering `@`');
-    for (const [i, value] of (data as unknown[]).entries()) {
-      parent.push(i);
-      generateHydratedPaths(parent, path.slice(1), value, result);
-      parent.pop();
-    }
-  } else if (typeof head === 'string') {
-    if (Array.isArray(data)) {
-      for (const [i, value] of data.entries()) {
-        parent.push(i);
-        generateHydratedPaths(parent, path, value, result);
-        parent.pop();
-      }
-    } else if (Object.prototype.hasOwnProperty.call(data, head)) {
-      const value = (data as Obj)[head];
-      parent.push(head);
-      generateHydratedPaths(parent, path.slice(1), value, result);
-      parent.pop();
-    }
-  } else {
-    assert(false, `unknown path part "${head}"`);
-  }
 }
 
 /** The error minipass-fetch raises for a failed request (message format kept). */
@@ -115,4 +68,12 @@ export function errorFromResponse(o: ResponseOutcome, json: (o: ResponseOutcome)
 export function networkError(url: string, error: Error): FetchError {
   const e = error as Error & { code?: string; errno?: string | number };
   return new FetchError(`request to ${url} failed, reason: ${e.message}`, 'system', e);
+}
+
+/** A plan contains something the engine does not execute (a planner upgrade added a node kind). */
+export class UnsupportedPlanError extends Error {
+  constructor(what: string) {
+    super(`Unsupported query plan: ${what}`);
+    this.name = 'UnsupportedPlanError';
+  }
 }
