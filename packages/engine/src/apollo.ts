@@ -86,13 +86,12 @@ export function loadSupergraph(supergraphSdl: string, options: { validate: boole
     apiGraphQLSchema: apiSchema.toGraphQLJSSchema(),
     supergraphGraphQLSchema: supergraph.schema.toGraphQLJSSchema(),
     subgraphs: supergraph.subgraphsMetadata().map((s) => ({ name: s.name, url: s.url })),
-    apolloPlanner: (plannerOptions) => createApolloPlanner(supergraph, apiSchema, plannerOptions),
+    apolloPlanner: (plannerOptions) => createApolloPlanner(supergraph, apiSchema, percentagesOf(supergraphSdl), plannerOptions),
   };
 }
 
-function createApolloPlanner(supergraph: Supergraph, apiSchema: Schema, options: ApolloPlannerOptions): EnginePlanner {
+function createApolloPlanner(supergraph: Supergraph, apiSchema: Schema, percentages: readonly number[], options: ApolloPlannerOptions): EnginePlanner {
   const planner = new QueryPlanner(supergraph);
-  const percentages = percentagesOf(supergraph.schema.toString());
   return {
     name: 'apollo',
     // Apollo's planner takes explicit label -> boolean conditions; the engine decides them per request.

@@ -77,3 +77,11 @@ export class UnsupportedPlanError extends Error {
     this.name = 'UnsupportedPlanError';
   }
 }
+
+/** The planner cannot plan a valid operation: answered as a GraphQL error (code QUERY_PLANNING_FAILED), data null. */
+export class QueryPlanningError extends GraphQLError {
+  constructor(message: string) {
+    super(message, { extensions: { code: 'QUERY_PLANNING_FAILED' } });
+    this.name = 'QueryPlanningError';
+  }
+}

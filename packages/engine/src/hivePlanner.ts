@@ -18,7 +18,7 @@ import type {
 } from '@graphql-hive/router-query-planner';
 import type { DocumentNode, SelectionSetNode } from 'graphql';
 import { Kind, print, visit } from './graphql.ts';
-import { UnsupportedPlanError } from './errors.ts';
+import { QueryPlanningError, UnsupportedPlanError } from './errors.ts';
 import type {
   DataRewrite,
   EnginePlanner,
@@ -41,7 +41,13 @@ export function createHivePlanner(supergraphSdl: string): EnginePlanner {
     plan(request, document: DocumentNode) {
       // Introspection is answered by the engine itself; Hive's planner does not plan it.
       const query = INTROSPECTION_FIELD.test(request.query) ? print(withoutIntrospection(document)) : request.query;
-      const plan = planner.plan(query, request.operationName ?? null, new Set(request.activeLabels), request.percentage);
+      let plan: ReturnType<HiveQueryPlanner['plan']>;
+      try {
+        plan = planner.plan(query, request.operationName ?? null, new Set(request.activeLabels), request.percentage);
+      } catch (error) {
+        // a valid operation the supergraph cannot serve (e.g. a field only a non-resolvable entity has)
+        throw new QueryPlanningError((error as Error).message);
+      }
       return { node: plan.node ? translateNode(plan.node) : undefined, requiresMode: 'hive' };
     },
   };

@@ -22,6 +22,7 @@ import { loadSupergraph } from './apollo.ts';
 import { createHivePlanner } from './hivePlanner.ts';
 import { OperationCache, type OverrideDecision } from './operation.ts';
 import { markOwned } from './merge.ts';
+import { QueryPlanningError } from './errors.ts';
 import { rootCursor, type ExecContext, type SubgraphSender } from './plan.ts';
 import { Transport } from './transport.ts';
 import { composeHooks, dedupeHook, headersHook, type SubgraphHook, type SubgraphRequest } from './subgraphRequest.ts';
@@ -30,7 +31,7 @@ import type { EnginePlanner } from './planTypes.ts';
 export type { SubgraphFetch, SubgraphHook, SubgraphRequest, SubgraphResponse } from './subgraphRequest.ts';
 export { composeHooks, dedupeHook, headersHook } from './subgraphRequest.ts';
 export { ResponseTooLargeError, SubgraphTimeoutError } from './transport.ts';
-export { UnsupportedPlanError } from './errors.ts';
+export { QueryPlanningError, UnsupportedPlanError } from './errors.ts';
 export type { EngineQueryPlan, PlanNode } from './planTypes.ts';
 
 export interface FastGatewayLogger {
@@ -153,7 +154,13 @@ export function createFastGateway(options: FastGatewayOptions): FastGateway {
       if (errors) return { errors };
     }
     const contextValue = requestContext.context;
-    const compiled = operations.compiled(entry, document, request.operationName, request.query, overrideFor(contextValue));
+    let compiled: ReturnType<OperationCache['compiled']>;
+    try {
+      compiled = operations.compiled(entry, document, request.operationName, request.query, overrideFor(contextValue));
+    } catch (error) {
+      if (error instanceof QueryPlanningError) return { errors: [error], data: null };
+      throw error; // Apollo planner: stock's behaviour (an internal server error)
+    }
     if (compiled.operationError) return { errors: [compiled.operationError] };
     const root: Record<string, unknown> = markOwned({});
     const errors: unknown[] = [];
