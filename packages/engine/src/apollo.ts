@@ -24,16 +24,7 @@ import {
   operationFromDocument,
   typenameFieldName,
 } from '@apollo/federation-internals';
-import type {
-  Field,
-  FragmentElement,
-  NamedType,
-  Operation,
-  Schema,
-  Selection,
-  SelectionSet,
-  Type,
-} from '@apollo/federation-internals';
+import type { Field, FragmentElement, NamedType, Operation, Schema, Selection, SelectionSet, Type } from '@apollo/federation-internals';
 import { QueryPlanner } from '@apollo/query-planner';
 import type {
   FetchDataRewrite,
@@ -90,7 +81,12 @@ export function loadSupergraph(supergraphSdl: string, options: { validate: boole
   };
 }
 
-function createApolloPlanner(supergraph: Supergraph, apiSchema: Schema, percentages: readonly number[], options: ApolloPlannerOptions): EnginePlanner {
+function createApolloPlanner(
+  supergraph: Supergraph,
+  apiSchema: Schema,
+  percentages: readonly number[],
+  options: ApolloPlannerOptions,
+): EnginePlanner {
   const planner = new QueryPlanner(supergraph);
   return {
     name: 'apollo',
@@ -108,7 +104,8 @@ function createApolloPlanner(supergraph: Supergraph, apiSchema: Schema, percenta
       });
       const node = plan.node;
       if (!node) return { node: undefined, requiresMode: 'apollo' };
-      if (node.kind === 'Subscription') return { node: { kind: 'Subscription', primary: translateFetch(node.primary) }, requiresMode: 'apollo' };
+      if (node.kind === 'Subscription')
+        return { node: { kind: 'Subscription', primary: translateFetch(node.primary) }, requiresMode: 'apollo' };
       return { node: translateNode(node), requiresMode: 'apollo' };
     },
   };
@@ -185,6 +182,8 @@ function translateRewrites(rewrites: readonly FetchDataRewrite[] | undefined): D
     const path = r.path.map(
       (p): RewriteSegment => (p.startsWith(FRAGMENT_PREFIX) ? { types: [p.slice(FRAGMENT_PREFIX.length)] } : { key: p }),
     );
-    return r.kind === 'ValueSetter' ? { kind: 'ValueSetter', path, setValueTo: r.setValueTo } : { kind: 'KeyRenamer', path, renameKeyTo: r.renameKeyTo };
+    return r.kind === 'ValueSetter'
+      ? { kind: 'ValueSetter', path, setValueTo: r.setValueTo }
+      : { kind: 'KeyRenamer', path, renameKeyTo: r.renameKeyTo };
   });
 }

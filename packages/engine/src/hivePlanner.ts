@@ -19,15 +19,7 @@ import type {
 import type { DocumentNode, SelectionSetNode } from 'graphql';
 import { Kind, print, visit } from './graphql.ts';
 import { QueryPlanningError, UnsupportedPlanError } from './errors.ts';
-import type {
-  DataRewrite,
-  EnginePlanner,
-  FetchNode,
-  PathSegment,
-  PlanNode,
-  RequiresSelection,
-  RewriteSegment,
-} from './planTypes.ts';
+import type { DataRewrite, EnginePlanner, FetchNode, PathSegment, PlanNode, RequiresSelection, RewriteSegment } from './planTypes.ts';
 
 // The addon is CommonJS-loadable; require() keeps it out of ESM loader paths.
 const hive = createRequire(import.meta.url)('@graphql-hive/router-query-planner') as typeof import('@graphql-hive/router-query-planner');
@@ -145,7 +137,8 @@ function translateRequires(selection: HiveRequires): RequiresSelection {
 function translateRewrites(rewrites: readonly FetchRewrite[] | undefined): DataRewrite[] | undefined {
   if (!rewrites || rewrites.length === 0) return undefined;
   return rewrites.map((r): DataRewrite => {
-    if ('KeyRenamer' in r) return { kind: 'KeyRenamer', path: r.KeyRenamer.path.map(rewriteSegment), renameKeyTo: r.KeyRenamer.renameKeyTo };
+    if ('KeyRenamer' in r)
+      return { kind: 'KeyRenamer', path: r.KeyRenamer.path.map(rewriteSegment), renameKeyTo: r.KeyRenamer.renameKeyTo };
     const setter = 'ValueSetter' in r ? r.ValueSetter : r;
     return { kind: 'ValueSetter', path: setter.path.map(rewriteSegment), setValueTo: setter.setValueTo };
   });

@@ -93,14 +93,19 @@ export function createFastGateway(options: FastGatewayOptions): FastGateway {
     warn: (m) => console.warn(m),
     error: (m) => console.error(m),
   };
-  const transport = new Transport({ connectionsPerOrigin: options.connectionsPerSubgraph, maxResponseBytes: options.maxSubgraphResponseBytes });
+  const transport = new Transport({
+    connectionsPerOrigin: options.connectionsPerSubgraph,
+    maxResponseBytes: options.maxSubgraphResponseBytes,
+  });
   const listeners = new Set<GatewaySchemaLoadOrUpdateCallback>();
   let stopped = false;
 
   const loaded = loadSupergraph(options.supergraphSdl, { validate: options.validateSupergraph ?? true });
   const gatewaySchema = addExtensions(loaded.apiGraphQLSchema);
   const planner: EnginePlanner =
-    (options.planner ?? 'hive') === 'hive' ? createHivePlanner(options.supergraphSdl) : loaded.apolloPlanner(options.apolloPlannerLimits ?? {});
+    (options.planner ?? 'hive') === 'hive'
+      ? createHivePlanner(options.supergraphSdl)
+      : loaded.apolloPlanner(options.apolloPlannerLimits ?? {});
   const urls = new Map<string, string>();
   for (const sg of loaded.subgraphs) {
     const url = options.subgraphUrlOverride ? options.subgraphUrlOverride(sg.name, sg.url) : sg.url;

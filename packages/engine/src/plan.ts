@@ -22,7 +22,12 @@ export interface Cursor {
 }
 
 /** Sends one subgraph request through the engine's hook chain. */
-export type SubgraphSender = (ctx: ExecContext, serviceName: string, body: string, operationKind: FetchNode['operationKind']) => Promise<RawOutcome>;
+export type SubgraphSender = (
+  ctx: ExecContext,
+  serviceName: string,
+  body: string,
+  operationKind: FetchNode['operationKind'],
+) => Promise<RawOutcome>;
 
 export interface ExecContext {
   readonly root: Obj;

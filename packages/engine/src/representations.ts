@@ -43,9 +43,19 @@ export function objectOfTypeTester(schema: GraphQLSchema, types: readonly string
 
 type Step =
   | { kind: 'field'; from: string; to: string; sub: RepresentationBuilder | undefined }
-  | { kind: 'fragment'; test: (obj: Obj) => boolean; sub: RepresentationBuilder; skipIf?: string | undefined; includeIf?: string | undefined };
+  | {
+      kind: 'fragment';
+      test: (obj: Obj) => boolean;
+      sub: RepresentationBuilder;
+      skipIf?: string | undefined;
+      includeIf?: string | undefined;
+    };
 
-export function compileRequires(schema: GraphQLSchema, selections: readonly RequiresSelection[], mode: 'apollo' | 'hive'): RepresentationBuilder {
+export function compileRequires(
+  schema: GraphQLSchema,
+  selections: readonly RequiresSelection[],
+  mode: 'apollo' | 'hive',
+): RepresentationBuilder {
   const steps: Step[] = selections.map((sel): Step => {
     if (sel.kind === 'Field') {
       return { kind: 'field', from: sel.from, to: sel.to, sub: sel.selections ? compileRequires(schema, sel.selections, mode) : undefined };

@@ -91,7 +91,11 @@ export class ShaperCompiler {
     const needsVars = st.needsVars;
     return (input, requestVariables) => {
       const rt: ShapeRuntime = {
-        vars: needsVars ? (hasDefaults ? { __proto__: null, ...defaulted, ...requestVariables } : { __proto__: null, ...requestVariables }) : (undefined as unknown as Obj),
+        vars: needsVars
+          ? hasDefaults
+            ? { __proto__: null, ...defaulted, ...requestVariables }
+            : { __proto__: null, ...requestVariables }
+          : (undefined as unknown as Obj),
         errors: [],
         flags: 0,
         requestVariables,
@@ -371,7 +375,10 @@ export class ShaperCompiler {
         const input = iv as unknown[];
         const n = input.length;
         const outList = ov as unknown[] | undefined;
-        assert(outList === undefined || n === outList.length, () => `[${input}].length (${n}) !== [${outList}].length (${outList!.length})`);
+        assert(
+          outList === undefined || n === outList.length,
+          () => `[${input}].length (${n}) !== [${outList}].length (${outList!.length})`,
+        );
         let nullify = false;
         let hasErrors = false;
         const updated: unknown[] = [];
@@ -404,10 +411,16 @@ export class ShaperCompiler {
         }
         assert(sub, () => `Invalid empty selection set for composite type ${typeStr}`);
         assert(typeof iv === 'object', () => `Invalid non-object value ${iv} returned by subgraph for composite type ${typeStr}`);
-        assert(ov === undefined || typeof ov === 'object', () => `Invalid non-object value ${iv} returned by subgraph for composite type ${typeStr}`);
+        assert(
+          ov === undefined || typeof ov === 'object',
+          () => `Invalid non-object value ${iv} returned by subgraph for composite type ${typeStr}`,
+        );
         const input = iv as Obj;
         const inputTypename = input[typenameFieldName];
-        assert(inputTypename === undefined || typeof inputTypename === 'string', () => `Invalid non-string value ${inputTypename} for __typename at ${path}`);
+        assert(
+          inputTypename === undefined || typeof inputTypename === 'string',
+          () => `Invalid non-string value ${inputTypename} for __typename at ${path}`,
+        );
         let objType = declared;
         if (inputTypename) {
           const t = this.typeInfo(inputTypename as string);
@@ -445,9 +458,7 @@ export class ShaperCompiler {
         rt.flags = 0;
         return iv;
       }
-      rt.errors.push(
-        ERRORS.INVALID_GRAPHQL.err(`Invalid value found for ${describe(path, typeStr, pt)}.`, { path: Array.from(path) }),
-      );
+      rt.errors.push(ERRORS.INVALID_GRAPHQL.err(`Invalid value found for ${describe(path, typeStr, pt)}.`, { path: Array.from(path) }));
       rt.flags = F_ERR;
       return null;
     };
@@ -480,7 +491,10 @@ export class ShaperCompiler {
       },
     });
     const usedDefs = variableDefinitions?.filter((def) => used.has(def.variable.name.value));
-    assert(used.size === (usedDefs?.length ?? 0), () => `Should have found all used variables ${[...used]} in definitions ${JSON.stringify(variableDefinitions)}`);
+    assert(
+      used.size === (usedDefs?.length ?? 0),
+      () => `Should have found all used variables ${[...used]} in definitions ${JSON.stringify(variableDefinitions)}`,
+    );
     return {
       document: {
         kind: Kind.DOCUMENT,

@@ -171,7 +171,10 @@ export class Transport {
         },
       };
       try {
-        ep.pool.dispatch({ path: ep.path, method: 'POST', body: request.body, headers: request.headers as Record<string, string> }, handler);
+        ep.pool.dispatch(
+          { path: ep.path, method: 'POST', body: request.body, headers: request.headers as Record<string, string> },
+          handler,
+        );
       } catch (error) {
         finish({ kind: 'network-error', url, error: error as Error });
       }

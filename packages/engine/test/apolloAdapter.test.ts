@@ -34,20 +34,30 @@ describe('Apollo adapter (src/apollo.ts)', () => {
 
   it('loads a supergraph: API schema (both forms), supergraph schema, subgraph list', () => {
     const loaded = adapter.loadSupergraph(sdl, { validate: true });
-    expect(loaded.subgraphs.map((s) => s.name).sort()).toEqual(Object.keys(SUBGRAPH_DEFS).map((n) => n).sort());
+    expect(loaded.subgraphs.map((s) => s.name).sort()).toEqual(
+      Object.keys(SUBGRAPH_DEFS)
+        .map((n) => n)
+        .sort(),
+    );
     expect(loaded.subgraphs.find((s) => s.name === 'accounts')?.url).toBe(urls['accounts']);
     expect(loaded.apiGraphQLSchema.getType('User')).toBeDefined();
     // @inaccessible fields are not in the API schema, but are in the supergraph schema
-    expect(Object.keys((loaded.apiGraphQLSchema.getType('User') as import('graphql').GraphQLObjectType).getFields())).not.toContain('internalCode');
+    expect(Object.keys((loaded.apiGraphQLSchema.getType('User') as import('graphql').GraphQLObjectType).getFields())).not.toContain(
+      'internalCode',
+    );
     expect(loaded.supergraphGraphQLSchema.getType('join__Graph')).toBeDefined();
     expect(loaded.apiSchema.type('Product')).toBeDefined();
   });
 
   it('operations: the model the result shaper walks', () => {
     const { apiSchema } = adapter.loadSupergraph(sdl, { validate: false });
-    const op = adapter.operationFromDocument(apiSchema, parse('query Q($yes: Boolean!) { search(term: "a") { __typename ... on Product @include(if: $yes) { upc price } } }'), {
-      operationName: 'Q',
-    });
+    const op = adapter.operationFromDocument(
+      apiSchema,
+      parse('query Q($yes: Boolean!) { search(term: "a") { __typename ... on Product @include(if: $yes) { upc price } } }'),
+      {
+        operationName: 'Q',
+      },
+    );
     const [search] = op.selectionSet.selections();
     expect(search!.kind).toBe('FieldSelection');
     const field = search!.element as adapter.Field;
@@ -79,7 +89,8 @@ describe('Apollo adapter (src/apollo.ts)', () => {
   it("Apollo's planner: plans translate into the engine's plan format", () => {
     const loaded = adapter.loadSupergraph(sdl, { validate: false });
     const planner = loaded.apolloPlanner({});
-    const query = 'query S($r: Boolean!) { topProducts { upc inStock shippingEstimate reviews @include(if: $r) { id } } media { id stars } }';
+    const query =
+      'query S($r: Boolean!) { topProducts { upc inStock shippingEstimate reviews @include(if: $r) { id } } media { id stars } }';
     const plan = planner.plan({ query, operationName: undefined, activeLabels: new Set(), percentage: 100 }, parse(query));
     const kinds = new Set<string>();
     const walk = (n: unknown): void => {
@@ -94,6 +105,8 @@ describe('Apollo adapter (src/apollo.ts)', () => {
     const json = JSON.stringify(plan.node);
     expect(json).toContain('"kind":"field","name":"topProducts"');
     // @interfaceObject rewrites come through in the engine's rewrite format
-    expect(json).toContain('"inputRewrites":[{"kind":"ValueSetter","path":[{"types":["Media"]},{"key":"__typename"}],"setValueTo":"Media"}');
+    expect(json).toContain(
+      '"inputRewrites":[{"kind":"ValueSetter","path":[{"types":["Media"]},{"key":"__typename"}],"setValueTo":"Media"}',
+    );
   });
 });

@@ -66,7 +66,9 @@ describe('in-flight deduplication', () => {
     try {
       await withGateway({ subgraphHooks: [gate.hook] }, async (gw) => {
         subgraphs.control.requests = {};
-        const results = await Promise.all(Array.from({ length: N }, (_, i) => post(gw.url, { query: QUERY }, { authorization: `Bearer u${i}` })));
+        const results = await Promise.all(
+          Array.from({ length: N }, (_, i) => post(gw.url, { query: QUERY }, { authorization: `Bearer u${i}` })),
+        );
         for (const r of results) expect(r.body).toEqual(reference.body);
         gate.close();
         // fetches of one request on its own

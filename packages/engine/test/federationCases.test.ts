@@ -76,11 +76,32 @@ describe('progressive @override (percent label)', () => {
       const gw = await serveGateway(fastGateway(sg.supergraphSdl, { planner, overrideRoll: () => roll }));
       try {
         const query = '{ stickers { id stock } }';
-        expect((await post(gw.url, { query })).body).toEqual({ data: { stickers: [{ id: 's1', stock: 2 }, { id: 's2', stock: 2 }] } });
+        expect((await post(gw.url, { query })).body).toEqual({
+          data: {
+            stickers: [
+              { id: 's1', stock: 2 },
+              { id: 's2', stock: 2 },
+            ],
+          },
+        });
         roll = 90;
-        expect((await post(gw.url, { query })).body).toEqual({ data: { stickers: [{ id: 's1', stock: 1 }, { id: 's2', stock: 1 }] } });
+        expect((await post(gw.url, { query })).body).toEqual({
+          data: {
+            stickers: [
+              { id: 's1', stock: 1 },
+              { id: 's2', stock: 1 },
+            ],
+          },
+        });
         roll = 49.9;
-        expect((await post(gw.url, { query })).body).toEqual({ data: { stickers: [{ id: 's1', stock: 2 }, { id: 's2', stock: 2 }] } });
+        expect((await post(gw.url, { query })).body).toEqual({
+          data: {
+            stickers: [
+              { id: 's1', stock: 2 },
+              { id: 's2', stock: 2 },
+            ],
+          },
+        });
       } finally {
         await gw.close();
       }

@@ -11,7 +11,9 @@ import { startSubgraphs, type RunningSubgraphs } from './fixtures/subgraphs.ts';
 import { fastGateway, post, serveGateway, stockGateway, type RunningGateway } from './fixtures/gateways.ts';
 
 // the CommonJS graphql instance the engine and Apollo use (see src/graphql.ts)
-const { getNamedType, isAbstractType, isLeafType, isNonNullType, isObjectType } = createRequire(import.meta.url)('graphql') as typeof import('graphql');
+const { getNamedType, isAbstractType, isLeafType, isNonNullType, isObjectType } = createRequire(import.meta.url)(
+  'graphql',
+) as typeof import('graphql');
 
 /** mulberry32: a small deterministic PRNG, so every run generates the same queries. */
 function prng(seed: number): () => number {
@@ -46,14 +48,22 @@ function selection(schema: GraphQLSchema, type: GraphQLNamedType, depth: number,
   if (isAbstractType(type)) {
     const possible = schema.getPossibleTypes(type);
     if ('getFields' in type) parts.push(...fieldsOf(schema, type.getFields(), depth, random, 0.5));
-    for (const t of possible) if (random() < 0.7) parts.push(`... on ${t.name} { ${fieldsOf(schema, t.getFields(), depth, random, 0.6).join(' ') || '__typename'} }`);
+    for (const t of possible)
+      if (random() < 0.7)
+        parts.push(`... on ${t.name} { ${fieldsOf(schema, t.getFields(), depth, random, 0.6).join(' ') || '__typename'} }`);
   } else if (isObjectType(type)) {
     parts.push(...fieldsOf(schema, type.getFields(), depth, random, 0.6));
   }
   return `{ ${parts.length ? parts.join(' ') : '__typename'} }`;
 }
 
-function fieldsOf(schema: GraphQLSchema, fields: Record<string, GraphQLField<unknown, unknown>>, depth: number, random: () => number, p: number): string[] {
+function fieldsOf(
+  schema: GraphQLSchema,
+  fields: Record<string, GraphQLField<unknown, unknown>>,
+  depth: number,
+  random: () => number,
+  p: number,
+): string[] {
   const out: string[] = [];
   for (const f of Object.values(fields)) {
     // the never-started "ghost" subgraph's fields: a refused connection has machine-specific messages
@@ -64,7 +74,9 @@ function fieldsOf(schema: GraphQLSchema, fields: Record<string, GraphQLField<unk
     if (random() > p) continue;
     const args = f.args.filter((a) => isNonNullType(a.type)).map((a) => `${a.name}: ${argumentLiteral(getNamedType(a.type), random)}`);
     const alias = random() < 0.1 ? `a${Math.floor(random() * 100)}: ` : '';
-    out.push(`${alias}${f.name}${args.length ? `(${args.join(', ')})` : ''}${composite ? ' ' + selection(schema, named, depth + 1, random) : ''}`);
+    out.push(
+      `${alias}${f.name}${args.length ? `(${args.join(', ')})` : ''}${composite ? ' ' + selection(schema, named, depth + 1, random) : ''}`,
+    );
   }
   return out;
 }
@@ -121,7 +133,8 @@ describe('generated queries: engine vs stock @apollo/gateway', () => {
   it('the generator produces distinct queries over many fields', () => {
     expect(new Set(queries).size).toBe(QUERY_COUNT);
     const fieldsUsed = new Set(queries.flatMap((q) => q.match(/[A-Za-z_]+/g) ?? []));
-    for (const f of ['topProducts', 'users', 'search', 'items', 'media', 'topRated', 'reviews', 'shippingEstimate']) expect(fieldsUsed, f).toContain(f);
+    for (const f of ['topProducts', 'users', 'search', 'items', 'media', 'topRated', 'reviews', 'shippingEstimate'])
+      expect(fieldsUsed, f).toContain(f);
   });
 
   for (const planner of ['hive', 'apollo'] as const) {

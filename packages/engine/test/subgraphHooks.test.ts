@@ -63,7 +63,18 @@ describe('subgraph request hooks', () => {
   it('a hook can answer without calling the subgraph', async () => {
     const mock: SubgraphHook = async (request, next) =>
       request.subgraphName === 'accounts'
-        ? { kind: 'response', url: request.url, status: 200, statusText: 'OK', contentType: 'application/json', cacheControl: undefined, text: '{"data":{"me":{"id":"9","name":"Mock"}}}', json: undefined, jsonState: 0, jsonError: undefined }
+        ? {
+            kind: 'response',
+            url: request.url,
+            status: 200,
+            statusText: 'OK',
+            contentType: 'application/json',
+            cacheControl: undefined,
+            text: '{"data":{"me":{"id":"9","name":"Mock"}}}',
+            json: undefined,
+            jsonState: 0,
+            jsonError: undefined,
+          }
         : next(request);
     await withGateway({ subgraphHooks: [mock] }, async (gw) => {
       subgraphs.control.requests = {};
