@@ -51,6 +51,14 @@ export function compilePlan(plan: EngineQueryPlan, supergraphSchema: GraphQLSche
   return compileNode(plan.node, supergraphSchema, plan.requiresMode);
 }
 
+/** The entities at `path` below each of `from` (no copy for the usual single root). */
+function entitiesBelow(from: readonly unknown[], path: readonly CompiledSegment[]): unknown[] {
+  if (from.length === 1) return entitiesAt(from[0], path);
+  const entities: unknown[] = [];
+  for (const e of from) for (const found of entitiesAt(e, path)) entities.push(found);
+  return entities;
+}
+
 /** A Boolean variable's value, its default when not sent. */
 function variableValue(ctx: ExecContext, name: string): unknown {
   const v = ctx.variables?.[name];
@@ -77,8 +85,7 @@ function compileNode(node: PlanNode, schema: GraphQLSchema, mode: EngineQueryPla
       const child = compileNode(node.node, schema, mode);
       const path = compilePath(schema, node.path);
       return (ctx, cursor) => {
-        const entities: unknown[] = [];
-        for (const e of cursor.entities) for (const found of entitiesAt(e, path)) entities.push(found);
+        const entities = entitiesBelow(cursor.entities, path);
         if (entities.length === 0) return;
         return child(ctx, { path: cursor.path.concat(path), entities });
       };
@@ -286,8 +293,7 @@ function compileBatchFetch(node: BatchFetchNode, schema: GraphQLSchema, mode: En
       const alias = aliases[a]!;
       const reps = byVariable.get(alias.variable)!;
       for (let p = 0; p < alias.paths.length; p++) {
-        const entities: unknown[] = [];
-        for (const e of cursor.entities) for (const found of entitiesAt(e, alias.paths[p]!)) entities.push(found);
+        const entities = entitiesBelow(cursor.entities, alias.paths[p]!);
         const owners: number[] = [];
         const start = reps.length;
         buildRepresentations(ctx, entities, alias.buildRep, alias.inputRewrite, mode, reps, owners);

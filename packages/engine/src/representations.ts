@@ -113,12 +113,13 @@ export function compileRequires(
         }
       }
     }
-    if (hive) {
-      // Hive sends nothing for a projection that is empty or only __typename
-      const keys = Object.keys(result);
-      if (keys.length === 0 || (keys.length === 1 && keys[0] === '__typename')) return null;
-    }
+    if (hive && onlyTypename(result)) return null; // Hive sends nothing for an empty or __typename-only projection
     return result;
   };
   return build;
+}
+
+function onlyTypename(o: Obj): boolean {
+  for (const k in o) if (k !== '__typename') return false;
+  return true;
 }
