@@ -25,12 +25,13 @@ import {
   typenameFieldName,
 } from '@apollo/federation-internals';
 import type { Field, FragmentElement, NamedType, Operation, Schema, Selection, SelectionSet, Type } from '@apollo/federation-internals';
-import { QueryPlanner } from '@apollo/query-planner';
+import { createRequire } from 'node:module';
 import type {
   FetchDataRewrite,
   FetchNode as ApolloFetchNode,
   PlanNode as ApolloPlanNode,
   QueryPlanSelectionNode,
+  QueryPlanner,
 } from '@apollo/query-planner';
 import type { DocumentNode, GraphQLSchema } from 'graphql';
 import type { DataRewrite, EnginePlanner, FetchNode, PathSegment, PlanNode, RequiresSelection, RewriteSegment } from './planTypes.ts';
@@ -87,7 +88,11 @@ function createApolloPlanner(
   percentages: readonly number[],
   options: ApolloPlannerOptions,
 ): EnginePlanner {
-  const planner = new QueryPlanner(supergraph);
+  // loaded only when chosen: the default (Hive) planner does not pay for it
+  const { QueryPlanner: ApolloQueryPlanner } = createRequire(import.meta.url)('@apollo/query-planner') as {
+    QueryPlanner: new (s: Supergraph) => QueryPlanner;
+  };
+  const planner = new ApolloQueryPlanner(supergraph);
   return {
     name: 'apollo',
     // Apollo's planner takes explicit label -> boolean conditions; the engine decides them per request.
