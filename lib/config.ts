@@ -118,6 +118,18 @@ const EnvSchema = z.object({
   METRICS_PORT: optionalNumber(z.number().int().min(0).max(65535)),
   /** Introspection of /graphql: on by default outside production, off in production. */
   INTROSPECTION: onOff.optional(),
+  /** Query planner of the fast engine: Hive Router's (hive) or Apollo's (apollo, the reference stock uses). */
+  GATEWAY_PLANNER: z.enum(['hive', 'apollo']).default('hive'),
+  /** Deadline of one subgraph request of the fast engine, in ms. */
+  SUBGRAPH_TIMEOUT_MS: z.coerce.number().int().min(1).default(30_000),
+  /** Per-subgraph deadlines overriding SUBGRAPH_TIMEOUT_MS: `name=ms,name=ms`. */
+  SUBGRAPH_TIMEOUTS: z
+    .string()
+    .default('')
+    .refine((v) => /^\s*([A-Za-z0-9_-]+\s*=\s*[1-9][0-9]*\s*(,\s*|$))*$/.test(v), 'expected name=ms,name=ms')
+    .transform((v) => Object.fromEntries(v.split(',').filter((p) => p.trim()).map((p) => p.split('=').map((x) => x.trim())).map(([k, ms]) => [k!, Number(ms)]))),
+  /** Largest subgraph response body the fast engine accepts, in bytes. */
+  SUBGRAPH_MAX_RESPONSE_BYTES: z.coerce.number().int().min(1024).default(16 * 1024 * 1024),
 });
 
 export type Env = z.infer<typeof EnvSchema>;

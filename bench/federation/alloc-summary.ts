@@ -16,11 +16,11 @@ const byFile = new Map<string, number>();
 let total = 0;
 const walk = (n: Node) => {
   const { functionName, url, lineNumber } = n.callFrame;
-  const f = url.replace(/^.*node_modules\//, '').replace(/^file:\/\/\/work\/main\//, '');
+  const f = url.replace(/^.*node_modules\//, '').replace(/^file:\/\/.*?\/(packages|gateway|lib)\//, '$1/');
   const key = `${functionName || '(anon)'} ${f}:${lineNumber + 1}`;
   byFn.set(key, (byFn.get(key) ?? 0) + n.selfSize);
   const g = (f.match(/^((?:@[^/]+\/)?[^/]+)/)?.[1] ?? f) || '(native)';
-  const gk = f.startsWith('gateway/src/engine/') ? f : g;
+  const gk = f.startsWith('packages/engine/') ? f : g;
   byFile.set(gk, (byFile.get(gk) ?? 0) + n.selfSize);
   total += n.selfSize;
   for (const c of n.children) walk(c);

@@ -28,29 +28,29 @@ for a in "${args[@]+"${args[@]}"}"; do [ "$a" = "--runs" ] && has_runs=1; done
 [ $has_runs = 1 ] || args+=(--runs "${RUNS:-3}")
 
 JSON="$OUT_DIR/federation-$STAMP.json"
-LOG="$OUT_DIR/federation-$STAMP.log"
+LOG="$SCRATCH/federation-$STAMP.log" # raw log stays out of the repository (machine paths)
 echo "[bench] scratch=$SCRATCH results=$JSON" >&2
 # The gateway under test: engine=fast, response cache and inbound collapsing OFF (benchmark rules).
-# Memory tuning: `npm run gateway` already runs with --max-semi-space-size=32 and heap growth 50 %.
-# TUNINGS="16:30 16:60 none" measures several variants side by side (target names tma-s16-g30, ..., tma-untuned).
+# The default target runs the production launcher (bin/tma-gateway: node with the heap flags, no npm
+# wrapper). TUNINGS="16:40 32:50 none" adds variants (node --max-semi-space-size=S --heap-growing-percent=G),
+# PLANNER=apollo measures the engine with Apollo's planner.
 # The harness runs gateways with NODE_ENV=production, which refuses to start without its secrets: made up per run.
 SECRETS="TELEGRAM_BOT_TOKEN=7000000001:bench-$RANDOM$RANDOM TELEGRAM_WEBHOOK_SECRET=bench$RANDOM$RANDOM INTERNAL_JWT_SECRET=$(head -c 32 /dev/urandom | base64 | tr -d '/+=')"
 # It measures the engine, not the limits: the Mini App defaults (cost 5,000, 300 anonymous requests a minute per IP) would refuse its load.
 LIMITS="MAX_QUERY_COST=100000000 RATE_LIMIT_ANONYMOUS_PER_MINUTE=100000000"
-BASE_ENV="GATEWAY_ENGINE=fast RESPONSE_CACHE=off REQUEST_COLLAPSING=off $SECRETS $LIMITS"
+BASE_ENV="GATEWAY_ENGINE=fast GATEWAY_PLANNER=${PLANNER:-hive} RESPONSE_CACHE=off REQUEST_COLLAPSING=off $SECRETS $LIMITS"
 extras=()
 i=0
 for t in ${TUNINGS:-default}; do
   port=$((PORT + i)); i=$((i + 1))
   if [ "$t" = default ]; then
-    env_t=""; name=tma-gateway  # `npm run gateway` carries the product's memory tuning (semi-space 32 MB, heap growth 50 %)
+    cmd="exec bin/tma-gateway"; name=tma-gateway
   elif [ "$t" = none ]; then
-    env_t="GATEWAY_HEAP_GROWING_PERCENT=0"; name=tma-untuned  # V8 default heap growth (the npm script still bounds the young generation)
+    cmd="exec node gateway/src/main.ts"; name=tma-untuned
   else
-    env_t="NODE_OPTIONS=--max-semi-space-size=${t%%:*} GATEWAY_HEAP_GROWING_PERCENT=${t##*:}"; name="tma-s${t%%:*}-g${t##*:}"
+    cmd="exec node --max-semi-space-size=${t%%:*} --heap-growing-percent=${t##*:} gateway/src/main.ts"; name="tma-s${t%%:*}-g${t##*:}"
   fi
-  [ -z "${TUNINGS:-}" ] && name=tma-gateway
-  extras+=(--extra "cd $ROOT && $BASE_ENV $env_t npm run gateway" "http://127.0.0.1:$port/graphql" --extra-name "$name")
+  extras+=(--extra "cd $ROOT && $BASE_ENV $cmd" "http://127.0.0.1:$port/graphql" --extra-name "$name")
 done
 (cd "$SCRATCH" && BENCH_SKIP_GRAFBASE=1 ./run.sh "${extras[@]}" apollo-gateway --unique-header --out "$JSON" "${args[@]}") 2>&1 | tee "$LOG"
 

@@ -1,12 +1,13 @@
 /**
  * The two engines that can execute federated operations behind Apollo Server:
- * our own (`fast`, gateway/src/engine) and stock @apollo/gateway (`apollo`,
+ * our own (`fast`, packages/engine) and stock @apollo/gateway (`apollo`,
  * kept as the reference the fast one is tested and benchmarked against).
  * Both attach the same internal identity token to every subgraph request.
  */
 import type { GatewayInterface } from '@apollo/server-gateway-interface';
 import type { GraphQLDataSourceProcessOptions } from '@apollo/gateway';
-import { subgraphHeadersFor } from './context.ts';
+import type { SubgraphHook } from '@tma/engine';
+import { requestSignalOf, subgraphHeadersFor } from './context.ts';
 import { injectTraceHeaders } from '../../lib/tracing.ts';
 
 /** Identity plus, when tracing, the W3C `traceparent` of the request (a no-op otherwise). */
@@ -19,6 +20,16 @@ export interface EngineOptions {
   engine: 'fast' | 'apollo';
   supergraphSdl: string;
   urlOverride: (name: string, url: string) => string;
+  /** fast engine: query planner (default hive) */
+  planner?: 'hive' | 'apollo';
+  /** fast engine: deadline per subgraph request, with per-subgraph overrides */
+  subgraphTimeoutMs?: number;
+  subgraphTimeouts?: Record<string, number>;
+  maxSubgraphResponseBytes?: number;
+  /** fast engine: extra hooks on every subgraph request (metrics, tracing) */
+  subgraphHooks?: SubgraphHook[];
+  /** fast engine: validate the supergraph at start (off in production: it is slow and the file is generated) */
+  validateSupergraph?: boolean;
 }
 
 export async function createEngine(options: EngineOptions): Promise<GatewayInterface & { stop(): Promise<void> }> {
@@ -36,15 +47,19 @@ export async function createEngine(options: EngineOptions): Promise<GatewayInter
       buildService: ({ name, url }) => new IdentityForwardingDataSource({ url: options.urlOverride(name, url ?? '') }),
     });
   }
-  const { createFastGateway } = await import('./engine/index.ts');
+  const { createFastGateway } = await import('@tma/engine');
   return createFastGateway({
     supergraphSdl: options.supergraphSdl,
+    planner: options.planner ?? 'hive',
+    validateSupergraph: options.validateSupergraph ?? true,
     // With tracing on, traceparent differs per request: identical fetches of different requests are not shared then.
     subgraphHeaders: (context: unknown) => headersWithTrace(context),
+    subgraphHooks: options.subgraphHooks,
     subgraphUrlOverride: options.urlOverride,
+    subgraphTimeoutMs: { default: options.subgraphTimeoutMs ?? 30_000, perSubgraph: options.subgraphTimeouts },
+    maxSubgraphResponseBytes: options.maxSubgraphResponseBytes,
+    requestSignal: requestSignalOf,
     // A dead subgraph costs only its own fields (SERVICE_UNAVAILABLE with path and subgraph name).
     partialFailures: true,
-    // The live heap is small (~50 MB) but allocation is fast; V8's default growth lets RSS climb to ~4x.
-    heapGrowingPercent: Number(process.env.GATEWAY_HEAP_GROWING_PERCENT || 50),
-  }) as GatewayInterface & { stop(): Promise<void> };
+  });
 }

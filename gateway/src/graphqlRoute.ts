@@ -162,11 +162,14 @@ export function createGraphQLRoute(options: GraphQLRouteOptions) {
     }
 
     const internalToken = options.signToken ? await options.signToken(identity) : undefined;
-    const context = async (): Promise<GatewayContext> => ({ identity, internalToken });
+    const collapsed = !!requestKey && options.collapsing;
+    // A collapsed execution serves several clients: one of them leaving must not cancel it.
+    const signal = collapsed ? undefined : abortOnClientGone(res);
+    const context = async (): Promise<GatewayContext> => ({ identity, internalToken, signal });
     const run = () => executeApollo(options.apollo, req, body, context, search);
 
     let response;
-    if (requestKey && options.collapsing) {
+    if (collapsed) {
       // Collapsing is per caller: identical requests of one user (or of anonymous callers) share one execution.
       response = await collapse(`${identity.userId ?? '-'}\n${requestKey}`, run); // user ids have no newline: the prefix cannot collide
     } else {
@@ -175,4 +178,13 @@ export function createGraphQLRoute(options: GraphQLRouteOptions) {
     if (requestKey && options.publicCache) options.publicCache.offer(requestKey, response);
     await writeApolloResponse(res, response);
   };
+}
+
+/** A signal aborted when the client connection closes before the response was sent. */
+function abortOnClientGone(res: ServerResponse): AbortSignal {
+  const controller = new AbortController();
+  res.once('close', () => {
+    if (!res.writableFinished) controller.abort(new Error('client disconnected'));
+  });
+  return controller.signal;
 }

@@ -123,10 +123,17 @@ export function queryLimitsFrom(config: Config): QueryLimits {
 export async function startGateway(options: GatewayOptions): Promise<RunningGateway> {
   const { config, log } = options;
   const urlOverride = subgraphUrlOverride();
+  const metrics = createMetrics();
   const engine: GatewayInterface & { stop(): Promise<void> } = await createEngine({
     engine: config.GATEWAY_ENGINE,
     supergraphSdl: options.supergraphSdl,
     urlOverride,
+    planner: config.GATEWAY_PLANNER,
+    subgraphTimeoutMs: config.SUBGRAPH_TIMEOUT_MS,
+    subgraphTimeouts: config.SUBGRAPH_TIMEOUTS,
+    maxSubgraphResponseBytes: config.SUBGRAPH_MAX_RESPONSE_BYTES,
+    subgraphHooks: [metrics.subgraphHook],
+    validateSupergraph: config.NODE_ENV !== 'production',
   });
 
   const verifyInitData = createInitDataVerifier({
@@ -183,7 +190,6 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     redisUrl: config.REDIS_URL,
     log,
   });
-  const metrics = createMetrics();
   // Partner endpoint: always mounted; with no key configured or stored every request is 401.
   const partnerRoute = await createPartnerRoute({ config, log, supergraphSdl: options.supergraphSdl, urlOverride, signToken, metricsRegistry: metrics.registry, queryLimits: limits });
 

@@ -194,7 +194,7 @@ export async function createPartnerRoute(options: PartnerRouteOptions): Promise<
 
 /** The federation engine behind an ApolloServer of its own: an ApolloServer owns the gateway object it is given (load/stop). */
 async function startPartnerApollo(options: PartnerRouteOptions): Promise<ApolloServer<GatewayContext>> {
-  const engine = await createEngine({ engine: options.config.GATEWAY_ENGINE, supergraphSdl: options.supergraphSdl, urlOverride: options.urlOverride });
+  const engine = await createEngine({ engine: options.config.GATEWAY_ENGINE, planner: options.config.GATEWAY_PLANNER, supergraphSdl: options.supergraphSdl, urlOverride: options.urlOverride });
   const apollo = new ApolloServer<GatewayContext>({
     gateway: engine,
     // Defence in depth: introspection is answered from the contract before Apollo is reached.

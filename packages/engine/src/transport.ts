@@ -1,9 +1,8 @@
 // HTTP transport to subgraphs: one keep-alive undici Pool per subgraph origin,
-// raw dispatch handler (no stream objects per request), optional in-flight
-// deduplication of identical requests (same URL + body + forwarded headers).
-//
-// A deduplicated response is shared by every waiter: the parsed JSON value is
-// therefore IMMUTABLE by contract (the executor merges copy-on-write).
+// raw dispatch handler (no stream objects per request). Every request has a
+// deadline (timeoutMs), is cancelled when its AbortSignal fires, and its
+// response body is capped in bytes. In-flight deduplication is a hook in front
+// of it (subgraphRequest.ts).
 import { Pool } from 'undici';
 import type { Dispatcher } from 'undici';
 import { STATUS_CODES } from 'node:http';
@@ -27,8 +26,18 @@ export type RawOutcome =
   | { readonly kind: 'network-error'; readonly url: string; readonly error: Error };
 
 export interface TransportOptions {
-  requestTimeoutMs?: number | undefined;
   connectionsPerOrigin?: number | undefined;
+  /** largest accepted subgraph response body (default 16 MiB) */
+  maxResponseBytes?: number | undefined;
+}
+
+/** What the transport needs of a subgraph request. */
+export interface TransportRequest {
+  readonly url: string;
+  readonly body: string;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly signal: AbortSignal | undefined;
+  readonly timeoutMs: number;
 }
 
 interface Endpoint {
@@ -40,19 +49,31 @@ interface Endpoint {
   readonly pool: Pool;
 }
 
+export class SubgraphTimeoutError extends Error {
+  constructor(ms: number) {
+    super(`subgraph did not answer within ${ms} ms`);
+    this.name = 'SubgraphTimeoutError';
+  }
+}
+
+export class ResponseTooLargeError extends Error {
+  constructor(max: number) {
+    super(`subgraph response larger than ${max} bytes`);
+    this.name = 'ResponseTooLargeError';
+  }
+}
+
 export class Transport {
   private readonly pools = new Map<string, Pool>();
   private readonly endpoints = new Map<string, Endpoint>();
-  /** in-flight requests: (url + forwarded headers) -> body -> shared outcome */
-  private readonly inflight = new Map<string, Map<string, Promise<RawOutcome>>>();
-  private readonly timeout: number;
   private readonly connections: number;
+  private readonly maxResponseBytes: number;
   /** number of upstream HTTP requests actually sent (for tests / stats) */
   upstreamRequests = 0;
 
   constructor(opts: TransportOptions = {}) {
-    this.timeout = opts.requestTimeoutMs ?? 30_000;
     this.connections = opts.connectionsPerOrigin ?? 32;
+    this.maxResponseBytes = opts.maxResponseBytes ?? 16 * 1024 * 1024;
   }
 
   endpoint(url: string): Endpoint {
@@ -61,57 +82,57 @@ export class Transport {
     const u = new URL(url);
     let pool = this.pools.get(u.origin);
     if (!pool) {
-      pool = new Pool(u.origin, {
-        connections: this.connections,
-        pipelining: 1,
-        keepAliveTimeout: 4_000,
-        headersTimeout: this.timeout,
-        bodyTimeout: this.timeout,
-      });
+      pool = new Pool(u.origin, { connections: this.connections, pipelining: 1, keepAliveTimeout: 4_000 });
       this.pools.set(u.origin, pool);
     }
     ep = { url, href: u.href, origin: u.origin, path: u.pathname + u.search, pool };
-    this.endpoints.set(url, ep);
+    // bounded: one entry per distinct subgraph URL a hook produced
+    if (this.endpoints.size < 1000) this.endpoints.set(url, ep);
     return ep;
   }
 
-  /**
-   * POST `body` to `url`. When `dedupeKey` is given (it must identify the URL
-   * and every header that is sent), concurrent calls with the same key and
-   * the same body share one upstream request.
-   */
-  post(url: string, body: string, headers: Record<string, string>, dedupeKey: string | undefined): Promise<RawOutcome> {
-    if (dedupeKey === undefined) return this.send(url, body, headers);
-    let byBody = this.inflight.get(dedupeKey);
-    if (!byBody) {
-      byBody = new Map();
-      this.inflight.set(dedupeKey, byBody);
+  /** POST the request; never rejects (failures are `network-error` outcomes). */
+  fetch(request: TransportRequest): Promise<RawOutcome> {
+    let ep: Endpoint;
+    try {
+      ep = this.endpoint(request.url);
+    } catch (error) {
+      return Promise.resolve({ kind: 'network-error', url: request.url, error: error as Error });
     }
-    const existing = byBody.get(body);
-    if (existing) return existing;
-    const p = this.send(url, body, headers);
-    byBody.set(body, p);
-    const group = byBody;
-    const clear = () => {
-      group.delete(body);
-      if (group.size === 0 && this.inflight.get(dedupeKey) === group) this.inflight.delete(dedupeKey);
-    };
-    p.then(clear, clear);
-    return p;
-  }
-
-  private send(rawUrl: string, body: string, headers: Record<string, string>): Promise<RawOutcome> {
-    const ep = this.endpoint(rawUrl);
     const url = ep.href;
+    const signal = request.signal;
+    if (signal?.aborted) return Promise.resolve({ kind: 'network-error', url, error: abortReason(signal) });
     this.upstreamRequests++;
+    const max = this.maxResponseBytes;
     return new Promise<RawOutcome>((resolve) => {
       const chunks: Buffer[] = [];
+      let size = 0;
       let status = 0;
       let statusText = '';
       let contentType: string | undefined;
       let cacheControl: string | undefined;
+      let done = false;
+      let controller: Dispatcher.DispatchController | undefined;
+      let timer: NodeJS.Timeout | undefined;
+      const finish = (outcome: RawOutcome) => {
+        if (done) return;
+        done = true;
+        if (timer) clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        resolve(outcome);
+      };
+      const fail = (error: Error) => {
+        finish({ kind: 'network-error', url, error });
+        controller?.abort(error);
+      };
+      const onAbort = () => fail(abortReason(signal!));
+      timer = setTimeout(() => fail(new SubgraphTimeoutError(request.timeoutMs)), request.timeoutMs);
+      signal?.addEventListener('abort', onAbort, { once: true });
       const handler: Dispatcher.DispatchHandler = {
-        onRequestStart() {},
+        onRequestStart(c) {
+          controller = c;
+          if (done) c.abort(new Error('aborted'));
+        },
         onResponseStart(_c, statusCode, hdrs, statusMessage) {
           status = statusCode;
           statusText = statusMessage || STATUS_CODES[statusCode] || '';
@@ -119,13 +140,20 @@ export class Transport {
           contentType = Array.isArray(ct) ? ct[0] : ct;
           const cc = hdrs['cache-control'];
           cacheControl = Array.isArray(cc) ? cc.join(', ') : cc;
+          const cl = Number(hdrs['content-length']);
+          if (cl > max) fail(new ResponseTooLargeError(max));
         },
         onResponseData(_c, chunk) {
+          size += chunk.length;
+          if (size > max) {
+            fail(new ResponseTooLargeError(max));
+            return;
+          }
           chunks.push(chunk);
         },
         onResponseEnd() {
           const text = chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8');
-          resolve({
+          finish({
             kind: 'response',
             url,
             status,
@@ -139,23 +167,16 @@ export class Transport {
           });
         },
         onResponseError(_c, error) {
-          resolve({ kind: 'network-error', url, error });
+          finish({ kind: 'network-error', url, error });
         },
       };
       try {
         ep.pool.dispatch(
-          {
-            path: ep.path,
-            method: 'POST',
-            body,
-            headers,
-            headersTimeout: this.timeout,
-            bodyTimeout: this.timeout,
-          },
+          { path: ep.path, method: 'POST', body: request.body, headers: request.headers as Record<string, string> },
           handler,
         );
       } catch (error) {
-        resolve({ kind: 'network-error', url, error: error as Error });
+        finish({ kind: 'network-error', url, error: error as Error });
       }
     });
   }
@@ -166,6 +187,10 @@ export class Transport {
     this.endpoints.clear();
     await Promise.all(pools.map((p) => p.close().catch(() => p.destroy())));
   }
+}
+
+function abortReason(signal: AbortSignal): Error {
+  return signal.reason instanceof Error ? signal.reason : new Error('The operation was aborted');
 }
 
 /** Parse (once, shared) the JSON body of an outcome. */

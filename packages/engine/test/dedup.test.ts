@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSubgraphs, type RunningSubgraphs } from './fixtures/subgraphs.ts';
 import { fastGateway, post, serveGateway, stockGateway, type RunningGateway } from './fixtures/gateways.ts';
+import type { SubgraphHook } from '../src/index.ts';
 
 let subgraphs: RunningSubgraphs;
 let stock: RunningGateway;
@@ -33,29 +34,55 @@ async function withGateway<T>(opts: Parameters<typeof fastGateway>[1], fn: (gw: 
   }
 }
 
+/**
+ * Holds every subgraph response until `n` fetches of that subgraph have been
+ * asked for by the engine (counted by a hook, before dedup): then all of them
+ * are in flight at once, with no timing assumption.
+ */
+function gateUntil(n: number): { hook: SubgraphHook; close(): void } {
+  const asked: Record<string, number> = {};
+  const waiting: Record<string, (() => void)[]> = {};
+  const hook: SubgraphHook = (request, next) => {
+    const name = request.subgraphName;
+    asked[name] = (asked[name] ?? 0) + 1;
+    if (asked[name] >= n) for (const release of waiting[name]?.splice(0) ?? []) release();
+    return next(request);
+  };
+  subgraphs.control.gate = (name) => ((asked[name] ?? 0) >= n ? Promise.resolve() : new Promise((r) => (waiting[name] ??= []).push(r)));
+  return {
+    hook,
+    close() {
+      subgraphs.control.gate = undefined;
+      for (const list of Object.values(waiting)) for (const release of list.splice(0)) release();
+    },
+  };
+}
+
 describe('in-flight deduplication', () => {
   it('concurrent identical queries share upstream fetches and stay correct', async () => {
     const reference = await post(stock.url, { query: QUERY });
-    await withGateway({}, async (gw) => {
-      // fetches of one request, sequentially
-      subgraphs.control.requests = {};
-      await post(gw.url, { query: QUERY });
-      const perRequest = totalRequests();
-      expect(perRequest).toBeGreaterThan(2);
-
-      subgraphs.control.delayMs = 40;
-      subgraphs.control.requests = {};
-      try {
-        const N = 20;
-        const results = await Promise.all(Array.from({ length: N }, (_, i) => post(gw.url, { query: QUERY }, { authorization: `Bearer u${i}` })));
+    const N = 20;
+    const gate = gateUntil(N);
+    try {
+      await withGateway({ subgraphHooks: [gate.hook] }, async (gw) => {
+        subgraphs.control.requests = {};
+        const results = await Promise.all(
+          Array.from({ length: N }, (_, i) => post(gw.url, { query: QUERY }, { authorization: `Bearer u${i}` })),
+        );
         for (const r of results) expect(r.body).toEqual(reference.body);
-        const upstream = totalRequests();
-        expect(upstream).toBeLessThan(N * perRequest);
-        expect(upstream).toBeLessThanOrEqual(perRequest * 2);
-      } finally {
-        subgraphs.control.delayMs = 0;
-      }
-    });
+        gate.close();
+        // fetches of one request on its own
+        const before = totalRequests();
+        subgraphs.control.requests = {};
+        await post(gw.url, { query: QUERY });
+        const perRequest = totalRequests();
+        expect(perRequest).toBeGreaterThan(2);
+        // the N concurrent requests cost exactly one request's fetches
+        expect(before).toBe(perRequest);
+      });
+    } finally {
+      gate.close();
+    }
   });
 
   it('dedupeInflight: false sends every fetch', async () => {
@@ -95,32 +122,34 @@ describe('in-flight deduplication', () => {
 
   it('subgraphHeaders are sent per request and are part of the dedup key', async () => {
     const calls: string[] = [];
-    await withGateway(
-      {
-        subgraphHeaders: (ctx, name) => {
-          const auth = (ctx as { headers: Record<string, string> }).headers['authorization'] ?? 'none';
-          calls.push(`${name}:${auth}`);
-          return { 'x-internal-token': `tok(${auth})` };
+    const gate = gateUntil(3);
+    try {
+      await withGateway(
+        {
+          subgraphHeaders: (ctx, name) => {
+            const auth = (ctx as { headers: Record<string, string> }).headers['authorization'] ?? 'none';
+            calls.push(`${name}:${auth}`);
+            return { 'x-internal-token': `tok(${auth})` };
+          },
+          subgraphHooks: [gate.hook],
         },
-      },
-      async (gw) => {
-        await post(gw.url, { query: '{ me { id name } }' }, { authorization: 'A' });
-        expect(subgraphs.control.lastHeaders['accounts']?.['x-internal-token']).toBe('tok(A)');
-        expect(calls).toEqual(['accounts:A']);
-
-        subgraphs.control.delayMs = 40;
-        subgraphs.control.requests = {};
-        try {
+        async (gw) => {
+          subgraphs.control.requests = {};
+          // three requests in flight together: A and A share a fetch, B has its own token
           await Promise.all([
             post(gw.url, { query: '{ me { id name } }' }, { authorization: 'A' }),
             post(gw.url, { query: '{ me { id name } }' }, { authorization: 'A' }),
             post(gw.url, { query: '{ me { id name } }' }, { authorization: 'B' }),
           ]);
           expect(subgraphs.control.requests['accounts']).toBe(2);
-        } finally {
-          subgraphs.control.delayMs = 0;
-        }
-      },
-    );
+          expect(calls.sort()).toEqual(['accounts:A', 'accounts:A', 'accounts:B']);
+          gate.close();
+          await post(gw.url, { query: '{ me { id name } }' }, { authorization: 'C' });
+          expect(subgraphs.control.lastHeaders['accounts']?.['x-internal-token']).toBe('tok(C)');
+        },
+      );
+    } finally {
+      gate.close();
+    }
   });
 });

@@ -2,25 +2,33 @@
 // context (as buildOperationContext), query plan, compiled plan executor and
 // compiled result shaper. Everything here runs once per distinct operation.
 import type { DocumentNode, FragmentDefinitionNode, GraphQLSchema, OperationDefinitionNode, VariableDefinitionNode } from 'graphql';
-import { GraphQLError, Kind } from './graphql.ts';
-import { ERRORS, operationFromDocument } from '@apollo/federation-internals';
-import type { Operation, Schema } from '@apollo/federation-internals';
-import type { QueryPlan, QueryPlanner } from '@apollo/query-planner';
-import { compilePlan, type Cursor, type ExecContext } from './plan.ts';
+import { GraphQLError, Kind, print, valueFromASTUntyped } from './graphql.ts';
+import { ERRORS, operationFromDocument } from './apollo.ts';
+import type { Operation, Schema } from './apollo.ts';
+import { compilePlan, type Exec } from './plan.ts';
+import type { EnginePlanner, EngineQueryPlan } from './planTypes.ts';
 import { ShaperCompiler, type CompiledShaper } from './shape.ts';
 
 export interface OperationContext {
   readonly operation: OperationDefinitionNode;
   readonly fragments: Record<string, FragmentDefinitionNode>;
   readonly variableDefinitions: readonly VariableDefinitionNode[];
+  /** default values of the operation's variables */
+  readonly variableDefaults: Record<string, unknown>;
   readonly isQuery: boolean;
 }
 
 export interface CompiledOperation {
-  readonly plan: QueryPlan;
+  readonly plan: EngineQueryPlan;
   /** undefined when the plan has no node */
-  readonly exec: ((ctx: ExecContext, cursor: Cursor) => Promise<void> | void) | undefined;
+  readonly exec: Exec | undefined;
   /** operationFromDocument failed at execution time in stock: respond with this error */
+  readonly operationError: GraphQLError | undefined;
+  readonly operation: Operation | undefined;
+  readonly shaper: CompiledShaper | undefined;
+}
+
+interface Shaping {
   readonly operationError: GraphQLError | undefined;
   readonly operation: Operation | undefined;
   readonly shaper: CompiledShaper | undefined;
@@ -28,16 +36,25 @@ export interface CompiledOperation {
 
 interface Entry {
   ctx: OperationContext;
-  compiled?: CompiledOperation;
+  shaping?: Shaping;
+  /** compiled plan per progressive-override decision ('' = none) */
+  compiled?: Map<string, CompiledOperation>;
 }
 
 export interface OperationCacheDeps {
   apiSchema: Schema;
   gatewaySchema: GraphQLSchema;
   supergraphSchema: GraphQLSchema;
-  queryPlanner: QueryPlanner;
-  planOptions: { recursiveSelectionsLimitDisabled: boolean; nonLocalSelectionsLimitDisabled: boolean };
+  planner: EnginePlanner;
 }
+
+/** The @override decision of one request: labels switched on, and the percentage roll. */
+export interface OverrideDecision {
+  readonly activeLabels: ReadonlySet<string>;
+  readonly percentage: number;
+}
+
+const NO_LABELS: ReadonlySet<string> = new Set();
 
 /**
  * Entries kept by query hash (beyond Apollo's document store, which the WeakMap follows), bounded by
@@ -95,17 +112,41 @@ export class OperationCache {
   }
 
   /** plan + compile (throws planning errors like stock; failures are not cached) */
-  compiled(e: Entry, document: DocumentNode, operationName: string | undefined): CompiledOperation {
-    if (e.compiled) return e.compiled;
-    const { apiSchema, queryPlanner, planOptions, supergraphSchema } = this.deps;
-    const planOperation = operationFromDocument(apiSchema, document, { operationName });
-    const plan = queryPlanner.buildQueryPlan(planOperation, planOptions);
-    const exec = compilePlan(plan, supergraphSchema);
+  compiled(
+    e: Entry,
+    document: DocumentNode,
+    operationName: string | undefined,
+    query: string | undefined,
+    override: OverrideDecision | undefined,
+  ): CompiledOperation {
+    const { planner } = this.deps;
+    const key = override ? overrideKey(planner.overridePercentages, override) : '';
+    const cached = e.compiled?.get(key);
+    if (cached) return cached;
+    const plan = planner.plan(
+      {
+        query: query ?? print(document),
+        operationName,
+        activeLabels: override?.activeLabels ?? NO_LABELS,
+        percentage: override?.percentage ?? 100,
+      },
+      document,
+    );
+    const exec = compilePlan(plan, this.deps.supergraphSchema);
+    const shaping = (e.shaping ??= this.shape(e));
+    const compiled: CompiledOperation = { plan, exec, ...shaping };
+    e.compiled ??= new Map();
+    // bounded: one entry per distinct decision, and decisions are few (labels x thresholds)
+    if (e.compiled.size < 64) e.compiled.set(key, compiled);
+    return compiled;
+  }
+
+  private shape(e: Entry): Shaping {
     let operation: Operation | undefined;
     let operationError: GraphQLError | undefined;
     try {
       operation = operationFromDocument(
-        apiSchema,
+        this.deps.apiSchema,
         { kind: Kind.DOCUMENT, definitions: [e.ctx.operation, ...Object.values(e.ctx.fragments)] },
         { validate: false },
       );
@@ -114,9 +155,16 @@ export class OperationCache {
       else throw err;
     }
     const shaper = operation ? this.shaperCompiler.compile(operation, e.ctx.variableDefinitions) : undefined;
-    e.compiled = { plan, exec, operationError, operation, shaper };
-    return e.compiled;
+    return { operation, operationError, shaper };
   }
+}
+
+/** Requests whose decisions plan the same way share a key: labels, and which thresholds the roll is under. */
+function overrideKey(percentages: readonly number[], override: OverrideDecision): string {
+  let key = '';
+  for (const p of percentages) key += override.percentage < p ? '1' : '0';
+  if (override.activeLabels.size > 0) key += '|' + [...override.activeLabels].sort().join(',');
+  return key;
 }
 
 function buildOperationContext(document: DocumentNode, operationName: string | undefined): OperationContext {
@@ -142,10 +190,15 @@ function buildOperationContext(document: DocumentNode, operationName: string | u
   if (!operation) {
     throw ERRORS.INVALID_GRAPHQL.err(operationName ? `Unknown operation named "${operationName}".` : 'Must provide an operation.');
   }
+  const variableDefaults: Record<string, unknown> = {};
+  for (const def of operation.variableDefinitions ?? []) {
+    if (def.defaultValue) variableDefaults[def.variable.name.value] = valueFromASTUntyped(def.defaultValue);
+  }
   return {
     operation,
     fragments,
     variableDefinitions: operation.variableDefinitions ?? [],
+    variableDefaults,
     isQuery: operation.operation === 'query',
   };
 }

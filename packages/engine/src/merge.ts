@@ -17,7 +17,7 @@ export function markOwned<T extends object>(o: T): T {
   return o;
 }
 
-function isOwned(o: object): boolean {
+export function isOwned(o: object): boolean {
   return (o as unknown as Record<symbol, unknown>)[OWNED] === true;
 }
 
@@ -86,47 +86,4 @@ export function mergeInto(target: Obj, source: unknown): void {
       writeOwn(target, key, sv);
     }
   }
-}
-
-/**
- * flattenResultsAtPath(holder[key], path) of @apollo/gateway, making every
- * object on the way (and the objects found at the end) owned, so that
- * entities can be merged into in place.
- */
-export function flattenOwned(holder: Obj | unknown[], key: string | number, path: readonly string[], i: number): unknown {
-  const value = typeof key === 'number' ? (holder as unknown[])[key] : readOwn(holder as Obj, key);
-  if (i === path.length) {
-    if (value !== null && typeof value === 'object') return ownEntities(holder, key, value);
-    return value;
-  }
-  if (value === undefined || value === null) return value;
-  const cur = path[i]!;
-  if (cur === '@') {
-    if (!Array.isArray(value)) throw new TypeError('value.flatMap is not a function');
-    const arr = ensureOwned(holder, key, value);
-    const out: unknown[] = [];
-    for (let j = 0; j < arr.length; j++) {
-      const r = flattenOwned(arr, j, path, i + 1);
-      if (Array.isArray(r)) {
-        for (let k = 0; k < r.length; k++) out.push(r[k]);
-      } else {
-        out.push(r);
-      }
-    }
-    return out;
-  }
-  if (Array.isArray(value)) throw new Error(`Unexpected array in result for path element ${cur}`);
-  const obj = ensureOwned(holder, key, value as Obj);
-  return flattenOwned(obj, cur, path, i + 1);
-}
-
-function ownEntities(holder: Obj | unknown[], key: string | number, value: object): object {
-  const v = ensureOwned(holder, key, value);
-  if (Array.isArray(v)) {
-    for (let j = 0; j < v.length; j++) {
-      const e = v[j];
-      if (e !== null && typeof e === 'object') ownEntities(v, j, e);
-    }
-  }
-  return v;
 }

@@ -21,3 +21,5 @@ export const parse = graphql.parse;
 export const isAbstractType = graphql.isAbstractType;
 export const isInterfaceType = graphql.isInterfaceType;
 export const isObjectType = graphql.isObjectType;
+export const print = graphql.print;
+export const valueFromASTUntyped = graphql.valueFromASTUntyped;

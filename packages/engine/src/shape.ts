@@ -20,8 +20,8 @@ import {
   isSubtype,
   isValidLeafValue,
   typenameFieldName,
-} from '@apollo/federation-internals';
-import type { NamedType, Operation, Schema, Selection, SelectionSet, Type } from '@apollo/federation-internals';
+} from './apollo.ts';
+import type { Field, FragmentElement, NamedType, Operation, Schema, Selection, SelectionSet, Type } from './apollo.ts';
 import { readOwn, writeOwn } from './merge.ts';
 
 type Obj = Record<string, unknown>;
@@ -91,7 +91,11 @@ export class ShaperCompiler {
     const needsVars = st.needsVars;
     return (input, requestVariables) => {
       const rt: ShapeRuntime = {
-        vars: needsVars ? (hasDefaults ? { __proto__: null, ...defaulted, ...requestVariables } : { __proto__: null, ...requestVariables }) : (undefined as unknown as Obj),
+        vars: needsVars
+          ? hasDefaults
+            ? { __proto__: null, ...defaulted, ...requestVariables }
+            : { __proto__: null, ...requestVariables }
+          : (undefined as unknown as Obj),
         errors: [],
         flags: 0,
         requestVariables,
@@ -172,7 +176,7 @@ export class ShaperCompiler {
     st: { needsVars: boolean },
     variableDefinitions: readonly VariableDefinitionNode[] | undefined,
   ): SelFn {
-    const fragment = selection.element as import('@apollo/federation-internals').FragmentElement;
+    const fragment = selection.element as FragmentElement;
     const sub = this.compileSelectionSet(selection.selectionSet!, st, variableDefinitions);
     const typeCondition = fragment.typeCondition;
     if (!typeCondition) {
@@ -211,7 +215,7 @@ export class ShaperCompiler {
     st: { needsVars: boolean },
     variableDefinitions: readonly VariableDefinitionNode[] | undefined,
   ): SelFn {
-    const field = selection.element as import('@apollo/federation-internals').Field;
+    const field = selection.element as Field;
     const rn = field.responseName();
     if (field.definition.isSchemaIntrospectionField()) {
       const info = this.introspectionInfo(selection, variableDefinitions);
@@ -371,7 +375,10 @@ export class ShaperCompiler {
         const input = iv as unknown[];
         const n = input.length;
         const outList = ov as unknown[] | undefined;
-        assert(outList === undefined || n === outList.length, () => `[${input}].length (${n}) !== [${outList}].length (${outList!.length})`);
+        assert(
+          outList === undefined || n === outList.length,
+          () => `[${input}].length (${n}) !== [${outList}].length (${outList!.length})`,
+        );
         let nullify = false;
         let hasErrors = false;
         const updated: unknown[] = [];
@@ -404,10 +411,16 @@ export class ShaperCompiler {
         }
         assert(sub, () => `Invalid empty selection set for composite type ${typeStr}`);
         assert(typeof iv === 'object', () => `Invalid non-object value ${iv} returned by subgraph for composite type ${typeStr}`);
-        assert(ov === undefined || typeof ov === 'object', () => `Invalid non-object value ${iv} returned by subgraph for composite type ${typeStr}`);
+        assert(
+          ov === undefined || typeof ov === 'object',
+          () => `Invalid non-object value ${iv} returned by subgraph for composite type ${typeStr}`,
+        );
         const input = iv as Obj;
         const inputTypename = input[typenameFieldName];
-        assert(inputTypename === undefined || typeof inputTypename === 'string', () => `Invalid non-string value ${inputTypename} for __typename at ${path}`);
+        assert(
+          inputTypename === undefined || typeof inputTypename === 'string',
+          () => `Invalid non-string value ${inputTypename} for __typename at ${path}`,
+        );
         let objType = declared;
         if (inputTypename) {
           const t = this.typeInfo(inputTypename as string);
@@ -445,9 +458,7 @@ export class ShaperCompiler {
         rt.flags = 0;
         return iv;
       }
-      rt.errors.push(
-        ERRORS.INVALID_GRAPHQL.err(`Invalid value found for ${describe(path, typeStr, pt)}.`, { path: Array.from(path) }),
-      );
+      rt.errors.push(ERRORS.INVALID_GRAPHQL.err(`Invalid value found for ${describe(path, typeStr, pt)}.`, { path: Array.from(path) }));
       rt.flags = F_ERR;
       return null;
     };
@@ -471,7 +482,7 @@ export class ShaperCompiler {
   }
 
   private introspectionInfo(selection: Selection, variableDefinitions: readonly VariableDefinitionNode[] | undefined): IntrospectionInfo {
-    const field = selection.element as import('@apollo/federation-internals').Field;
+    const field = selection.element as Field;
     const node = (selection as unknown as { expandFragments(): { toSelectionNode(): SelectionNode } }).expandFragments().toSelectionNode();
     const used = new Set<string>();
     visit(node, {
@@ -480,7 +491,10 @@ export class ShaperCompiler {
       },
     });
     const usedDefs = variableDefinitions?.filter((def) => used.has(def.variable.name.value));
-    assert(used.size === (usedDefs?.length ?? 0), () => `Should have found all used variables ${[...used]} in definitions ${JSON.stringify(variableDefinitions)}`);
+    assert(
+      used.size === (usedDefs?.length ?? 0),
+      () => `Should have found all used variables ${[...used]} in definitions ${JSON.stringify(variableDefinitions)}`,
+    );
     return {
       document: {
         kind: Kind.DOCUMENT,

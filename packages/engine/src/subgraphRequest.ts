@@ -1,0 +1,169 @@
+// The subgraph request pipeline: every subgraph fetch of the engine goes
+// through a chain of hooks before the HTTP transport, the way Hive Gateway's
+// onSubgraphExecute or Apollo's RemoteGraphQLDataSource.willSendRequest are
+// used. Headers, in-flight deduplication, metrics and tracing are hooks; the
+// transport at the end applies the request's deadline, its AbortSignal (the
+// client's disconnect) and the response size cap.
+//
+//   hooks[0](req, next) -> hooks[1](req, next) -> ... -> transport
+//
+// A hook may change the request (url, headers, timeoutMs, signal) before
+// calling next, observe or replace the response, or answer without calling
+// next (a cache, a mock).
+import type { RawOutcome } from './transport.ts';
+
+export interface SubgraphRequest {
+  readonly subgraphName: string;
+  url: string;
+  /** the JSON body as sent: {"query", "variables", "operationName"} */
+  readonly body: string;
+  /** lower-case header names; replace the object to change it (it may be shared between requests) */
+  headers: Readonly<Record<string, string>>;
+  /** kind of this subgraph operation (entity fetches of a mutation are queries) */
+  readonly operationKind: 'query' | 'mutation' | 'subscription';
+  /** kind of the client operation this fetch is part of */
+  readonly clientOperationKind: 'query' | 'mutation' | 'subscription';
+  /** the caller's per-request context value (Apollo Server's contextValue) */
+  readonly context: unknown;
+  /** aborted when the client request is gone: the subgraph fetch is cancelled */
+  signal: AbortSignal | undefined;
+  /** deadline of this fetch (headers and whole body) */
+  timeoutMs: number;
+}
+
+/** What a subgraph fetch produced (shared and read-only when deduplicated). */
+export type SubgraphResponse = RawOutcome;
+
+export type SubgraphFetch = (request: SubgraphRequest) => Promise<SubgraphResponse>;
+
+/** One link of the chain: call `next(request)` to go on, or answer yourself. */
+export type SubgraphHook = (request: SubgraphRequest, next: SubgraphFetch) => Promise<SubgraphResponse>;
+
+/** Builds the chain once (per engine), with `last` at the end. */
+export function composeHooks(hooks: readonly SubgraphHook[], last: SubgraphFetch): SubgraphFetch {
+  let fetch = last;
+  for (let i = hooks.length - 1; i >= 0; i--) {
+    const hook = hooks[i]!;
+    const next = fetch;
+    fetch = (request) => hook(request, next);
+  }
+  return fetch;
+}
+
+/** Adds headers from `headersFor(context, subgraphName)` to every subgraph request. */
+export function headersHook(headersFor: (context: unknown, subgraphName: string) => Record<string, string> | undefined): SubgraphHook {
+  // called once per (client request, subgraph): the same headers object is
+  // reused by the request's later fetches, which also lets dedupeHook memoize its key
+  const memo = new WeakMap<object, Map<string, Readonly<Record<string, string>> | null>>();
+  return (request, next) => {
+    const context = request.context;
+    let perContext = context !== null && typeof context === 'object' ? memo.get(context) : undefined;
+    let headers = perContext?.get(request.subgraphName);
+    if (headers === undefined) {
+      const extra = headersFor(context, request.subgraphName);
+      headers = null;
+      if (extra) {
+        const merged: Record<string, string> = { ...request.headers };
+        for (const k of Object.keys(extra)) merged[k.toLowerCase()] = extra[k]!;
+        headers = merged;
+      }
+      if (context !== null && typeof context === 'object') {
+        if (!perContext) memo.set(context, (perContext = new Map()));
+        perContext.set(request.subgraphName, headers);
+      }
+    }
+    if (headers) request.headers = headers;
+    return next(request);
+  };
+}
+
+/** A deduplicated upstream fetch and the waiters still interested in it. */
+interface InFlight {
+  readonly promise: Promise<SubgraphResponse>;
+  readonly controller: AbortController;
+  waiters: number;
+}
+
+/**
+ * Concurrent identical query fetches (same URL, headers and body) share one
+ * upstream request. Mutations are never shared. A waiter whose signal aborts
+ * stops waiting; the shared fetch is aborted when its last waiter is gone.
+ * The shared response is immutable by contract (the executor merges copy-on-write).
+ */
+export function dedupeHook(): SubgraphHook {
+  // url + headers -> body -> in-flight fetch (no concatenated key per request)
+  const inflight = new Map<string, Map<string, InFlight>>();
+  const headerKeys = new WeakMap<object, string>();
+  const headerKey = (headers: Readonly<Record<string, string>>): string => {
+    let k = headerKeys.get(headers);
+    if (k === undefined) {
+      k = Object.keys(headers)
+        .sort()
+        .map((n) => n + ':' + headers[n])
+        .join('\n');
+      headerKeys.set(headers, k);
+    }
+    return k;
+  };
+  return (request, next) => {
+    // any fetch of a mutation may observe its side effects: never shared
+    if (request.operationKind !== 'query' || request.clientOperationKind !== 'query') return next(request);
+    const key = request.url + '\n' + headerKey(request.headers);
+    let byBody = inflight.get(key);
+    if (!byBody) {
+      byBody = new Map();
+      inflight.set(key, byBody);
+    }
+    const group = byBody;
+    const body = request.body;
+    let entry = group.get(body);
+    if (!entry) {
+      const controller = new AbortController();
+      const clientSignal = request.signal;
+      request.signal = controller.signal;
+      const created: InFlight = { promise: next(request), controller, waiters: 0 };
+      entry = created;
+      group.set(body, created);
+      const clear = () => {
+        if (group.get(body) === created) group.delete(body);
+        if (group.size === 0 && inflight.get(key) === group) inflight.delete(key);
+      };
+      created.promise.then(clear, clear);
+      return wait(created, request.url, clientSignal, clear);
+    }
+    return wait(entry, request.url, request.signal, () => {});
+  };
+}
+
+function wait(entry: InFlight, url: string, signal: AbortSignal | undefined, onLastGone: () => void): Promise<SubgraphResponse> {
+  entry.waiters++;
+  if (!signal) return entry.promise;
+  if (signal.aborted) {
+    leave(entry, onLastGone);
+    return Promise.resolve(aborted(signal, url));
+  }
+  return new Promise((resolve) => {
+    const onAbort = () => {
+      leave(entry, onLastGone);
+      resolve(aborted(signal, url));
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    entry.promise.then((r) => {
+      signal.removeEventListener('abort', onAbort);
+      resolve(r);
+    });
+  });
+}
+
+function leave(entry: InFlight, onLastGone: () => void): void {
+  entry.waiters--;
+  if (entry.waiters === 0) {
+    entry.controller.abort(new Error('every waiter of this subgraph fetch is gone'));
+    onLastGone();
+  }
+}
+
+function aborted(signal: AbortSignal, url: string): SubgraphResponse {
+  const reason = signal.reason instanceof Error ? signal.reason : new Error('The operation was aborted');
+  return { kind: 'network-error', url, error: reason };
+}
