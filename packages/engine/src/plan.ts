@@ -355,7 +355,9 @@ function compileBatchFetch(node: BatchFetchNode, schema: GraphQLSchema, mode: En
     } catch (error) {
       if (ctx.subgraphUnavailable && isSubgraphUnavailable(error)) {
         const keys = (fieldKeys ??= fetchedFieldKeys(node.operation));
-        const paths = aliases.flatMap((a) => a.paths.flatMap((p) => entityFieldPaths(ctx.root, cursor.path.concat(p), keys.get(a.alias) ?? [])));
+        const paths = aliases.flatMap((a) =>
+          a.paths.flatMap((p) => entityFieldPaths(ctx.root, cursor.path.concat(p), keys.get(a.alias) ?? [])),
+        );
         ctx.errors.push(...ctx.subgraphUnavailable(error, node.serviceName, paths));
       } else ctx.errors.push(error);
     }

@@ -13,7 +13,9 @@ let gateway: RunningGateway;
 
 beforeAll(async () => {
   subgraphs = await startSubgraphs();
-  gateway = await serveGateway(fastGateway(subgraphs.supergraphSdl, { partialFailures: true, logger: { debug() {}, info() {}, warn() {}, error() {} } }));
+  gateway = await serveGateway(
+    fastGateway(subgraphs.supergraphSdl, { partialFailures: true, logger: { debug() {}, info() {}, warn() {}, error() {} } }),
+  );
 }, 60_000);
 
 afterAll(async () => {
@@ -21,7 +23,10 @@ afterAll(async () => {
   await subgraphs?.close();
 });
 
-type Body = { data?: Record<string, unknown> | null; errors?: { message: string; path?: (string | number)[]; extensions?: Record<string, unknown> }[] };
+type Body = {
+  data?: Record<string, unknown> | null;
+  errors?: { message: string; path?: (string | number)[]; extensions?: Record<string, unknown> }[];
+};
 
 function expectUnavailable(body: Body, service: string, paths: (string | number)[][]): void {
   const errors = body.errors ?? [];
@@ -40,7 +45,11 @@ describe('partial data when a subgraph is down', () => {
     const users = body.data!['users'] as { id: string; ghostScore: unknown }[];
     expect(users.length).toBeGreaterThan(1);
     for (const u of users) expect(u).toEqual({ id: u.id, ghostScore: null });
-    expectUnavailable(body, 'ghost', users.map((_, i) => ['users', i, 'ghostScore']));
+    expectUnavailable(
+      body,
+      'ghost',
+      users.map((_, i) => ['users', i, 'ghostScore']),
+    );
   });
 
   it('an unreachable root subgraph nulls only its root field', async () => {
@@ -56,7 +65,11 @@ describe('partial data when a subgraph is down', () => {
       const res = await post(gateway.url, { query: '{ users { id reviews { id } } }' });
       const body = res.body as Body;
       const users = body.data!['users'] as { id: string; reviews: unknown }[];
-      expectUnavailable(body, 'reviews', users.map((_, i) => ['users', i, 'reviews']));
+      expectUnavailable(
+        body,
+        'reviews',
+        users.map((_, i) => ['users', i, 'reviews']),
+      );
     } finally {
       subgraphs.control.failMode = {};
     }
