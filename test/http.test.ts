@@ -30,9 +30,8 @@ describe('gateway HTTP surface', () => {
     const badJson = await post('{"query": ');
     expect(badJson.status).toBe(400);
     expect(await codeOf(badJson)).toBe('BAD_REQUEST');
-    const huge = await post(JSON.stringify({ query: `{ products { id } } # ${'x'.repeat(2 * 1024 * 1024)}` }));
-    expect(huge.status).toBe(413);
-    expect(await codeOf(huge)).toBe('PAYLOAD_TOO_LARGE');
+    // An oversized body (413, connection closed without reading the rest) is checked over a raw socket in
+    // test/safety/httpSurface.test.ts: fetch reports the early close as a network error while still uploading.
     const parse = await post(JSON.stringify({ query: '{ products { id ' }));
     expect(parse.status).toBe(400);
     expect(await codeOf(parse)).toBe('GRAPHQL_PARSE_FAILED');
