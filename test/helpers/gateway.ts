@@ -1,5 +1,6 @@
 /** An extra gateway process in front of the shared test stack's subgraphs, with its own configuration. */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
 import { freePort, ROOT, waitForHttp } from '../../scripts/lib/stack.ts';
 import { stack } from './client.ts';
 import { TEST_RATE_LIMITS } from '../setup/global.ts';
@@ -14,10 +15,12 @@ export interface ExtraGateway {
   stop(): Promise<void>;
 }
 
-export async function startExtraGateway(env: Record<string, string>, options: { captureOutput?: boolean } = {}): Promise<ExtraGateway> {
+/** `viaLauncher`: start it as production does, through bin/tma-gateway (node with the launcher's heap flags). */
+export async function startExtraGateway(env: Record<string, string>, options: { captureOutput?: boolean; viaLauncher?: boolean } = {}): Promise<ExtraGateway> {
   const port = await freePort();
   const s = stack();
-  const child: ChildProcess = spawn(process.execPath, ['gateway/src/main.ts'], {
+  const [command, args] = options.viaLauncher ? [join(ROOT, 'bin/tma-gateway'), []] : [process.execPath, ['gateway/src/main.ts']];
+  const child: ChildProcess = spawn(command, args, {
     cwd: ROOT,
     stdio: options.captureOutput ? ['ignore', 'pipe', 'pipe'] : ['ignore', 'ignore', 'inherit'],
     env: {
