@@ -16,6 +16,8 @@ import { LEDGER_MIGRATIONS } from '../subgraphs/payments/ledger.ts';
 import { createInbox, type Inbox, type StripeEvent } from '../subgraphs/payments/inbox.ts';
 import { createBotApi, type BotApi } from '../subgraphs/shared/connectors/telegramBotApi.ts';
 import { createStripe, type Stripe } from '../subgraphs/shared/connectors/stripe.ts';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { subgraphRegistry } from '../subgraphs/shared/metrics.ts';
 import { createLogger } from '../lib/logger.ts';
 import { ownDatabase } from './helpers/faultStack.ts';
@@ -27,8 +29,14 @@ let db: Database;
 let dataDir: string | undefined;
 // Stripe events never call the Bot API; the inbox needs one all the same (an unroutable address).
 let bot: BotApi;
-/** Never reached: these cases store Telegram updates only. */
+/**
+ * Stripe as these cases need it: every Stripe event is read back before it counts (issue 7), so a local
+ * fake answers the PaymentIntent as paid, or refuses (400) the ones of poisoned events so that processing
+ * them keeps failing. A 4xx never opens the connector's circuit breaker, so the good events still get through.
+ */
 let stripe: Stripe;
+let fakeStripe: Server;
+const poisonedIntents = new Set<string>();
 
 async function stripePayment(): Promise<{ id: string; intent: string }> {
   const id = `pay_${randomUUID()}`;
@@ -43,6 +51,7 @@ async function stripePayment(): Promise<{ id: string; intent: string }> {
 
 /** A succeeded event; `poisoned` carries an unreadable amount, which makes processing throw. */
 function succeeded(intent: string, poisoned = false): StripeEvent {
+  if (poisoned) poisonedIntents.add(intent);
   return {
     id: `evt_${randomUUID()}`,
     type: 'payment_intent.succeeded',
@@ -69,12 +78,24 @@ beforeAll(async () => {
   } else dataDir = mkdtempSync(join(tmpdir(), 'tma-inbox-'));
   db = await openDatabase({ name: 'payments', dataDir: dataDir ?? '', databaseUrl: url, migrations: LEDGER_MIGRATIONS });
   bot = createBotApi({ baseUrl: 'http://127.0.0.1:9', token: '1:unused' });
-  stripe = createStripe({ baseUrl: 'http://127.0.0.1:9', secretKey: 'sk_unused' });
+  fakeStripe = createServer((req, res) => {
+    const intent = decodeURIComponent((req.url ?? '').split('?')[0]!.split('/').pop() ?? '');
+    if (poisonedIntents.has(intent)) {
+      res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { type: 'invalid_request_error', message: 'poisoned' } }));
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'application/json' }).end(
+      JSON.stringify({ id: intent, object: 'payment_intent', status: 'succeeded', amount: 499, amount_received: 499, currency: 'usd', latest_charge: null }),
+    );
+  });
+  await new Promise<void>((r) => fakeStripe.listen(0, '127.0.0.1', () => r()));
+  stripe = createStripe({ baseUrl: `http://127.0.0.1:${(fakeStripe.address() as AddressInfo).port}`, secretKey: 'sk_unused' });
 }, 120_000);
 
 afterAll(async () => {
   await bot?.close();
   await stripe?.close();
+  fakeStripe?.close();
   await db?.close();
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 });
