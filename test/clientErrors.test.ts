@@ -12,10 +12,10 @@ const PARTNER_KEY = 'client-errors-test-partner-key';
 
 let gateway: ExtraGateway;
 beforeAll(async () => {
-  // The token limit (MAX_QUERY_TOKENS, test/safety/queryLimits.test.ts) would refuse the 5,000-deep document and the
+  // The query limits (tokens, aliases, cost: test/safety/queryLimits.test.ts) would refuse the 5,000-deep document and the
   // 1,000 aliases before anything else; raised here so these cases reach the guards behind it.
   gateway = await startExtraGateway(
-    { LOG_LEVEL: 'info', NODE_ENV: 'development', PARTNER_API_KEYS: `errors-test:${hashApiKey(PARTNER_KEY)}`, MAX_QUERY_TOKENS: '100000', MAX_QUERY_ALIASES: '5000' },
+    { LOG_LEVEL: 'info', NODE_ENV: 'development', PARTNER_API_KEYS: `errors-test:${hashApiKey(PARTNER_KEY)}`, MAX_QUERY_TOKENS: '100000', MAX_QUERY_ALIASES: '5000', MAX_QUERY_COST: '100000000' },
     { captureOutput: true },
   );
 });

@@ -16,7 +16,7 @@ export type Scalars = {
 export type CatalogQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type CatalogQuery = { products: Array<{ id: string, title: string, prices: Array<{ amount: number, currency: string }> }> };
+export type CatalogQuery = { products: Array<{ id: string, title: string, prices: Array<{ amount: number, currency: string }> }> | null };
 
 export type EventCountsQueryVariables = Exact<{
   from: string | null | undefined;
