@@ -63,7 +63,8 @@ async function main(): Promise<void> {
     console.error('Set PARTNER_API_KEY (from `npm run keys -- create …`).');
     process.exit(2);
   }
-  const { products } = await request<CatalogQuery>('Catalog');
+  // `products` is null (with a SERVICE_UNAVAILABLE error) when the catalog's subgraph is down.
+  const products = (await request<CatalogQuery>('Catalog')).products ?? [];
   console.log(`catalog: ${products.length} products`);
   for (const p of products) console.log(`  ${p.id}  ${p.title}  ${p.prices.map((m) => `${m.amount} ${m.currency}`).join(', ')}`);
 
