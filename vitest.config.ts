@@ -11,7 +11,7 @@ export default defineConfig({
     include: ['test/**/*.test.ts', 'packages/*/test/**/*.test.ts'],
     globalSetup: ['test/setup/global.ts'],
     testTimeout: 30_000,
-    hookTimeout: 120_000,
+    hookTimeout: 300_000, // stacks of PGlite subgraphs start slowly while the rest of the suite runs on 2 cores
     pool: 'forks',
     maxWorkers: 2,
   },

@@ -55,7 +55,8 @@ export async function startPaymentsStack(options: { env?: Record<string, string>
       });
     }
     children.set(name, child);
-    await waitForHttp(health, 60_000, () => child.exitCode === null && child.signalCode === null);
+    // Generous: a PGlite subgraph opening while the rest of the suite runs can take minutes on 2 cores.
+    await waitForHttp(health, 180_000, () => child.exitCode === null && child.signalCode === null);
   }
 
   const paymentsEnv = (extra: Record<string, string> = {}) => ({ ...base, ...options.paymentsEnv, ...extra, SUBGRAPH_PORT: String(paymentsPort) });
