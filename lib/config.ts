@@ -62,6 +62,8 @@ const EnvSchema = z.object({
   /** Partner API keys of /public/graphql: `name:sha256hex[:scope+scope][:rpm]`, comma-separated (gateway/src/public/keys.ts). */
   PARTNER_API_KEYS: optionalString,
   DATABASE_URL: optionalString,
+  /** Open subscription streams (SSE + WebSocket) one user may hold on one gateway replica. */
+  SUBSCRIPTIONS_PER_USER: z.coerce.number().int().min(1).max(1000).default(10),
   /** Which executor serves federated operations: our own (fast) or stock @apollo/gateway. */
   GATEWAY_ENGINE: z.enum(['fast', 'apollo']).default('fast'),
 });

@@ -22,6 +22,8 @@ export interface GraphQLRouteOptions {
   collapsing: boolean;
   /** First-level cache of public responses; absent when RESPONSE_CACHE=off. */
   publicCache?: PublicResponseCache;
+  /** Incremental delivery of @defer queries (realtime/multipart.ts); true when it answered. */
+  respondDeferred?: (req: IncomingMessage, res: ServerResponse, request: GraphQLRequestFields, identity: Identity) => Promise<boolean>;
   maxBodyBytes?: number;
 }
 
@@ -97,6 +99,8 @@ export function createGraphQLRoute(options: GraphQLRouteOptions) {
     const requestKey = isQuery
       ? JSON.stringify([req.method, search, parsed.raw, identity.audience, req.headers['content-type'] ?? null, req.headers['apollo-require-preflight'] ?? null, req.headers['x-apollo-operation-name'] ?? null])
       : undefined;
+
+    if (isQuery && request && options.respondDeferred && (await options.respondDeferred(req, res, request, identity))) return;
 
     if (requestKey && options.publicCache) {
       const hit = options.publicCache.get(requestKey);

@@ -31,6 +31,13 @@ import { createGraphQLRoute } from './graphqlRoute.ts';
 import { createPublicResponseCache } from './cache/publicResponseCache.ts';
 import { createPublicRoute } from './public/index.ts'; // partner endpoint (gateway/src/public)
 import { resolve } from 'node:path';
+import { acceptsEventStream } from '../../lib/http/sse.ts';
+import type { FastGateway } from './engine/index.ts';
+import { createStreamRegistry } from './realtime/registry.ts';
+import { createStreamExecution, type AdmitOperation } from './realtime/execution.ts';
+import { createSseRoute } from './realtime/sse.ts';
+import { attachWebSocket } from './realtime/ws.ts';
+import { createDeferredResponder } from './realtime/multipart.ts';
 
 /** The manifest `npm run codegen` writes; more can be listed in PERSISTED_DOCUMENTS_MANIFESTS. */
 export const DEFAULT_MANIFEST = resolve(PROJECT_ROOT, 'schema/client/persisted-documents.json');
@@ -47,6 +54,8 @@ export interface GatewayOptions {
   now?: () => number;
   /** Test hook: Ed25519 public keys accepted for third-party initData signatures. */
   initDataPublicKeys?: readonly string[];
+  /** Limits / rate limits for streams and deferred queries (realtime/execution.ts AdmitOperation). */
+  admitStreamOperation?: AdmitOperation;
 }
 
 export interface RunningGateway {
@@ -109,6 +118,20 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const metrics = createMetrics();
   const subgraphs = subgraphUrls(options.supergraphSdl, urlOverride);
 
+  // Realtime (subscriptions over SSE and WebSocket, @defer): fast engine only.
+  const streamingEngine = 'subscribe' in engine ? (engine as unknown as FastGateway) : undefined;
+  const streams = createStreamRegistry({ perUserLimit: config.SUBSCRIPTIONS_PER_USER, metrics: metrics.registry });
+  const execution = createStreamExecution({
+    engine: streamingEngine,
+    apollo,
+    trusted,
+    registry: streams,
+    signToken,
+    formatError: formatGatewayError(log),
+    admit: options.admitStreamOperation,
+  });
+  const sse = createSseRoute({ execution, resolveIdentity });
+
   const graphql = createGraphQLRoute({
     apollo,
     resolveIdentity,
@@ -116,6 +139,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     trusted,
     collapsing: config.REQUEST_COLLAPSING === 'on',
     publicCache: config.RESPONSE_CACHE === 'on' ? createPublicResponseCache() : undefined,
+    respondDeferred: createDeferredResponder({ engine: streamingEngine, execution, registry: streams }),
   });
 
   async function readiness(): Promise<{ ready: boolean; subgraphs: Record<string, string> }> {
@@ -135,7 +159,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   }
 
   const routes: Record<string, RouteHandler> = {
-    '/graphql': graphql,
+    '/graphql': (req, res) => (acceptsEventStream(req) ? sse(req, res) : graphql(req, res)),
     '/public/graphql': publicRoute.route,
     '/healthz': async (_req, res) => sendJson(res, 200, { status: 'ok' }),
     '/readyz': async (_req, res) => {
@@ -164,6 +188,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     });
   });
   http.keepAliveTimeout = 65_000;
+  const websocket = attachWebSocket({ http, path: '/graphql', execution, resolveIdentity });
 
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject);
@@ -180,6 +205,9 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     url,
     port,
     async close() {
+      // Streams first: every open subscription gets its `complete` (SSE) or a 1001 close (WebSocket).
+      streams.closeAll();
+      await websocket.close();
       await closeServer(http);
       await apollo.stop();
       await publicRoute.stop();

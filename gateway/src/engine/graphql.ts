@@ -20,3 +20,4 @@ export const visit = graphql.visit;
 export const isAbstractType = graphql.isAbstractType;
 export const isInterfaceType = graphql.isInterfaceType;
 export const isObjectType = graphql.isObjectType;
+export const parse = graphql.parse;

@@ -23,6 +23,9 @@ import { OperationCache } from './operation.ts';
 import { markOwned } from './merge.ts';
 import type { ExecContext } from './plan.ts';
 import { Transport, type RawOutcome } from './transport.ts';
+import type { StreamingDeps } from './streaming.ts';
+import { createSubscriptionExecutor } from './subscription.ts';
+import { createDeferExecutor } from './defer.ts';
 
 export interface FastGatewayLogger {
   debug(message: string): void;
@@ -58,6 +61,12 @@ export interface FastGatewayOptions {
 export interface FastGateway extends GatewayInterface {
   /** upstream HTTP requests sent so far (tests, metrics) */
   readonly stats: { readonly upstreamRequests: number };
+  /** The API schema clients see (what streaming transports validate against). */
+  readonly schema: GraphQLSchema;
+  /** Executes a subscription operation as a stream of results (subscription.ts). */
+  readonly subscribe: ReturnType<typeof createSubscriptionExecutor>;
+  /** Executes a query with @defer as an initial result plus incremental parts (defer.ts). */
+  readonly executeDeferred: ReturnType<typeof createDeferExecutor>;
 }
 
 interface SubgraphEndpoint {
@@ -97,15 +106,16 @@ export function createFastGateway(options: FastGatewayOptions): FastGateway {
     if (!url) logger.error(`Service definition for service ${sg.name} is missing a url`);
     subgraphs.set(sg.name, { name: sg.name, url });
   }
+  const planOptions = {
+    recursiveSelectionsLimitDisabled: process.env['APOLLO_DISABLE_SECURITY_RECURSIVE_SELECTIONS_CHECK'] === 'true',
+    nonLocalSelectionsLimitDisabled: process.env['APOLLO_DISABLE_SECURITY_NON_LOCAL_SELECTIONS_CHECK'] === 'true',
+  };
   const operations = new OperationCache({
     apiSchema,
     gatewaySchema,
     supergraphSchema,
     queryPlanner,
-    planOptions: {
-      recursiveSelectionsLimitDisabled: process.env['APOLLO_DISABLE_SECURITY_RECURSIVE_SELECTIONS_CHECK'] === 'true',
-      nonLocalSelectionsLimitDisabled: process.env['APOLLO_DISABLE_SECURITY_NON_LOCAL_SELECTIONS_CHECK'] === 'true',
-    },
+    planOptions,
   });
 
   interface HeaderEntry {
@@ -183,7 +193,23 @@ export function createFastGateway(options: FastGatewayOptions): FastGateway {
     return errors.length === 0 ? { data } : { errors: errors as GraphQLError[], data };
   };
 
+  const streaming: StreamingDeps = {
+    supergraph,
+    apiSchema,
+    gatewaySchema,
+    supergraphSchema,
+    queryPlanner,
+    planOptions,
+    operations,
+    send,
+    subgraphUrl: (name) => subgraphs.get(name)?.url,
+    subgraphHeaders: (contextValue, name) => subgraphHeaders?.(contextValue, name),
+  };
+
   const gateway: FastGateway = {
+    schema: gatewaySchema,
+    subscribe: createSubscriptionExecutor(streaming),
+    executeDeferred: createDeferExecutor(streaming),
     stats: {
       get upstreamRequests() {
         return transport.upstreamRequests;

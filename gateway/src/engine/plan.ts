@@ -37,7 +37,7 @@ export interface ExecContext {
   headerMemo: Map<string, unknown> | undefined;
 }
 
-type Exec = (ctx: ExecContext, cursor: Cursor) => Promise<void> | void;
+export type Exec = (ctx: ExecContext, cursor: Cursor) => Promise<void> | void;
 
 export function compilePlan(plan: QueryPlan, supergraphSchema: GraphQLSchema): Exec | undefined {
   const node = plan.node;
@@ -50,7 +50,8 @@ export function compilePlan(plan: QueryPlan, supergraphSchema: GraphQLSchema): E
   return compileNode(node, supergraphSchema);
 }
 
-function compileNode(node: PlanNode, schema: GraphQLSchema): Exec {
+/** Also used by the streaming executors (subscription `rest`, deferred parts). */
+export function compileNode(node: PlanNode, schema: GraphQLSchema): Exec {
   switch (node.kind) {
     case 'Sequence': {
       const children = node.nodes.map((n) => compileNode(n, schema));
