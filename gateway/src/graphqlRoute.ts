@@ -22,8 +22,8 @@ export interface GraphQLRouteOptions {
   collapsing: boolean;
   /** First-level cache of public responses; absent when RESPONSE_CACHE=off. */
   publicCache?: PublicResponseCache;
-  /** Incremental delivery of @defer queries (realtime/multipart.ts); true when it answered. */
-  respondDeferred?: (req: IncomingMessage, res: ServerResponse, request: GraphQLRequestFields, identity: Identity) => Promise<boolean>;
+  /** @defer queries (realtime/multipart.ts): answered incrementally, or the request to run as usual. */
+  respondDeferred?: (req: IncomingMessage, res: ServerResponse, request: GraphQLRequestFields, identity: Identity) => Promise<{ answered: true } | { answered: false; request: GraphQLRequestFields }>;
   maxBodyBytes?: number;
 }
 
@@ -100,7 +100,15 @@ export function createGraphQLRoute(options: GraphQLRouteOptions) {
       ? JSON.stringify([req.method, search, parsed.raw, identity.audience, req.headers['content-type'] ?? null, req.headers['apollo-require-preflight'] ?? null, req.headers['x-apollo-operation-name'] ?? null])
       : undefined;
 
-    if (isQuery && request && options.respondDeferred && (await options.respondDeferred(req, res, request, identity))) return;
+    if (isQuery && request && options.respondDeferred) {
+      const deferred = await options.respondDeferred(req, res, request, identity);
+      if (deferred.answered) return;
+      if (deferred.request !== request) {
+        request = deferred.request;
+        if (isGet) search = toSearch(search, request);
+        else body = request;
+      }
+    }
 
     if (requestKey && options.publicCache) {
       const hit = options.publicCache.get(requestKey);

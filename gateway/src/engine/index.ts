@@ -63,6 +63,8 @@ export interface FastGateway extends GatewayInterface {
   readonly stats: { readonly upstreamRequests: number };
   /** The API schema clients see (what streaming transports validate against). */
   readonly schema: GraphQLSchema;
+  /** The same with the @defer directive (what deferred queries validate against); built on first use. */
+  readonly schemaWithDefer: GraphQLSchema;
   /** Executes a subscription operation as a stream of results (subscription.ts). */
   readonly subscribe: ReturnType<typeof createSubscriptionExecutor>;
   /** Executes a query with @defer as an initial result plus incremental parts (defer.ts). */
@@ -206,8 +208,12 @@ export function createFastGateway(options: FastGatewayOptions): FastGateway {
     subgraphHeaders: (contextValue, name) => subgraphHeaders?.(contextValue, name),
   };
 
+  let schemaWithDefer: GraphQLSchema | undefined;
   const gateway: FastGateway = {
     schema: gatewaySchema,
+    get schemaWithDefer() {
+      return (schemaWithDefer ??= apiSchema.toGraphQLJSSchema({ includeDefer: true }));
+    },
     subscribe: createSubscriptionExecutor(streaming),
     executeDeferred: createDeferExecutor(streaming),
     stats: {

@@ -87,7 +87,8 @@ export function createStreamExecution(options: StreamExecutionOptions) {
     } catch (error) {
       return { ok: false, errors: [new GraphQLError((error as Error).message, { extensions: { code: 'GRAPHQL_PARSE_FAILED' } })] };
     }
-    const validationErrors = validate(engine.schema, document, rules);
+    const schema = transport === 'multipart' ? engine.schemaWithDefer : engine.schema;
+    const validationErrors = validate(schema, document, rules);
     if (validationErrors.length) {
       return { ok: false, errors: validationErrors.map((e) => new GraphQLError(e.message, { nodes: e.nodes, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } })) };
     }
@@ -106,7 +107,7 @@ export function createStreamExecution(options: StreamExecutionOptions) {
     return {
       ok: true,
       args: {
-        schema: engine.schema,
+        schema,
         document,
         operationName: name,
         variableValues: variables && typeof variables === 'object' ? (variables as Record<string, unknown>) : undefined,

@@ -8,7 +8,7 @@
  * takes the usual path and gets one complete result.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { ExecutionResult } from 'graphql';
+import { parse, print, visit, type ExecutionResult } from 'graphql';
 import type { Identity } from '../../../lib/internalToken.ts';
 import type { GraphQLRequestFields } from '../persisted/trustedDocuments.ts';
 import type { StreamExecution } from './execution.ts';
@@ -16,22 +16,54 @@ import type { StreamRegistry } from './registry.ts';
 import type { FastGateway } from '../engine/index.ts';
 
 export const MULTIPART_CONTENT_TYPE = 'multipart/mixed; boundary="-"; deferSpec=20220824';
-const PART_HEAD = '\r\n---\r\ncontent-type: application/json; charset=utf-8\r\n\r\n';
-const CLOSE = '\r\n-----\r\n';
+// Apollo Server's framing: every part is followed by the next boundary at once (`---`, or `-----`
+// after the last one), so a client can use a part without waiting for the next.
+const PART_HEAD = 'content-type: application/json; charset=utf-8\r\n\r\n';
+const part = (payload: unknown, hasNext: boolean) => `${PART_HEAD}${JSON.stringify(payload)}\r\n---${hasNext ? '' : '--'}\r\n`;
 
 export function acceptsMultipart(req: IncomingMessage): boolean {
   return /(^|,)\s*multipart\/mixed\s*(;|,|$)/i.test(req.headers.accept ?? '');
 }
 
+/**
+ * A query with every @defer removed: what a client that cannot read
+ * multipart/mixed gets answered (the whole result at once, as if it had not
+ * asked to defer). An APQ hash no longer matches the text, so it is dropped.
+ */
+function withoutDefer(request: GraphQLRequestFields, query: string): GraphQLRequestFields {
+  let document;
+  try {
+    document = parse(query);
+  } catch {
+    return request; // the usual path reports the syntax error
+  }
+  const withoutDirectives = visit(document, { Directive: (node) => (node.name.value === 'defer' ? null : undefined) });
+  // A variable only used by @defer(if: $v) is no longer used: drop its definition (the value sent is ignored).
+  const used = new Set<string>();
+  visit(withoutDirectives, { VariableDefinition: () => false, Variable: (node) => void used.add(node.name.value) });
+  const stripped = visit(withoutDirectives, { VariableDefinition: (node) => (used.has(node.variable.name.value) ? undefined : null) });
+  const { extensions, ...rest } = request;
+  const { persistedQuery: _hash, ...otherExtensions } = (extensions && typeof extensions === 'object' ? extensions : {}) as Record<string, unknown>;
+  return { ...rest, ...(Object.keys(otherExtensions).length ? { extensions: otherExtensions } : {}), query: print(stripped) };
+}
+
+export type DeferredOutcome = { answered: true } | { answered: false; request: GraphQLRequestFields };
+
 export function createDeferredResponder(options: { engine: FastGateway | undefined; execution: StreamExecution; registry: StreamRegistry }) {
   const { engine, execution } = options;
 
-  /** Answers the request with incremental delivery; false when it should take the usual path. */
-  return async function respondDeferred(req: IncomingMessage, res: ServerResponse, request: GraphQLRequestFields, identity: Identity): Promise<boolean> {
-    if (!engine || typeof request.query !== 'string' || !request.query.includes('@defer') || !acceptsMultipart(req)) return false;
+  /**
+   * A query with @defer: answered here with incremental delivery when the
+   * client accepts multipart/mixed; otherwise (or when nothing ends up
+   * deferred, or the query is invalid) the request to run the usual way.
+   */
+  return async function respondDeferred(req: IncomingMessage, res: ServerResponse, request: GraphQLRequestFields, identity: Identity): Promise<DeferredOutcome> {
+    const query = request.query;
+    if (!engine || typeof query !== 'string' || !query.includes('@defer')) return { answered: false, request };
+    if (!acceptsMultipart(req)) return { answered: false, request: withoutDefer(request, query) };
     const prepared = await execution.prepare(request, identity, 'multipart');
     // Invalid or refused: the usual path answers with the usual errors.
-    if (!prepared.ok || prepared.args.contextValue.query === undefined) return false;
+    if (!prepared.ok) return { answered: false, request: withoutDefer(request, query) };
     const { args } = prepared;
     const response = await engine.executeDeferred({
       query: args.contextValue.query,
@@ -40,20 +72,20 @@ export function createDeferredResponder(options: { engine: FastGateway | undefin
       variables: args.variableValues,
       context: () => execution.engineContext(identity),
     });
-    if (!response || !('initial' in response)) return false;
+    if (!response || !('initial' in response)) return { answered: false, request: withoutDefer(request, query) };
 
     res.writeHead(200, { 'content-type': MULTIPART_CONTENT_TYPE, 'cache-control': 'no-store', vary: 'accept' });
-    const write = (payload: unknown) => new Promise<void>((resolve) => res.write(PART_HEAD + JSON.stringify(payload), () => resolve()));
+    const write = (text: string) => new Promise<void>((resolve) => res.write(text, () => resolve()));
     let parts = 1;
-    await write(execution.formatResult(response.initial as ExecutionResult));
+    await write(`\r\n---\r\n${part(execution.formatResult(response.initial as ExecutionResult), true)}`);
     for await (const payload of response.subsequent) {
       if (res.destroyed) break;
       parts++;
       const incremental = payload.incremental.map((item) => (item.errors ? { ...item, errors: execution.formatResult({ errors: item.errors } as ExecutionResult).errors } : item));
-      await write({ ...payload, incremental });
+      await write(part({ ...payload, incremental }, payload.hasNext));
     }
     options.registry.deferredResponse(parts);
-    res.end(CLOSE);
-    return true;
+    res.end();
+    return { answered: true };
   };
 }
