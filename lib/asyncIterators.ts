@@ -111,9 +111,13 @@ export function mapAsyncIterator<T, U>(
 ): AsyncIterableIterator<U> {
   const { onClose, lastValueOnError } = options;
   let closed = false;
+  // A next() waiting on an idle source finishes as soon as the stream is closed.
+  let closeWaiting!: () => void;
+  const closing = new Promise<IteratorResult<T>>((resolve) => (closeWaiting = () => resolve({ done: true, value: undefined })));
   const close = async (): Promise<IteratorResult<U>> => {
     if (!closed) {
       closed = true;
+      closeWaiting();
       onClose?.();
       await source.return?.().catch(() => undefined);
     }
@@ -124,7 +128,7 @@ export function mapAsyncIterator<T, U>(
       if (closed) return { done: true, value: undefined };
       let step: IteratorResult<T>;
       try {
-        step = await source.next();
+        step = await Promise.race([source.next(), closing]);
       } catch (error) {
         await close();
         if (lastValueOnError) return { done: false, value: lastValueOnError(error) };

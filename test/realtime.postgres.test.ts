@@ -43,7 +43,7 @@ async function realtimeDatabase(url: string): Promise<string> {
   return target.toString();
 }
 
-describe.skipIf(!baseUrl)('subscriptions across replicas (PostgreSQL LISTEN/NOTIFY)', () => {
+describe.skipIf(!baseUrl)('subscriptions across replicas (PostgreSQL LISTEN/NOTIFY)', { timeout: 120_000 }, () => {
   let ps: PaymentsStack;
   let replica2: ChildProcess | undefined;
   let gateway2: ExtraGateway;

@@ -8,7 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { gql, stack } from './helpers/client.ts';
+import { gql, initDataFor, stack } from './helpers/client.ts';
 import { startExtraGateway, type ExtraGateway } from './helpers/gateway.ts';
 import { openSse, sseRefusal, wsClient, wsSubscribe } from './helpers/streams.ts';
 
@@ -63,7 +63,8 @@ async function until<T>(probe: () => Promise<T | undefined>, what: string, timeo
   }
 }
 
-describe('subscriptions through a second gateway', () => {
+// Each case runs whole payment flows through several processes: generous timeouts for a loaded machine.
+describe('subscriptions through a second gateway', { timeout: 120_000 }, () => {
   let second: ExtraGateway;
   beforeAll(async () => {
     second = await startExtraGateway({ SUBSCRIPTIONS_PER_USER: '3' });
@@ -146,7 +147,7 @@ describe('subscriptions through a second gateway', () => {
     await until(async () => ((await statusOf(A, invoice.id)) === 'PAID' ? true : undefined), 'PAID');
 
     // paymentUpdated: the payment's current state comes first.
-    const again = await openSse(second.url, { query: PAYMENT_UPDATED, variables: { id: invoice.id } }, { userId: A }, );
+    const again = await openSse(second.url, { query: PAYMENT_UPDATED, variables: { id: invoice.id } }, { userId: A });
     expect(((await again.next()).data as { data: { paymentUpdated: LivePayment } }).data.paymentUpdated).toMatchObject({ id: invoice.id, status: 'PAID' });
     again.close();
 
@@ -169,7 +170,7 @@ describe('subscriptions through a second gateway', () => {
     expect(anonymous.body.errors![0]!.extensions!.code).toBe('UNAUTHENTICATED');
     const forged = await sseRefusal(second.url, { query: MY_PAYMENTS }, { authorization: 'tma user=%7B%22id%22%3A1%7D&auth_date=1&hash=00' });
     expect(forged.status).toBe(401);
-    const invalid = await sseRefusal(second.url, { query: 'subscription { nope }' }, { authorization: (await import('./helpers/client.ts')).initDataFor(C) ? `tma ${(await import('./helpers/client.ts')).initDataFor(C)}` : '' });
+    const invalid = await sseRefusal(second.url, { query: 'subscription { nope }' }, { authorization: `tma ${initDataFor(C)}` });
     expect(invalid.status).toBe(400);
     expect(invalid.body.errors![0]!.extensions!.code).toBe('GRAPHQL_VALIDATION_FAILED');
 
@@ -214,7 +215,7 @@ describe('subscriptions through a second gateway', () => {
   });
 });
 
-describe('shutdown', () => {
+describe('shutdown', { timeout: 120_000 }, () => {
   it('a stopping gateway ends its SSE streams with `complete` and its WebSockets with 1001', async () => {
     const gateway = await startExtraGateway({});
     const invoice = await createStarsInvoice(A);

@@ -15,7 +15,7 @@ export interface SseEvent {
 export interface SseStream {
   status: number;
   headers: Headers;
-  /** The next `next`/`complete` event (comments are counted, not returned). */
+  /** The next `next`/`complete` event (comments are counted, not returned); `end` once the server closed the stream. */
   next(): Promise<SseEvent>;
   /** Number of `:` comment lines (heartbeats) received so far. */
   comments(): number;
@@ -47,8 +47,14 @@ export async function openSse(
   const queue: SseEvent[] = [];
   const waiters: ((e: SseEvent) => void)[] = [];
   let commentCount = 0;
-  let finish!: () => void;
-  const ended = new Promise<void>((resolve) => (finish = resolve));
+  let isEnded = false;
+  let finishStream!: () => void;
+  const ended = new Promise<void>((resolve) => (finishStream = resolve));
+  const finish = () => {
+    isEnded = true;
+    for (const w of waiters.splice(0)) w({ event: 'end', data: null });
+    finishStream();
+  };
   const emit = (e: SseEvent) => {
     const w = waiters.shift();
     if (w) w(e);
@@ -89,7 +95,9 @@ export async function openSse(
     headers: res.headers,
     next: () => {
       const e = queue.shift();
-      return e ? Promise.resolve(e) : new Promise((resolve) => waiters.push(resolve));
+      if (e) return Promise.resolve(e);
+      if (isEnded) return Promise.resolve({ event: 'end', data: null });
+      return new Promise((resolve) => waiters.push(resolve));
     },
     comments: () => commentCount,
     ended,
