@@ -65,7 +65,8 @@ interface Prepared {
 export function createDeferExecutor(deps: StreamingDeps) {
   let planner: QueryPlanner | undefined;
   const shaperCompiler = new ShaperCompiler(deps.apiSchema, deps.gatewaySchema);
-  const prepared = new LRUCache<string, Prepared>({ max: 500 });
+  // Bounded by the query text it holds (a plan grows with its query), and by count.
+  const prepared = new LRUCache<string, Prepared>({ max: 500, maxSize: 8 * 1024 * 1024, sizeCalculation: (_p, key) => key.length || 1 });
 
   function prepare(query: string, document: DocumentNode, operationName: string | undefined): Prepared {
     const key = `${operationName ?? ''}\u0000${query}`;

@@ -22,8 +22,6 @@ export interface StreamContext {
   transport: Transport;
   /** The query text (queries/mutations are handed to Apollo Server as text). */
   query: string;
-  /** Set once the operation started: ends it cleanly (shutdown). */
-  end?: () => void;
 }
 
 /** A refusal before anything runs: the code says why (stable, documented). */
@@ -157,7 +155,6 @@ export function createStreamExecution(options: StreamExecutionOptions) {
       },
       { onClose: () => lease.release() },
     );
-    ctx.end = () => void stream?.return?.();
     return stream;
   }
 

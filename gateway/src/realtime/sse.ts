@@ -12,7 +12,12 @@ import type { Identity } from '../../../lib/internalToken.ts';
 import { readGraphQLBody, sendGraphQLError } from '../../../lib/http/apollo.ts';
 import { sendJson } from '../../../lib/http/io.ts';
 import { createSseServer, paramsFromSearch, type SseRequestParams } from '../../../lib/http/sse.ts';
-import type { StreamContext, StreamExecution } from './execution.ts';
+import type { Prepared, StreamExecution } from './execution.ts';
+
+/** What the route hands to graphql-sse: the operation, already validated and admitted. */
+interface PreparedStream {
+  args: Extract<Prepared, { ok: true }>['args'];
+}
 
 const STATUS_BY_CODE: Record<string, number> = { UNAUTHENTICATED: 401, TOO_MANY_STREAMS: 429, RATE_LIMITED: 429, PERSISTED_DOCUMENT_NOT_FOUND: 400 };
 
@@ -22,9 +27,9 @@ export function createSseRoute(options: {
   maxBodyBytes?: number;
 }) {
   const { execution } = options;
-  const serve = createSseServer<StreamContext>({
+  const serve = createSseServer<PreparedStream>({
     // The arguments were prepared (and validated) before the stream opened.
-    onSubscribe: (req) => (req.context as unknown as { args: never }).args,
+    onSubscribe: (req) => req.context.args as never,
     execute: (args) => execution.execute(args),
     subscribe: (args) => execution.subscribe(args),
     onNext: (_ctx, _req, result) => ('errors' in result ? execution.formatResult(result as import('graphql').ExecutionResult) : undefined),
@@ -57,7 +62,8 @@ export function createSseRoute(options: {
       const code = String(prepared.errors[0]?.extensions.code ?? 'BAD_REQUEST');
       return sendJson(res, STATUS_BY_CODE[code] ?? 400, execution.formatResult({ errors: prepared.errors }));
     }
-    const { query, variableValues, operationName } = { query: prepared.args.contextValue.query, ...prepared.args };
-    await serve(req, res, { query, variables: variableValues, operationName }, { args: prepared.args } as never);
+    const { args } = prepared;
+    // graphql-sse re-reads the operation from these params; onSubscribe then hands it the prepared arguments.
+    await serve(req, res, { query: args.contextValue.query, variables: args.variableValues, operationName: args.operationName }, { args });
   };
 }
