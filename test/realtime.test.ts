@@ -146,8 +146,8 @@ describe('subscriptions through a second gateway', { timeout: 120_000 }, () => {
     await pay(invoice.link, A);
     await until(async () => ((await statusOf(A, invoice.id)) === 'PAID' ? true : undefined), 'PAID');
 
-    // paymentUpdated: the payment's current state comes first.
-    const again = await openSse(second.url, { query: PAYMENT_UPDATED, variables: { id: invoice.id } }, { userId: A });
+    // paymentUpdated: the payment's current state comes first (re-opened with GET this time, as EventSource-like clients do).
+    const again = await openSse(second.url, { query: PAYMENT_UPDATED, variables: { id: invoice.id } }, { userId: A, method: 'GET' });
     expect(((await again.next()).data as { data: { paymentUpdated: LivePayment } }).data.paymentUpdated).toMatchObject({ id: invoice.id, status: 'PAID' });
     again.close();
 
@@ -201,6 +201,13 @@ describe('subscriptions through a second gateway', { timeout: 120_000 }, () => {
       return undefined;
     }, 'a free stream slot');
     for (const s of open) s.close();
+  });
+
+  it('an idle SSE stream gets heartbeat comments (every 12 s)', async () => {
+    const stream = await openSse(second.url, { query: MY_PAYMENTS }, { userId: C });
+    // The first `:` is sent when the stream opens; the next one is the heartbeat.
+    await until(async () => (stream.comments() >= 2 ? true : undefined), 'a heartbeat', 60_000);
+    stream.close();
   });
 
   it('/metrics shows open streams and delivered events', async () => {
