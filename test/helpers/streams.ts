@@ -79,7 +79,8 @@ export async function openSse(
               else if (line.startsWith('data:')) data.push(line.slice(5).trim());
             }
             if (event === 'message' && data.length === 0) continue;
-            emit({ event, data: data.length ? JSON.parse(data.join('\n')) : null });
+            const text = data.join('\n');
+            emit({ event, data: text ? JSON.parse(text) : null }); // `complete` carries an empty data line
           }
         }
       } catch {
