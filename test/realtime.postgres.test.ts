@@ -69,7 +69,7 @@ describe.skipIf(!baseUrl)('subscriptions across replicas (PostgreSQL LISTEN/NOTI
     replica2 = spawn(process.execPath, ['subgraphs/shared/main.ts', 'payments'], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'inherit'] });
     await waitForHttp(`http://127.0.0.1:${port}/healthz`, 120_000, () => replica2!.exitCode === null);
     gateway2 = await startExtraGateway({ SUBGRAPH_URL_PAYMENTS: `http://127.0.0.1:${port}/graphql`, SANDBOX_URL: ps.sandboxUrl });
-  });
+  }, 600_000); // five processes, two of them opening PostgreSQL ledgers
   afterAll(async () => {
     await gateway2?.stop();
     if (replica2 && replica2.exitCode === null) {
