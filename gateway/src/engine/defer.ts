@@ -151,7 +151,12 @@ export function createDeferExecutor(deps: StreamingDeps) {
         const before = compiled.deferred.filter((other) => other !== d && d.depends.some((id) => other.owns.has(id) && !compiled.primaryOwns.has(id)));
         run = Promise.all(before.map(start)).then(async () => {
           const errors: unknown[] = [];
-          if (d.exec) await d.exec(ctxFor(errors), { path: [], data: root });
+          try {
+            if (d.exec) await d.exec(ctxFor(errors), { path: [], data: root });
+          } catch (error) {
+            // Never a rejected promise: nobody may be waiting for this part any more (client gone).
+            errors.push(error instanceof GraphQLError ? error : new GraphQLError('Unexpected error during query plan execution'));
+          }
           return errors;
         });
         finished.set(d, run);

@@ -55,8 +55,13 @@ export function createSubscriptionExecutor(deps: StreamingDeps) {
         outputRewrite(data);
       }
       if (data === null || data === undefined) return { data: null, errors };
-      mergeInto(root, data);
-      if (rest) await rest(execContext(deps, root, errors, request, await request.context(), variableDefinitions), { path: [], data: root });
+      try {
+        mergeInto(root, data);
+        if (rest) await rest(execContext(deps, root, errors, request, await request.context(), variableDefinitions), { path: [], data: root });
+      } catch {
+        // One bad event must not end the stream: it is answered as an error, the next one may be fine.
+        return { data: null, errors: [...errors, new GraphQLError('Unexpected error during query plan execution')] };
+      }
       return shapeResult(shaper, root, errors, request.variables ?? undefined);
     };
     return mapAsyncIterator(upstream, runEvent, {
