@@ -213,7 +213,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     trusted,
     registry: streams,
     signToken,
-    formatError: formatGatewayError(log),
+    formatError: formatGatewayError(log, { production: config.production }),
     admit: options.admitStreamOperation,
   });
   const sse = createSseRoute({ execution, resolveIdentity });

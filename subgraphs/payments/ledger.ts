@@ -139,7 +139,7 @@ const COLUMNS = `id, user_id, product_id, provider, status, amount::text AS amou
   telegram_payment_charge_id, ton_comment, subscription_period,
   to_char(subscription_expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS subscription_expires_at, renewal_of,
   to_char(subscription_canceled_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS subscription_canceled_at,
-  refunded_amount::text AS refunded_amount`;
+  refunded_amount::text AS refunded_amount,
   to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS updated_at`;
 export const PAYMENT_COLUMNS = COLUMNS;
 

@@ -112,19 +112,19 @@ export async function startSubgraph<S extends ServiceHandle>(
   labelSubgraphMetrics(def.name);
   const verify = createInternalTokenVerifier(requireInternalJwtSecret(options.config));
   const services = await def.createServices({ config: options.config, log });
+  const formatError = formatSubgraphError(log, { production: options.config.NODE_ENV === 'production' });
   const schema = buildSubgraphSchema([{ typeDefs: loadTypeDefs(def.schemaUrl), resolvers: def.resolvers(services) as never }]);
   const apollo = new ApolloServer<SubgraphContext<S>>({
     schema,
     includeStacktraceInErrorResponses: false,
     // The gateway is the only client; CSRF prevention still applies (it sends JSON).
     plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled()],
-    formatError: formatSubgraphError(log, { production: options.config.NODE_ENV === 'production' }),
+    formatError,
   });
   await apollo.start();
   const routes = def.routes?.(services) ?? {};
   // Subscriptions reach the gateway over GraphQL over SSE (graphql-sse, distinct connections), on
   // /graphql with `Accept: text/event-stream`, behind the same internal-token check as every request.
-  const formatError = formatSubgraphError(log);
   const subscriptions = createSseServer<SubgraphContext<S>>({
     schema,
     onNext: (_ctx, _req, result) =>

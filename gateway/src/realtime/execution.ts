@@ -10,7 +10,7 @@
 import { GraphQLError, parse, validate, specifiedRules, getOperationAST, type DocumentNode, type ExecutionArgs, type ExecutionResult, type ValidationRule, type GraphQLFormattedError } from 'graphql';
 import type { ApolloServer } from '@apollo/server';
 import type { Identity } from '../../../lib/internalToken.ts';
-import { mapAsyncIterator } from '../../../lib/asyncIterators.ts';
+import { mapAsyncIterator } from '@tma/engine';
 import type { GatewayContext } from '../context.ts';
 import type { FastGateway } from '@tma/engine';
 import type { GraphQLRequestFields, TrustedDocuments } from '../persisted/trustedDocuments.ts';

@@ -1,8 +1,9 @@
 // @defer: incremental delivery from the planner's deferred plans.
 //
-// A second QueryPlanner with incremental delivery enabled is built on first
-// use, so the query path (and its plans) stay exactly as they are without
-// @defer. The planner returns a `Defer` node (possibly under a `Condition` for
+// Apollo's QueryPlanner with incremental delivery enabled (through apollo.ts;
+// Hive's planner does not plan @defer incrementally) is built on first use, so
+// the query path (and its plans, from whichever planner) stays exactly as it
+// is without @defer. The planner returns a `Defer` node (possibly under a `Condition` for
 // `@defer(if: $var)`): a primary plan and deferred plans, each deferred plan
 // naming the fetches it depends on. Execution: run the primary plan, answer
 // the initial result, then run every deferred plan as soon as the fetches it
@@ -15,12 +16,12 @@
 // Merging every part into the initial result therefore gives exactly the
 // result of the same query without @defer.
 import type { DocumentNode, FieldNode, OperationDefinitionNode, SelectionSetNode, VariableDefinitionNode, DirectiveNode } from 'graphql';
-import { operationFromDocument } from '@apollo/federation-internals';
-import { QueryPlanner, type DeferNode, type PlanNode } from '@apollo/query-planner';
 import { LRUCache } from 'lru-cache';
-import { GraphQLError, Kind, parse, visit } from './graphql.ts';
+import { operationFromDocument } from './apollo.ts';
+import { GraphQLError, Kind, parse, valueFromASTUntyped, visit } from './graphql.ts';
 import { markOwned } from './merge.ts';
-import { compileNode, type Exec } from './plan.ts';
+import { compileNode, rootCursor, type Exec } from './plan.ts';
+import type { DeferNode, EngineQueryPlan, PlanNode } from './planTypes.ts';
 import { ShaperCompiler, type CompiledShaper } from './shape.ts';
 import { execContext, shapeResult, variableErrors, type StreamingDeps, type StreamRequest, type StreamResult } from './streaming.ts';
 
@@ -55,15 +56,14 @@ interface PreparedDeferred {
 interface Prepared {
   labelled: DocumentNode;
   operation: OperationDefinitionNode;
-  planRoot: PlanNode | import('@apollo/query-planner').SubscriptionNode | undefined;
-  variableDefinitions: import('@apollo/federation-internals').VariableDefinitions;
+  plan: EngineQueryPlan;
+  variableDefaults: Record<string, unknown>;
   /** Shapers by the sorted list of pending labels. */
   shapers: Map<string, CompiledShaper>;
   compiledDefers: WeakMap<DeferNode, { primary: Exec | undefined; primaryOwns: ReadonlySet<string>; deferred: PreparedDeferred[] }>;
 }
 
 export function createDeferExecutor(deps: StreamingDeps) {
-  let planner: QueryPlanner | undefined;
   const shaperCompiler = new ShaperCompiler(deps.apiSchema, deps.gatewaySchema);
   // Bounded by the query text it holds (a plan grows with its query), and by count.
   const prepared = new LRUCache<string, Prepared>({ max: 500, maxSize: 8 * 1024 * 1024, sizeCalculation: (_p, key) => key.length || 1 });
@@ -72,14 +72,16 @@ export function createDeferExecutor(deps: StreamingDeps) {
     const key = `${operationName ?? ''}\u0000${query}`;
     const hit = prepared.get(key);
     if (hit) return hit;
-    planner ??= new QueryPlanner(deps.supergraph, { incrementalDelivery: { enableDefer: true } });
     const labelled = labelDefers(document);
-    const op = operationFromDocument(deps.apiSchema, labelled, { operationName });
-    const plan = planner.buildQueryPlan(op, deps.planOptions);
+    const plan = deps.deferPlanner().plan({ query, operationName, activeLabels: new Set(), percentage: 100 }, labelled);
     const operation = labelled.definitions.find(
       (d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION && (!operationName || d.name?.value === operationName),
     )!;
-    const p: Prepared = { labelled, operation, planRoot: plan.node, variableDefinitions: op.variableDefinitions, shapers: new Map(), compiledDefers: new WeakMap() };
+    const variableDefaults: Record<string, unknown> = {};
+    for (const def of operation.variableDefinitions ?? []) {
+      if (def.defaultValue) variableDefaults[def.variable.name.value] = valueFromASTUntyped(def.defaultValue);
+    }
+    const p: Prepared = { labelled, operation, plan, variableDefaults, shapers: new Map(), compiledDefers: new WeakMap() };
     prepared.set(key, p);
     return p;
   }
@@ -99,15 +101,16 @@ export function createDeferExecutor(deps: StreamingDeps) {
   function compileDefer(p: Prepared, node: DeferNode) {
     let c = p.compiledDefers.get(node);
     if (!c) {
+      const mode = p.plan.requiresMode;
       c = {
-        primary: node.primary.node ? compileNode(node.primary.node, deps.supergraphSchema) : undefined,
-        primaryOwns: fetchIds(node.primary.node),
-        deferred: node.deferred.map((d) => ({
+        primary: node.primary ? compileNode(node.primary, deps.supergraphSchema, mode) : undefined,
+        primaryOwns: fetchIds(node.primary),
+        deferred: (node.parts ?? []).map((d) => ({
           label: d.label!,
           queryPath: d.queryPath,
           fields: responseNames(d.subselection),
-          exec: d.node ? compileNode(d.node, deps.supergraphSchema) : undefined,
-          depends: d.depends.map((x) => x.id),
+          exec: d.node ? compileNode(d.node, deps.supergraphSchema, mode) : undefined,
+          depends: d.depends,
           owns: fetchIds(d.node),
         })),
       };
@@ -131,15 +134,15 @@ export function createDeferExecutor(deps: StreamingDeps) {
     const varErrors = variableErrors(deps, request, p.operation.variableDefinitions ?? []);
     if (varErrors) return { errors: varErrors };
     const variables = request.variables ?? undefined;
-    const deferNode = findDefer(p.planRoot, p, variables);
-    if (!deferNode || deferNode.deferred.length === 0) return undefined;
+    const deferNode = findDefer(p.plan.node, p, variables);
+    if (!deferNode?.parts || deferNode.parts.length === 0) return undefined;
     const compiled = compileDefer(p, deferNode);
     const root: Record<string, unknown> = markOwned({});
     const contextValue = await request.context();
-    const ctxFor = (errors: unknown[]) => execContext(deps, root, errors, request, contextValue, p.variableDefinitions);
+    const ctxFor = (errors: unknown[]) => execContext(deps, root, errors, request, contextValue, p.variableDefaults, 'query');
 
     const primaryErrors: unknown[] = [];
-    if (compiled.primary) await compiled.primary(ctxFor(primaryErrors), { path: [], data: root });
+    if (compiled.primary) await compiled.primary(ctxFor(primaryErrors), rootCursor(root));
     const pending = new Set(compiled.deferred.map((d) => d.label));
     const initial = shapeResult(shaperFor(p, pending, operationName), root, primaryErrors, variables);
 
@@ -152,7 +155,7 @@ export function createDeferExecutor(deps: StreamingDeps) {
         run = Promise.all(before.map(start)).then(async () => {
           const errors: unknown[] = [];
           try {
-            if (d.exec) await d.exec(ctxFor(errors), { path: [], data: root });
+            if (d.exec) await d.exec(ctxFor(errors), rootCursor(root));
           } catch (error) {
             // Never a rejected promise: nobody may be waiting for this part any more (client gone).
             errors.push(error instanceof GraphQLError ? error : new GraphQLError('Unexpected error during query plan execution'));
@@ -214,7 +217,7 @@ function withoutDeferred(document: DocumentNode, pending: ReadonlySet<string>): 
 }
 
 /** The Defer node this request runs (Conditions of @defer(if:) resolved with the request's variables). */
-function findDefer(node: PlanNode | import('@apollo/query-planner').SubscriptionNode | undefined, p: Prepared, variables: Record<string, unknown> | undefined): DeferNode | undefined {
+function findDefer(node: PlanNode | undefined, p: Prepared, variables: Record<string, unknown> | undefined): DeferNode | undefined {
   if (!node) return undefined;
   if (node.kind === 'Defer') return node;
   if (node.kind === 'Condition') {
@@ -247,8 +250,8 @@ function fetchIds(node: PlanNode | undefined, out = new Set<string>()): Set<stri
       fetchIds(node.elseClause, out);
       break;
     case 'Defer':
-      fetchIds(node.primary.node, out);
-      for (const d of node.deferred) fetchIds(d.node, out);
+      fetchIds(node.primary, out);
+      for (const d of node.deferred) fetchIds(d, out);
       break;
   }
   return out;

@@ -1,24 +1,30 @@
 // What the streaming executors (subscriptions: subscription.ts, @defer:
 // defer.ts) need from the engine, and the pieces they share. They run the
 // same compiled plan nodes, merging and result shaping as a query; only the
-// order of delivery differs.
-import type { DocumentNode, GraphQLSchema } from 'graphql';
-import type { Schema, Supergraph } from '@apollo/federation-internals';
-import type { QueryPlanner } from '@apollo/query-planner';
+// order of delivery differs. Both plan with Apollo's planner (through
+// apollo.ts): Hive's planner plans neither subscriptions nor incremental
+// @defer, and queries keep the planner they were configured with.
+import type { DocumentNode, GraphQLSchema, VariableDefinitionNode } from 'graphql';
+import type { Schema } from './apollo.ts';
 import { GraphQLError, getVariableValues } from './graphql.ts';
 import type { OperationCache } from './operation.ts';
 import type { ExecContext, SubgraphSender } from './plan.ts';
+import type { SubgraphUnavailableHandler } from './partialFailures.ts';
+import type { EnginePlanner } from './planTypes.ts';
 import type { CompiledShaper } from './shape.ts';
 
 export interface StreamingDeps {
-  readonly supergraph: Supergraph;
   readonly apiSchema: Schema;
   readonly gatewaySchema: GraphQLSchema;
   readonly supergraphSchema: GraphQLSchema;
-  readonly queryPlanner: QueryPlanner;
-  readonly planOptions: { recursiveSelectionsLimitDisabled: boolean; nonLocalSelectionsLimitDisabled: boolean };
-  readonly operations: OperationCache;
+  /** Operations planned by Apollo's planner (subscriptions), built on first use. */
+  subscriptionOperations(): OperationCache;
+  /** Apollo's planner with incremental delivery, built on first use. */
+  deferPlanner(): EnginePlanner;
   readonly send: SubgraphSender;
+  readonly subgraphUnavailable: SubgraphUnavailableHandler | undefined;
+  /** The client request's AbortSignal, as for queries. */
+  requestSignal(contextValue: unknown): AbortSignal | undefined;
   /** Routing URL of a subgraph (after overrides), undefined when unknown. */
   subgraphUrl(name: string): string | undefined;
   /** Extra headers of one subgraph request (identity token), as for queries. */
@@ -40,28 +46,47 @@ export interface StreamResult {
 }
 
 /** Variable coercion errors of the request, as the query path answers them. */
-export function variableErrors(deps: StreamingDeps, request: StreamRequest, variableDefinitions: readonly import('graphql').VariableDefinitionNode[]): readonly GraphQLError[] | undefined {
+export function variableErrors(
+  deps: StreamingDeps,
+  request: StreamRequest,
+  variableDefinitions: readonly VariableDefinitionNode[],
+): readonly GraphQLError[] | undefined {
   if (variableDefinitions.length === 0) return undefined;
   return getVariableValues(deps.gatewaySchema, variableDefinitions, request.variables ?? {}).errors;
 }
 
 /** A fresh per-round execution context (one subscription event, one deferred part). */
-export function execContext(deps: StreamingDeps, root: Record<string, unknown>, errors: unknown[], request: StreamRequest, contextValue: unknown, variableDefinitions: ExecContext['variableDefinitions']): ExecContext {
+export function execContext(
+  deps: StreamingDeps,
+  root: Record<string, unknown>,
+  errors: unknown[],
+  request: StreamRequest,
+  contextValue: unknown,
+  variableDefaults: Record<string, unknown>,
+  operationKind: ExecContext['operationKind'],
+): ExecContext {
   return {
     root,
     errors,
     variables: request.variables ?? undefined,
-    variableDefinitions,
+    variableDefaults,
     cachePolicy: undefined,
     metrics: undefined,
     contextValue,
+    signal: deps.requestSignal(contextValue),
+    operationKind,
     send: deps.send,
-    headerMemo: undefined,
+    subgraphUnavailable: deps.subgraphUnavailable,
   };
 }
 
 /** Shapes `root` into the client's result; shaping failures become a request error like the query path's. */
-export function shapeResult(shaper: CompiledShaper, root: Record<string, unknown>, errors: readonly unknown[], variables: Record<string, unknown> | undefined): StreamResult {
+export function shapeResult(
+  shaper: CompiledShaper,
+  root: Record<string, unknown>,
+  errors: readonly unknown[],
+  variables: Record<string, unknown> | undefined,
+): StreamResult {
   try {
     const shaped = shaper(root, variables);
     const all = [...errors, ...shaped.errors];

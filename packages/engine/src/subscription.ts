@@ -1,4 +1,5 @@
-// Federated subscriptions. Apollo's planner plans a subscription as a
+// Federated subscriptions. Apollo's planner (Hive's plans no subscriptions)
+// plans a subscription as a
 // `Subscription` node: a `primary` fetch (a subscription operation on the
 // subgraph that owns the root field) and `rest`, the entity fetches that
 // complete each event with fields of other subgraphs. Here the primary fetch
@@ -6,13 +7,13 @@
 // client, distinct connections, internal token in the headers), and every
 // event runs `rest` and the result shaper exactly like a query does.
 import { createClient } from 'graphql-sse';
-import type { FetchNode } from '@apollo/query-planner';
-import { mapAsyncIterator } from '../../../lib/asyncIterators.ts';
+import { mapAsyncIterator } from './asyncIterators.ts';
 import { GraphQLError } from './graphql.ts';
 import { markOwned, mergeInto } from './merge.ts';
-import { compileNode } from './plan.ts';
+import { compileNode, rootCursor } from './plan.ts';
 import { compileRewrites } from './rewrites.ts';
-import { downstreamServiceError, makeErrorPathGenerator } from './errors.ts';
+import { downstreamServiceError, type PathElement } from './errors.ts';
+import type { FetchNode } from './planTypes.ts';
 import { execContext, shapeResult, variableErrors, type StreamingDeps, type StreamRequest, type StreamResult } from './streaming.ts';
 
 /** How long a subgraph may take to answer the stream request (headers); the stream itself has no deadline. */
@@ -26,8 +27,9 @@ export function createSubscriptionExecutor(deps: StreamingDeps) {
     let entry;
     let compiled;
     try {
-      entry = deps.operations.entry(request.document, operationName, undefined);
-      compiled = deps.operations.compiled(entry, request.document, operationName);
+      const operations = deps.subscriptionOperations();
+      entry = operations.entry(request.document, operationName, undefined);
+      compiled = operations.compiled(entry, request.document, operationName, undefined, undefined);
     } catch (error) {
       return { errors: [error instanceof GraphQLError ? error : new GraphQLError('Could not plan the operation')] };
     }
@@ -39,12 +41,13 @@ export function createSubscriptionExecutor(deps: StreamingDeps) {
       return { errors: [new GraphQLError('Only subscription operations can be streamed here', { extensions: { code: 'BAD_REQUEST' } })] };
     }
     const shaper = compiled.shaper;
-    const variableDefinitions = compiled.operation.variableDefinitions;
-    const rest = node.rest ? compileNode(node.rest, deps.supergraphSchema) : undefined;
+    const variableDefaults = entry.ctx.variableDefaults;
+    const rest = node.rest ? compileNode(node.rest, deps.supergraphSchema, compiled.plan.requiresMode) : undefined;
     const outputRewrite = compileRewrites(deps.supergraphSchema, node.primary.outputRewrites);
     const primary = node.primary;
     const upstream = await openSubgraphStream(deps, primary, request);
-    const pathOf = makeErrorPathGenerator(false, [], undefined);
+    // The primary fetch answers at the response root: subgraph error paths are already the client's.
+    const pathOf = (path: unknown) => (Array.isArray(path) ? (path as PathElement[]) : undefined);
 
     const runEvent = async (event: { data?: unknown; errors?: readonly unknown[] | null }): Promise<StreamResult> => {
       const root: Record<string, unknown> = markOwned({});
@@ -57,7 +60,7 @@ export function createSubscriptionExecutor(deps: StreamingDeps) {
       if (data === null || data === undefined) return { data: null, errors };
       try {
         mergeInto(root, data);
-        if (rest) await rest(execContext(deps, root, errors, request, await request.context(), variableDefinitions), { path: [], data: root });
+        if (rest) await rest(execContext(deps, root, errors, request, await request.context(), variableDefaults, 'subscription'), rootCursor(root));
       } catch {
         // One bad event must not end the stream: it is answered as an error, the next one may be fine.
         return { data: null, errors: [...errors, new GraphQLError('Unexpected error during query plan execution')] };
