@@ -42,6 +42,7 @@ import { createPartnerRoute } from './partners/index.ts';
 import type { RouteHandler } from './route.ts';
 import { createQueryLimiter, type QueryLimits } from './limits/queryLimits.ts';
 import { createGatewayRateLimiter } from './limits/rateLimits.ts';
+import { createStreamAdmission } from './limits/streamAdmission.ts';
 import { createExplorer, wantsExplorer } from './explorer.ts';
 import { resolve } from 'node:path';
 import { acceptsEventStream } from '../../lib/http/sse.ts';
@@ -204,6 +205,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
 
   const subgraphs = subgraphUrls(options.supergraphSdl, urlOverride);
 
+  const queryLimiter = createQueryLimiter(limits, apiSchema.get);
   // Realtime (subscriptions over SSE and WebSocket, @defer): fast engine only.
   const streamingEngine = 'subscribe' in engine ? (engine as unknown as FastGateway) : undefined;
   const streams = createStreamRegistry({ perUserLimit: config.SUBSCRIPTIONS_PER_USER, metrics: metrics.registry });
@@ -214,7 +216,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     registry: streams,
     signToken,
     formatError: formatGatewayError(log, { production: config.production }),
-    admit: options.admitStreamOperation,
+    // Stream operations count toward the same query limits and rate limits as HTTP requests.
+    admit: createStreamAdmission({ limits: queryLimiter, rateLimits, trustedProxyHops: config.TRUSTED_PROXY_HOPS, next: options.admitStreamOperation }),
   });
   const sse = createSseRoute({ execution, resolveIdentity });
 
@@ -226,7 +229,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     collapsing: config.REQUEST_COLLAPSING === 'on',
     publicCache: config.RESPONSE_CACHE === 'on' ? createPublicResponseCache() : undefined,
     maxBodyBytes: config.MAX_REQUEST_BYTES,
-    limits: createQueryLimiter(limits, apiSchema.get),
+    limits: queryLimiter,
     rateLimits,
     trustedProxyHops: config.TRUSTED_PROXY_HOPS,
     registeredQuery: async (hash) => (await store.cache.get(`apq:${hash}`)) ?? undefined,

@@ -8,6 +8,7 @@
  * gateway's query limits and rate limits hook in (see README "Realtime").
  */
 import { GraphQLError, parse, validate, specifiedRules, getOperationAST, type DocumentNode, type ExecutionArgs, type ExecutionResult, type ValidationRule, type GraphQLFormattedError } from 'graphql';
+import type { IncomingMessage } from 'node:http';
 import type { ApolloServer } from '@apollo/server';
 import type { Identity } from '../../../lib/internalToken.ts';
 import { mapAsyncIterator } from '@tma/engine';
@@ -27,6 +28,12 @@ export interface StreamContext {
 /** A refusal before anything runs: the code says why (stable, documented). */
 export interface Admission {
   identity: Identity;
+  /** The HTTP request (SSE, multipart) or WebSocket upgrade request the operation came on (client address). */
+  request: IncomingMessage;
+  /** The operation as sent (after trusted-document resolution), for the query limits. */
+  query: string;
+  operationName: string | undefined;
+  variables: Record<string, unknown> | undefined;
   document: DocumentNode;
   operationType: 'query' | 'mutation' | 'subscription';
   transport: Transport;
@@ -73,7 +80,7 @@ export function createStreamExecution(options: StreamExecutionOptions) {
   }
 
   /** Request fields → validated execution arguments (or the errors to answer). */
-  async function prepare(fields: GraphQLRequestFields, identity: Identity, transport: Transport): Promise<Prepared> {
+  async function prepare(fields: GraphQLRequestFields, identity: Identity, transport: Transport, request: IncomingMessage): Promise<Prepared> {
     const resolved = options.trusted.resolve(fields);
     if (!resolved.ok) return { ok: false, errors: [codeError(resolved.code, resolved.message)] };
     const { query, variables, operationName } = resolved.request;
@@ -96,8 +103,9 @@ export function createStreamExecution(options: StreamExecutionOptions) {
     if (operation.operation === 'subscription' && !identity.userId) {
       return { ok: false, errors: [codeError('UNAUTHENTICATED', 'Subscriptions need a signed-in user: send `Authorization: tma <initData>`')] };
     }
+    const variableValues = variables && typeof variables === 'object' ? (variables as Record<string, unknown>) : undefined;
     try {
-      const refused = await options.admit?.({ identity, document, operationType: operation.operation, transport });
+      const refused = await options.admit?.({ identity, request, query, operationName: name, variables: variableValues, document, operationType: operation.operation, transport });
       if (refused) return { ok: false, errors: [refused] };
     } catch (error) {
       return { ok: false, errors: [error instanceof GraphQLError ? error : codeError('RATE_LIMITED', 'Refused')] };
@@ -108,7 +116,7 @@ export function createStreamExecution(options: StreamExecutionOptions) {
         schema,
         document,
         operationName: name,
-        variableValues: variables && typeof variables === 'object' ? (variables as Record<string, unknown>) : undefined,
+        variableValues,
         contextValue: { identity, transport, query },
       },
     };

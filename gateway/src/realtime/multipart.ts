@@ -61,7 +61,7 @@ export function createDeferredResponder(options: { engine: FastGateway | undefin
     const query = request.query;
     if (!engine || typeof query !== 'string' || !query.includes('@defer')) return { answered: false, request };
     if (!acceptsMultipart(req)) return { answered: false, request: withoutDefer(request, query) };
-    const prepared = await execution.prepare(request, identity, 'multipart');
+    const prepared = await execution.prepare(request, identity, 'multipart', req);
     // Invalid or refused: the usual path answers with the usual errors.
     if (!prepared.ok) return { answered: false, request: withoutDefer(request, query) };
     const { args } = prepared;

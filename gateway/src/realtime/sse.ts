@@ -57,7 +57,7 @@ export function createSseRoute(options: {
     } else {
       return sendGraphQLError(res, 405, 'METHOD_NOT_ALLOWED', 'Use GET or POST', {}, { allow: 'GET, POST' });
     }
-    const prepared = await execution.prepare(params, identity, 'sse');
+    const prepared = await execution.prepare(params, identity, 'sse', req);
     if (!prepared.ok) {
       const code = String(prepared.errors[0]?.extensions.code ?? 'BAD_REQUEST');
       return sendJson(res, STATUS_BY_CODE[code] ?? 400, execution.formatResult({ errors: prepared.errors }));

@@ -71,7 +71,7 @@ export function attachWebSocket(options: {
         return true;
       },
       async onSubscribe(ctx, _id, payload) {
-        const prepared = await execution.prepare({ ...payload }, ctx.extra.identity!, 'ws');
+        const prepared = await execution.prepare({ ...payload }, ctx.extra.identity!, 'ws', ctx.extra.request as IncomingMessage);
         if (!prepared.ok) return prepared.errors;
         return prepared.args;
       },
