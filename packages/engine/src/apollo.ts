@@ -88,7 +88,9 @@ export function loadSupergraph(supergraphSdl: string, options: { validate: boole
     subgraphs: supergraph.subgraphsMetadata().map((s) => ({ name: s.name, url: s.url })),
     apolloPlanner: (plannerOptions) => createApolloPlanner(supergraph, apiSchema, percentagesOf(supergraphSdl), plannerOptions),
     apolloDeferPlanner: (plannerOptions) =>
-      createApolloPlanner(supergraph, apiSchema, percentagesOf(supergraphSdl), plannerOptions, { incrementalDelivery: { enableDefer: true } }),
+      createApolloPlanner(supergraph, apiSchema, percentagesOf(supergraphSdl), plannerOptions, {
+        incrementalDelivery: { enableDefer: true },
+      }),
     apiGraphQLSchemaWithDefer: () => (withDefer ??= apiSchema.toGraphQLJSSchema({ includeDefer: true })),
   };
 }

@@ -151,7 +151,9 @@ export function createDeferExecutor(deps: StreamingDeps) {
     const start = (d: PreparedDeferred): Promise<unknown[]> => {
       let run = finished.get(d);
       if (!run) {
-        const before = compiled.deferred.filter((other) => other !== d && d.depends.some((id) => other.owns.has(id) && !compiled.primaryOwns.has(id)));
+        const before = compiled.deferred.filter(
+          (other) => other !== d && d.depends.some((id) => other.owns.has(id) && !compiled.primaryOwns.has(id)),
+        );
         run = Promise.all(before.map(start)).then(async () => {
           const errors: unknown[] = [];
           try {
@@ -175,7 +177,9 @@ export function createDeferExecutor(deps: StreamingDeps) {
         waiting.delete(i);
         pending.delete(d.label);
         const shaped = shapeResult(shaperFor(p, pending, operationName), root, errors, variables);
-        const items = partsAt(shaped.data ?? null, d).map((item) => (d.label.startsWith(SYNTHETIC_LABEL) ? item : { ...item, label: d.label }));
+        const items = partsAt(shaped.data ?? null, d).map((item) =>
+          d.label.startsWith(SYNTHETIC_LABEL) ? item : { ...item, label: d.label },
+        );
         if (items.length === 0) items.push({ data: null, path: [...d.queryPath] });
         if (shaped.errors?.length) items[0] = { ...items[0]!, errors: shaped.errors };
         yield { incremental: items, hasNext: waiting.size > 0 };
@@ -193,7 +197,14 @@ function labelDefers(document: DocumentNode): DocumentNode {
       if (node.name.value !== 'defer' || node.arguments?.some((a) => a.name.value === 'label')) return undefined;
       return {
         ...node,
-        arguments: [...(node.arguments ?? []), { kind: Kind.ARGUMENT, name: { kind: Kind.NAME, value: 'label' }, value: { kind: Kind.STRING, value: `${SYNTHETIC_LABEL}${n++}` } }],
+        arguments: [
+          ...(node.arguments ?? []),
+          {
+            kind: Kind.ARGUMENT,
+            name: { kind: Kind.NAME, value: 'label' },
+            value: { kind: Kind.STRING, value: `${SYNTHETIC_LABEL}${n++}` },
+          },
+        ],
       };
     },
   });

@@ -51,7 +51,9 @@ export function createSubscriptionExecutor(deps: StreamingDeps) {
 
     const runEvent = async (event: { data?: unknown; errors?: readonly unknown[] | null }): Promise<StreamResult> => {
       const root: Record<string, unknown> = markOwned({});
-      const errors: unknown[] = (event.errors ?? []).map((e) => downstreamServiceError(e as Record<string, unknown>, primary.serviceName, pathOf));
+      const errors: unknown[] = (event.errors ?? []).map((e) =>
+        downstreamServiceError(e as Record<string, unknown>, primary.serviceName, pathOf),
+      );
       let data = event.data;
       if (data && outputRewrite) {
         data = structuredClone(data);
@@ -60,7 +62,8 @@ export function createSubscriptionExecutor(deps: StreamingDeps) {
       if (data === null || data === undefined) return { data: null, errors };
       try {
         mergeInto(root, data);
-        if (rest) await rest(execContext(deps, root, errors, request, await request.context(), variableDefaults, 'subscription'), rootCursor(root));
+        if (rest)
+          await rest(execContext(deps, root, errors, request, await request.context(), variableDefaults, 'subscription'), rootCursor(root));
       } catch {
         // One bad event must not end the stream: it is answered as an error, the next one may be fine.
         return { data: null, errors: [...errors, new GraphQLError('Unexpected error during query plan execution')] };
@@ -97,7 +100,11 @@ async function openSubgraphStream(deps: StreamingDeps, primary: FetchNode, reque
     retryAttempts: 0,
     fetchFn: fetchWithOpenDeadline,
   });
-  return client.iterate({ query: primary.operation, variables, ...(primary.operationName ? { operationName: primary.operationName } : {}) });
+  return client.iterate({
+    query: primary.operation,
+    variables,
+    ...(primary.operationName ? { operationName: primary.operationName } : {}),
+  });
 }
 
 /** fetch whose response headers must arrive within OPEN_DEADLINE_MS; the body (the stream) may last. */

@@ -131,7 +131,15 @@ describe('@defer with incremental delivery (executeDeferred)', () => {
     // The reviews subgraph still holds its answer: the initial result cannot contain anything of it.
     expect(gate.open).toBe(false);
     expect(reviewsAnswered).toBe(answeredBefore);
-    expect(response.initial).toEqual({ data: { products: [{ id: 'p1', name: 'Coins' }, { id: 'p2', name: 'Gems' }] }, hasNext: true });
+    expect(response.initial).toEqual({
+      data: {
+        products: [
+          { id: 'p1', name: 'Coins' },
+          { id: 'p2', name: 'Gems' },
+        ],
+      },
+      hasNext: true,
+    });
 
     const parts = response.subsequent[Symbol.asyncIterator]();
     // The unlabelled fragment (the fast subgraph) is not held by the gate.
@@ -144,7 +152,17 @@ describe('@defer with incremental delivery (executeDeferred)', () => {
     expect(reviewsPart.hasNext).toBe(false);
     expect(reviewsPart.incremental).toEqual([
       { data: { rating: 5, reviews: [{ body: 'great', stars: 5 }] }, path: ['products', 0], label: 'reviews' },
-      { data: { rating: 2.5, reviews: [{ body: 'ok', stars: 3 }, { body: 'meh', stars: 2 }] }, path: ['products', 1], label: 'reviews' },
+      {
+        data: {
+          rating: 2.5,
+          reviews: [
+            { body: 'ok', stars: 3 },
+            { body: 'meh', stars: 2 },
+          ],
+        },
+        path: ['products', 1],
+        label: 'reviews',
+      },
     ]);
     expect((await parts.next()).done).toBe(true);
 
