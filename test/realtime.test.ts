@@ -15,6 +15,7 @@ import { openSse, sseRefusal, wsClient, wsSubscribe } from './helpers/streams.ts
 const A = 100000071;
 const B = 100000072;
 const C = 100000073;
+const D = 100000074;
 
 const PAYMENT_UPDATED = `subscription PaymentUpdated($id: ID!) {
   paymentUpdated(id: $id) { id status updatedAt amount { amount currency } user { id firstName } product { id title } }
@@ -204,7 +205,9 @@ describe('subscriptions through a second gateway', { timeout: 120_000 }, () => {
   });
 
   it('an idle SSE stream gets heartbeat comments (every 12 s)', async () => {
-    const stream = await openSse(second.url, { query: MY_PAYMENTS }, { userId: C });
+    // A user of its own: C's slots of the cap test above are released asynchronously (server-side close).
+    const stream = await openSse(second.url, { query: MY_PAYMENTS }, { userId: D });
+    expect(stream.status).toBe(200);
     // The first `:` is sent when the stream opens; the next one is the heartbeat.
     await until(async () => (stream.comments() >= 2 ? true : undefined), 'a heartbeat', 60_000);
     stream.close();
