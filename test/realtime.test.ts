@@ -242,3 +242,40 @@ describe('shutdown', { timeout: 120_000 }, () => {
     await client.dispose();
   });
 });
+
+describe('stream operations count toward the query limits and rate limits', { timeout: 120_000 }, () => {
+  let limited: ExtraGateway;
+  // Rate-limit counters live in the shared Redis for a minute: users of their own per run.
+  const U1 = 200_000_000 + (process.pid % 100_000) * 2;
+  const U2 = U1 + 1;
+  beforeAll(async () => {
+    limited = await startExtraGateway({ MAX_QUERY_ALIASES: '1', RATE_LIMIT_USER_PER_MINUTE: '3' });
+  });
+  afterAll(async () => {
+    await limited?.stop();
+  });
+
+  it('a subscription over the query limits is refused before its stream opens (SSE and WebSocket)', async () => {
+    const aliased = 'subscription { myPayments { a: id b: status } }';
+    const refused = await sseRefusal(limited.url, { query: aliased }, { authorization: `tma ${initDataFor(U1)}` });
+    expect(refused.status).toBe(400);
+    expect(refused.body.errors![0]!.extensions!.code).toBe('TOO_MANY_ALIASES');
+    const client = wsClient(limited.url, U1);
+    const sub = wsSubscribe(client, { query: aliased });
+    expect(JSON.stringify(await sub.next())).toContain('TOO_MANY_ALIASES');
+    await client.dispose();
+  });
+
+  it('each subscription counts toward the per-user rate limit; one over it is RATE_LIMITED', async () => {
+    const open = [];
+    for (let i = 0; i < 3; i++) {
+      const stream = await openSse(limited.url, { query: MY_PAYMENTS }, { userId: U2 });
+      expect(stream.status).toBe(200);
+      open.push(stream);
+    }
+    const over = await sseRefusal(limited.url, { query: MY_PAYMENTS }, { authorization: `tma ${initDataFor(U2)}` });
+    expect(over.status).toBe(429);
+    expect(over.body.errors![0]!.extensions!.code).toBe('RATE_LIMITED');
+    for (const s of open) s.close();
+  });
+});
