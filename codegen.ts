@@ -43,7 +43,8 @@ const config: CodegenConfig = {
   generates: {
     ...resolverTypes,
     'schema/client/': {
-      schema: 'schema/api.graphql',
+      // The gateway accepts @defer (incremental delivery, README "Realtime"); the composed API schema does not declare it.
+      schema: ['schema/api.graphql', 'directive @defer(label: String, if: Boolean! = true) on FRAGMENT_SPREAD | INLINE_FRAGMENT'],
       documents: ['schema/operations/*.graphql'],
       preset: 'client',
       presetConfig: {

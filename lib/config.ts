@@ -93,6 +93,8 @@ const EnvSchema = z.object({
   OTEL_EXPORTER_OTLP_ENDPOINT: optionalString,
   /** On SIGTERM: how long in-flight requests may take to finish before connections are cut (ms). */
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(120_000).default(10_000),
+  /** Open subscription streams (SSE + WebSocket) one user may hold on one gateway replica. */
+  SUBSCRIPTIONS_PER_USER: z.coerce.number().int().min(1).max(1000).default(10),
   /** Which executor serves federated operations: our own (fast) or stock @apollo/gateway. */
   GATEWAY_ENGINE: z.enum(['fast', 'apollo']).default('fast'),
 

@@ -36,6 +36,8 @@ export interface GraphQLRouteOptions {
   trustedProxyHops: number;
   /** Query text of an APQ hash registered earlier (possibly by another replica), for the limits. */
   registeredQuery: (hash: string) => Promise<string | undefined>;
+  /** @defer queries (realtime/multipart.ts): answered incrementally, or the request to run as usual. */
+  respondDeferred?: (req: IncomingMessage, res: ServerResponse, request: GraphQLRequestFields, identity: Identity) => Promise<{ answered: true } | { answered: false; request: GraphQLRequestFields }>;
 }
 
 const GET_FIELDS = ['query', 'operationName', 'variables', 'extensions', 'documentId'] as const;
@@ -150,6 +152,16 @@ export function createGraphQLRoute(options: GraphQLRouteOptions) {
     const requestKey = isQuery
       ? hashParts([req.method ?? '', search, parsed.raw, identity.audience, req.headers['content-type'] ?? '', String(req.headers['apollo-require-preflight'] ?? ''), String(req.headers['x-apollo-operation-name'] ?? '')])
       : undefined;
+
+    if (isQuery && request && options.respondDeferred) {
+      const deferred = await options.respondDeferred(req, res, request, identity);
+      if (deferred.answered) return;
+      if (deferred.request !== request) {
+        request = deferred.request;
+        if (isGet) search = toSearch(search, request);
+        else body = request;
+      }
+    }
 
     if (requestKey && options.publicCache) {
       const hit = options.publicCache.get(requestKey);

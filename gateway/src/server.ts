@@ -42,8 +42,16 @@ import { createPartnerRoute } from './partners/index.ts';
 import type { RouteHandler } from './route.ts';
 import { createQueryLimiter, type QueryLimits } from './limits/queryLimits.ts';
 import { createGatewayRateLimiter } from './limits/rateLimits.ts';
+import { createStreamAdmission } from './limits/streamAdmission.ts';
 import { createExplorer, wantsExplorer } from './explorer.ts';
 import { resolve } from 'node:path';
+import { acceptsEventStream } from '../../lib/http/sse.ts';
+import type { FastGateway } from '@tma/engine';
+import { createStreamRegistry } from './realtime/registry.ts';
+import { createStreamExecution, type AdmitOperation } from './realtime/execution.ts';
+import { createSseRoute } from './realtime/sse.ts';
+import { attachWebSocket } from './realtime/ws.ts';
+import { createDeferredResponder } from './realtime/multipart.ts';
 
 /** The manifest `npm run codegen` writes; more can be listed in PERSISTED_DOCUMENTS_MANIFESTS. */
 export const DEFAULT_MANIFEST = resolve(PROJECT_ROOT, 'schema/client/persisted-documents.json');
@@ -60,6 +68,8 @@ export interface GatewayOptions {
   now?: () => number;
   /** Test hook: Ed25519 public keys accepted for third-party initData signatures. */
   initDataPublicKeys?: readonly string[];
+  /** Limits / rate limits for streams and deferred queries (realtime/execution.ts AdmitOperation). */
+  admitStreamOperation?: AdmitOperation;
 }
 
 export interface RunningGateway {
@@ -195,6 +205,22 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
 
   const subgraphs = subgraphUrls(options.supergraphSdl, urlOverride);
 
+  const queryLimiter = createQueryLimiter(limits, apiSchema.get);
+  // Realtime (subscriptions over SSE and WebSocket, @defer): fast engine only.
+  const streamingEngine = 'subscribe' in engine ? (engine as unknown as FastGateway) : undefined;
+  const streams = createStreamRegistry({ perUserLimit: config.SUBSCRIPTIONS_PER_USER, metrics: metrics.registry });
+  const execution = createStreamExecution({
+    engine: streamingEngine,
+    apollo,
+    trusted,
+    registry: streams,
+    signToken,
+    formatError: formatGatewayError(log, { production: config.production }),
+    // Stream operations count toward the same query limits and rate limits as HTTP requests.
+    admit: createStreamAdmission({ limits: queryLimiter, rateLimits, trustedProxyHops: config.TRUSTED_PROXY_HOPS, next: options.admitStreamOperation }),
+  });
+  const sse = createSseRoute({ execution, resolveIdentity });
+
   const graphql = createGraphQLRoute({
     apollo,
     resolveIdentity,
@@ -203,10 +229,11 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     collapsing: config.REQUEST_COLLAPSING === 'on',
     publicCache: config.RESPONSE_CACHE === 'on' ? createPublicResponseCache() : undefined,
     maxBodyBytes: config.MAX_REQUEST_BYTES,
-    limits: createQueryLimiter(limits, apiSchema.get),
+    limits: queryLimiter,
     rateLimits,
     trustedProxyHops: config.TRUSTED_PROXY_HOPS,
     registeredQuery: async (hash) => (await store.cache.get(`apq:${hash}`)) ?? undefined,
+    respondDeferred: createDeferredResponder({ engine: streamingEngine, execution, registry: streams }),
   });
 
   async function readiness(): Promise<{ ready: boolean; subgraphs: Record<string, string> }> {
@@ -228,7 +255,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   // Development only: GraphiQL on GET /graphql from a browser, and `/` pointing to it.
   const explorer = createExplorer(config);
   const routes: Record<string, RouteHandler> = {
-    '/graphql': explorer ? async (req, res) => (wantsExplorer(req) ? explorer.page(req, res) : graphql(req, res)) : graphql,
+    '/graphql': async (req, res) => (acceptsEventStream(req) ? sse(req, res) : explorer && wantsExplorer(req) ? explorer.page(req, res) : graphql(req, res)),
     ...explorer?.routes,
     '/public/graphql': partnerRoute.route,
     '/healthz': async (_req, res) => sendJson(res, 200, { status: 'ok' }),
@@ -274,6 +301,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     });
   });
   http.keepAliveTimeout = 65_000;
+  const websocket = attachWebSocket({ http, path: '/graphql', execution, resolveIdentity });
 
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject);
@@ -291,6 +319,9 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     url,
     port,
     async close() {
+      // Streams first: every open subscription gets its `complete` (SSE) or a 1001 close (WebSocket).
+      streams.closeAll();
+      await websocket.close();
       await closeServer(http, config.SHUTDOWN_GRACE_MS);
       if (metricsServer) await closeServer(metricsServer);
       await apollo.stop();

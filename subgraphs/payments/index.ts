@@ -18,12 +18,15 @@ import { createSubscriptions } from './subscriptions.ts';
 import { createInbox } from './inbox.ts';
 import { createTonWatcher, type TonWatcher } from './ton.ts';
 import { mutationResolvers, webhookRoutes, type MutationServices } from './mutations.ts';
+import { createPaymentEvents, type PaymentEvents } from './events.ts';
+import { liveResolvers } from './live.ts';
 
 interface Services extends PaymentsServices, MutationServices {
   db: Database;
   stripe: Stripe;
   bot: BotApi;
   ton: TonWatcher;
+  events: PaymentEvents;
   close(): Promise<void>;
 }
 
@@ -48,6 +51,8 @@ export default defineSubgraph<Services>({
       crashAfterStore: process.env.PAYMENTS_TEST_CRASH_AFTER_STORE === '1',
     });
     const ton = createTonWatcher({ db, toncenter, wallet: config.toncenter.walletAddress, intervalMs: config.toncenter.enabled ? config.TON_POLL_INTERVAL_MS : 0, log });
+    const events = createPaymentEvents(db, log);
+    await events.start();
     inbox.start();
     ton.start();
     return {
@@ -69,7 +74,9 @@ export default defineSubgraph<Services>({
       }),
       refunds: createRefunds({ ledger, bot, stripe, log }),
       subscriptions: createSubscriptions({ ledger, bot }),
+      events,
       async close() {
+        await events.close();
         await ton.close();
         await inbox.close();
         await stripe.close();
@@ -80,6 +87,6 @@ export default defineSubgraph<Services>({
     };
   },
 
-  resolvers: () => ({ ...readResolvers, ...mutationResolvers }),
+  resolvers: () => ({ ...readResolvers, ...mutationResolvers, ...liveResolvers }),
   routes: (services) => webhookRoutes(services),
 });

@@ -36,6 +36,8 @@ export interface PaymentRecord {
   subscriptionCanceledAt: string | null;
   /** Refunded so far (minor units, cumulative); equals `amount` once REFUNDED, less after a partial refund. */
   refundedAmount: bigint;
+  /** Last visible change (status, subscription cancellation); see migration 7. */
+  updatedAt: string;
 }
 
 export const LEDGER_MIGRATIONS = [
@@ -108,8 +110,27 @@ export const LEDGER_MIGRATIONS = [
    ALTER TABLE ton_cursor ADD COLUMN scan_next_lt text;
    ALTER TABLE ton_cursor ADD COLUMN scan_next_hash text;
    ALTER TABLE ton_cursor ADD COLUMN lease_owner text;
-   ALTER TABLE ton_cursor ADD COLUMN lease_until timestamptz`
+   ALTER TABLE ton_cursor ADD COLUMN lease_until timestamptz`,
+  // Live updates (subscriptions): the database announces every change a client can see (a new
+  // payment, a status change, a cancelled subscription) on PAYMENT_CHANGES_CHANNEL. A trigger, not
+  // application code, so every writer (webhooks, refunds, the TON watcher, any replica) is covered,
+  // and NOTIFY is delivered only when the transaction commits. `updated_at` lets a reconnecting
+  // client ask for what changed while it was away. (Function bodies stay on one line: see splitStatements.)
+  `ALTER TABLE payments ADD COLUMN updated_at timestamptz NOT NULL DEFAULT clock_timestamp();
+   CREATE INDEX payments_changed ON payments (user_id, updated_at);
+   CREATE FUNCTION payments_touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.updated_at := clock_timestamp(); RETURN NEW; END $$;
+   CREATE FUNCTION payments_announce() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_notify('payment_changes', json_build_object('id', NEW.id, 'userId', NEW.user_id)::text); RETURN NULL; END $$;
+   CREATE TRIGGER payments_touch BEFORE UPDATE ON payments FOR EACH ROW
+     WHEN (OLD.status IS DISTINCT FROM NEW.status OR OLD.subscription_canceled_at IS DISTINCT FROM NEW.subscription_canceled_at)
+     EXECUTE FUNCTION payments_touch();
+   CREATE TRIGGER payments_announce_insert AFTER INSERT ON payments FOR EACH ROW EXECUTE FUNCTION payments_announce();
+   CREATE TRIGGER payments_announce_update AFTER UPDATE ON payments FOR EACH ROW
+     WHEN (OLD.status IS DISTINCT FROM NEW.status OR OLD.subscription_canceled_at IS DISTINCT FROM NEW.subscription_canceled_at)
+     EXECUTE FUNCTION payments_announce()`,
 ];
+
+/** The NOTIFY channel of migration 7: payload `{"id": "...", "userId": "..."}`. */
+export const PAYMENT_CHANGES_CHANNEL = 'payment_changes';
 
 const COLUMNS = `id, user_id, product_id, provider, status, amount::text AS amount, currency, idempotency_key, external_id, invoice,
   to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS created_at,
@@ -118,7 +139,8 @@ const COLUMNS = `id, user_id, product_id, provider, status, amount::text AS amou
   telegram_payment_charge_id, ton_comment, subscription_period,
   to_char(subscription_expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS subscription_expires_at, renewal_of,
   to_char(subscription_canceled_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS subscription_canceled_at,
-  refunded_amount::text AS refunded_amount`;
+  refunded_amount::text AS refunded_amount,
+  to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS updated_at`;
 export const PAYMENT_COLUMNS = COLUMNS;
 
 interface Row {
@@ -142,6 +164,7 @@ interface Row {
   renewal_of: string | null;
   subscription_canceled_at: string | null;
   refunded_amount: string;
+  updated_at: string;
 }
 export type PaymentRow = Row;
 
@@ -167,6 +190,7 @@ export function toPayment(r: Row): PaymentRecord {
     renewalOf: r.renewal_of,
     subscriptionCanceledAt: r.subscription_canceled_at,
     refundedAmount: BigInt(r.refunded_amount),
+    updatedAt: r.updated_at,
   };
 }
 
@@ -256,6 +280,14 @@ export function createLedger(db: Database) {
       const out = new Map<string, PaymentRecord[]>(userIds.map((id) => [id, []]));
       for (const row of rows) out.get(row.user_id)?.push(toPayment(row));
       return out;
+    },
+    /** The user's payments changed after `since` (oldest change first): what a reconnecting client missed. */
+    async changedSince(userId: string, since: string, limit: number): Promise<PaymentRecord[]> {
+      const rows = await db.query<Row>(
+        `SELECT ${COLUMNS} FROM payments WHERE user_id = $1 AND updated_at > $2::timestamptz ORDER BY updated_at, id LIMIT $3`,
+        [userId, since, limit],
+      );
+      return rows.map(toPayment);
     },
     /** A page after a cursor position (`createdAt|id`). */
     async pageAfter(userId: string, position: string, limit: number): Promise<PaymentRecord[]> {

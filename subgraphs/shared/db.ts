@@ -19,6 +19,12 @@ export interface Database extends Queryable {
   readonly kind: 'postgres' | 'pglite';
   /** Runs `work` in one transaction; rolls back if it throws. */
   transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T>;
+  /**
+   * LISTEN on a NOTIFY channel: `onPayload` gets every payload sent after the
+   * listener is up (PostgreSQL: from any process on the database; PGlite: from
+   * this process). Returns the unlisten function.
+   */
+  listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 
@@ -112,6 +118,7 @@ async function openPostgres(schema: string, url: string, log?: Logger): Promise<
         client.release(broken);
       }
     },
+    listen: (channel, onPayload) => listenPostgres(url, schema, channel, onPayload),
     close: () => pool.end(),
   };
 }
@@ -136,6 +143,51 @@ async function withRetryOnConnect<T>(work: () => Promise<T>, log?: Logger, attem
   }
 }
 
+/**
+ * A dedicated connection per listened channel (LISTEN holds its connection), re-established after
+ * a connection loss with a capped backoff. Notifications sent while it was down are not replayed:
+ * consumers treat a notification as "re-read the row", never as the data itself.
+ */
+async function listenPostgres(url: string, schema: string, channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>> {
+  if (!IDENTIFIER.test(channel)) throw new Error(`channel must be a lowercase identifier: ${channel}`);
+  const { default: pg } = await import('pg');
+  let stopped = false;
+  let client: InstanceType<typeof pg.Client> | undefined;
+  let retryMs = 250;
+  const connect = async (): Promise<void> => {
+    const c = new pg.Client({ connectionString: url, options: `-c search_path=${schema}`, connectionTimeoutMillis: 5_000 });
+    c.on('notification', (msg) => {
+      if (msg.channel === channel && msg.payload !== undefined) onPayload(msg.payload);
+    });
+    c.on('error', () => reconnect(c));
+    c.on('end', () => reconnect(c));
+    await c.connect();
+    await c.query(`LISTEN ${channel}`);
+    client = c;
+    retryMs = 250;
+  };
+  const reconnect = (failed: InstanceType<typeof pg.Client>) => {
+    if (stopped || client !== failed) return;
+    client = undefined;
+    failed.end().catch(() => {});
+    const attempt = () => {
+      if (stopped) return;
+      connect().catch(() => {
+        retryMs = Math.min(retryMs * 2, 10_000);
+        setTimeout(attempt, retryMs).unref();
+      });
+    };
+    setTimeout(attempt, retryMs).unref();
+  };
+  await connect();
+  return async () => {
+    stopped = true;
+    const c = client;
+    client = undefined;
+    await c?.end().catch(() => {});
+  };
+}
+
 async function openPglite(name: string, dataDir: string): Promise<Database> {
   const { PGlite } = await import('@electric-sql/pglite');
   const dir = join(dataDir, name);
@@ -155,6 +207,11 @@ async function openPglite(name: string, dataDir: string): Promise<Database> {
           },
         }),
       );
+    },
+    async listen(channel, onPayload) {
+      // PGlite delivers NOTIFY (including from triggers) to listeners of the same instance.
+      const unlisten = await lite.listen(channel, onPayload);
+      return async () => unlisten();
     },
     close: () => lite.close(),
   };

@@ -16,7 +16,8 @@ import { requireInternalJwtSecret, type Config } from '../../lib/config.ts';
 import { createLogger, type Logger } from '../../lib/logger.ts';
 import { EXPECTED_CODES, ErrorCode, internalError } from '../../lib/errors.ts';
 import { handleGraphQLRequest } from '../../lib/http/apollo.ts';
-import { closeServer, pathOf, readBody, sendJson, sendText } from '../../lib/http/io.ts';
+import { closeServer, pathOf, readBody, sendJson, sendText, BodyTooLargeError } from '../../lib/http/io.ts';
+import { acceptsEventStream, createSseServer, paramsFromSearch, type SseRequestParams } from '../../lib/http/sse.ts';
 import { LoaderRegistry, type SubgraphContext } from './context.ts';
 import { ServiceNotConfiguredError, UpstreamError } from './connector.ts';
 import { labelSubgraphMetrics, subgraphRegistry } from './metrics.ts';
@@ -111,16 +112,25 @@ export async function startSubgraph<S extends ServiceHandle>(
   labelSubgraphMetrics(def.name);
   const verify = createInternalTokenVerifier(requireInternalJwtSecret(options.config));
   const services = await def.createServices({ config: options.config, log });
+  const formatError = formatSubgraphError(log, { production: options.config.NODE_ENV === 'production' });
   const schema = buildSubgraphSchema([{ typeDefs: loadTypeDefs(def.schemaUrl), resolvers: def.resolvers(services) as never }]);
   const apollo = new ApolloServer<SubgraphContext<S>>({
     schema,
     includeStacktraceInErrorResponses: false,
     // The gateway is the only client; CSRF prevention still applies (it sends JSON).
     plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled()],
-    formatError: formatSubgraphError(log, { production: options.config.NODE_ENV === 'production' }),
+    formatError,
   });
   await apollo.start();
   const routes = def.routes?.(services) ?? {};
+  // Subscriptions reach the gateway over GraphQL over SSE (graphql-sse, distinct connections), on
+  // /graphql with `Accept: text/event-stream`, behind the same internal-token check as every request.
+  const subscriptions = createSseServer<SubgraphContext<S>>({
+    schema,
+    onNext: (_ctx, _req, result) =>
+      'errors' in result && result.errors ? { ...result, errors: result.errors.map((e) => formatError(e.toJSON(), e) as GraphQLError) } : undefined,
+  });
+  const openStreams = new Set<import('node:http').ServerResponse>();
 
   const http: Server = createServer((req, res) => {
     const path = pathOf(req);
@@ -149,6 +159,17 @@ export async function startSubgraph<S extends ServiceHandle>(
         const out = await route(body, await context());
         return sendJson(res, out.status, out.body);
       }
+      if (acceptsEventStream(req)) {
+        let params: SseRequestParams;
+        try {
+          params = req.method === 'POST' ? (JSON.parse(await readBody(req)) as SseRequestParams) : paramsFromSearch(req.url);
+        } catch (error) {
+          return sendJson(res, error instanceof BodyTooLargeError ? 413 : 400, { errors: [{ message: 'Unreadable request body', extensions: { code: 'BAD_REQUEST' } }] });
+        }
+        openStreams.add(res);
+        res.once('close', () => openStreams.delete(res));
+        return subscriptions(req, res, params, await context());
+      }
       await handleGraphQLRequest(apollo, req, res, context);
     }).catch((error) => {
       log.error({ err: error }, 'request failed');
@@ -173,6 +194,8 @@ export async function startSubgraph<S extends ServiceHandle>(
     port: actualPort,
     services,
     async close() {
+      // Open subscription streams end first (the gateway sees the stream close and tells its clients).
+      for (const res of openStreams) res.end();
       // Drain: in-flight requests finish (within SHUTDOWN_GRACE_MS), then workers and pools close.
       await closeServer(http, options.config.SHUTDOWN_GRACE_MS);
       await apollo.stop();

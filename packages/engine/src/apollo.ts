@@ -63,6 +63,13 @@ export interface LoadedSupergraph {
   readonly subgraphs: readonly { readonly name: string; readonly url: string }[];
   /** Apollo's planner for this supergraph (built on first use: it is slow to build) */
   apolloPlanner(options: ApolloPlannerOptions): EnginePlanner;
+  /**
+   * Apollo's planner with incremental delivery (@defer) enabled: its Defer nodes carry `parts`.
+   * The default planner (Hive's) does not plan @defer incrementally, so deferred queries use this one.
+   */
+  apolloDeferPlanner(options: ApolloPlannerOptions): EnginePlanner;
+  /** The API schema with the @defer directive (what deferred queries validate against); built on first use. */
+  apiGraphQLSchemaWithDefer(): GraphQLSchema;
 }
 
 export interface ApolloPlannerOptions {
@@ -73,12 +80,18 @@ export interface ApolloPlannerOptions {
 export function loadSupergraph(supergraphSdl: string, options: { validate: boolean }): LoadedSupergraph {
   const supergraph = Supergraph.build(supergraphSdl, { validateSupergraph: options.validate });
   const apiSchema = supergraph.apiSchema();
+  let withDefer: GraphQLSchema | undefined;
   return {
     apiSchema,
     apiGraphQLSchema: apiSchema.toGraphQLJSSchema(),
     supergraphGraphQLSchema: supergraph.schema.toGraphQLJSSchema(),
     subgraphs: supergraph.subgraphsMetadata().map((s) => ({ name: s.name, url: s.url })),
     apolloPlanner: (plannerOptions) => createApolloPlanner(supergraph, apiSchema, percentagesOf(supergraphSdl), plannerOptions),
+    apolloDeferPlanner: (plannerOptions) =>
+      createApolloPlanner(supergraph, apiSchema, percentagesOf(supergraphSdl), plannerOptions, {
+        incrementalDelivery: { enableDefer: true },
+      }),
+    apiGraphQLSchemaWithDefer: () => (withDefer ??= apiSchema.toGraphQLJSSchema({ includeDefer: true })),
   };
 }
 
@@ -87,12 +100,13 @@ function createApolloPlanner(
   apiSchema: Schema,
   percentages: readonly number[],
   options: ApolloPlannerOptions,
+  config?: { incrementalDelivery: { enableDefer: boolean } },
 ): EnginePlanner {
   // loaded only when chosen: the default (Hive) planner does not pay for it
   const { QueryPlanner: ApolloQueryPlanner } = createRequire(import.meta.url)('@apollo/query-planner') as {
-    QueryPlanner: new (s: Supergraph) => QueryPlanner;
+    QueryPlanner: new (s: Supergraph, c?: { incrementalDelivery: { enableDefer: boolean } }) => QueryPlanner;
   };
-  const planner = new ApolloQueryPlanner(supergraph);
+  const planner = new ApolloQueryPlanner(supergraph, config);
   return {
     name: 'apollo',
     // Apollo's planner takes explicit label -> boolean conditions; the engine decides them per request.
@@ -110,7 +124,10 @@ function createApolloPlanner(
       const node = plan.node;
       if (!node) return { node: undefined, requiresMode: 'apollo' };
       if (node.kind === 'Subscription')
-        return { node: { kind: 'Subscription', primary: translateFetch(node.primary) }, requiresMode: 'apollo' };
+        return {
+          node: { kind: 'Subscription', primary: translateFetch(node.primary), rest: node.rest ? translateNode(node.rest) : undefined },
+          requiresMode: 'apollo',
+        };
       return { node: translateNode(node), requiresMode: 'apollo' };
     },
   };
@@ -153,6 +170,13 @@ function translateNode(node: ApolloPlanNode): PlanNode {
         kind: 'Defer',
         primary: node.primary.node ? translateNode(node.primary.node) : undefined,
         deferred: node.deferred.flatMap((d) => (d.node ? [translateNode(d.node)] : [])),
+        parts: node.deferred.map((d) => ({
+          label: d.label,
+          queryPath: d.queryPath,
+          subselection: d.subselection,
+          depends: d.depends.map((x) => x.id),
+          node: d.node ? translateNode(d.node) : undefined,
+        })),
       };
   }
 }
@@ -165,6 +189,7 @@ function translateFetch(node: ApolloFetchNode): FetchNode {
     operationName: node.operationName,
     operationKind: node.operationKind as FetchNode['operationKind'],
     variableUsages: node.variableUsages ?? [],
+    id: node.id,
     requires: node.requires?.map(translateRequires),
     inputRewrites: translateRewrites(node.inputRewrites),
     outputRewrites: translateRewrites(node.outputRewrites),

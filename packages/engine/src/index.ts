@@ -28,12 +28,19 @@ import { rootCursor, type ExecContext, type SubgraphSender } from './plan.ts';
 import { Transport } from './transport.ts';
 import { composeHooks, dedupeHook, headersHook, type SubgraphHook, type SubgraphRequest } from './subgraphRequest.ts';
 import type { EnginePlanner } from './planTypes.ts';
+import type { StreamingDeps } from './streaming.ts';
+import { createSubscriptionExecutor } from './subscription.ts';
+import { createDeferExecutor } from './defer.ts';
 
 export type { SubgraphFetch, SubgraphHook, SubgraphRequest, SubgraphResponse } from './subgraphRequest.ts';
 export { composeHooks, dedupeHook, headersHook } from './subgraphRequest.ts';
 export { ResponseTooLargeError, SubgraphTimeoutError } from './transport.ts';
 export { QueryPlanningError, UnsupportedPlanError } from './errors.ts';
 export type { EngineQueryPlan, PlanNode } from './planTypes.ts';
+export type { StreamRequest, StreamResult } from './streaming.ts';
+export type { SubscriptionResult } from './subscription.ts';
+export type { DeferredResponse, IncrementalItem, SubsequentPayload } from './defer.ts';
+export { mapAsyncIterator } from './asyncIterators.ts';
 
 export interface FastGatewayLogger {
   debug(message: string): void;
@@ -90,6 +97,14 @@ export interface FastGateway extends GatewayInterface {
   readonly stats: { readonly upstreamRequests: number };
   /** which planner this instance plans with */
   readonly planner: PlannerName;
+  /** The API schema clients see (what streaming transports validate against). */
+  readonly schema: GraphQLSchema;
+  /** The same with the @defer directive (what deferred queries validate against); built on first use. */
+  readonly schemaWithDefer: GraphQLSchema;
+  /** Executes a subscription operation as a stream of results (subscription.ts; Apollo's planner). */
+  readonly subscribe: ReturnType<typeof createSubscriptionExecutor>;
+  /** Executes a query with @defer as an initial result plus incremental parts (defer.ts; Apollo's planner). */
+  readonly executeDeferred: ReturnType<typeof createDeferExecutor>;
 }
 
 const BASE_HEADERS: Readonly<Record<string, string>> = Object.freeze({ 'content-type': 'application/json' });
@@ -213,8 +228,38 @@ export function createFastGateway(options: FastGatewayOptions): FastGateway {
     return errors.length === 0 ? { data } : { errors: errors as GraphQLError[], data };
   };
 
+  // Subscriptions and incremental @defer are planned by Apollo's planner whatever `planner` says
+  // (Hive's plans neither); each planner is built on first use, as it is slow to build.
+  const apolloPlannerOptions = options.apolloPlannerLimits ?? {};
+  let subscriptionOperations: OperationCache | undefined;
+  let deferPlanner: EnginePlanner | undefined;
+  const streaming: StreamingDeps = {
+    apiSchema: loaded.apiSchema,
+    gatewaySchema,
+    supergraphSchema: loaded.supergraphGraphQLSchema,
+    subscriptionOperations: () =>
+      (subscriptionOperations ??= new OperationCache({
+        apiSchema: loaded.apiSchema,
+        gatewaySchema,
+        supergraphSchema: loaded.supergraphGraphQLSchema,
+        planner: planner.name === 'apollo' ? planner : loaded.apolloPlanner(apolloPlannerOptions),
+      })),
+    deferPlanner: () => (deferPlanner ??= loaded.apolloDeferPlanner(apolloPlannerOptions)),
+    send,
+    subgraphUnavailable,
+    requestSignal: (contextValue) => options.requestSignal?.(contextValue),
+    subgraphUrl: (name) => urls.get(name),
+    subgraphHeaders: (contextValue, name) => options.subgraphHeaders?.(contextValue, name),
+  };
+
   const gateway: FastGateway = {
     planner: planner.name,
+    schema: gatewaySchema,
+    get schemaWithDefer() {
+      return loaded.apiGraphQLSchemaWithDefer();
+    },
+    subscribe: createSubscriptionExecutor(streaming),
+    executeDeferred: createDeferExecutor(streaming),
     stats: {
       get upstreamRequests() {
         return transport.upstreamRequests;

@@ -68,7 +68,8 @@ function variableValue(ctx: ExecContext, name: string): unknown {
   return v === undefined ? ctx.variableDefaults[name] : v;
 }
 
-function compileNode(node: PlanNode, schema: GraphQLSchema, mode: EngineQueryPlan['requiresMode']): Exec {
+/** Also used by the streaming executors (a subscription's `rest`, deferred parts). */
+export function compileNode(node: PlanNode, schema: GraphQLSchema, mode: EngineQueryPlan['requiresMode']): Exec {
   switch (node.kind) {
     case 'Sequence': {
       const children = node.nodes.map((n) => compileNode(n, schema, mode));

@@ -46,6 +46,8 @@ interface FetchBase {
   readonly operationName: string | undefined;
   readonly operationKind: 'query' | 'mutation' | 'subscription';
   readonly variableUsages: readonly string[];
+  /** Apollo's planner: the fetch's id, which deferred parts name as dependencies (defer.ts) */
+  readonly id?: string | undefined;
 }
 
 export interface FetchNode extends FetchBase {
@@ -75,6 +77,20 @@ export interface DeferNode {
   readonly kind: 'Defer';
   readonly primary: PlanNode | undefined;
   readonly deferred: readonly PlanNode[];
+  /** Apollo's incremental planner only: what incremental delivery needs of each deferred part (defer.ts) */
+  readonly parts?: readonly DeferredPart[] | undefined;
+}
+
+/** One deferred fragment of a Defer node, as Apollo's planner describes it. */
+export interface DeferredPart {
+  readonly label: string | undefined;
+  /** response path of the fragment (field names and `... on T` steps) */
+  readonly queryPath: readonly string[];
+  /** the fragment's selection, as GraphQL text (`{ a b }`) */
+  readonly subselection: string | undefined;
+  /** ids of the fetches this part waits for */
+  readonly depends: readonly string[];
+  readonly node: PlanNode | undefined;
 }
 
 export type PlanNode =
@@ -91,7 +107,8 @@ export type PlanNode =
   | FetchNode
   | BatchFetchNode
   | DeferNode
-  | { readonly kind: 'Subscription'; readonly primary: FetchNode };
+  /** `rest`: the fetches that complete each event with other subgraphs' fields (subscription.ts) */
+  | { readonly kind: 'Subscription'; readonly primary: FetchNode; readonly rest?: PlanNode | undefined };
 
 export interface EngineQueryPlan {
   readonly node: PlanNode | undefined;

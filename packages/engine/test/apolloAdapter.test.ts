@@ -9,6 +9,7 @@ import { compose, SUBGRAPH_DEFS } from './fixtures/subgraphs.ts';
 
 const urls = Object.fromEntries(Object.keys(SUBGRAPH_DEFS).map((n, i) => [n, `http://127.0.0.1:${4900 + i}/graphql`]));
 const sdl = compose(SUBGRAPH_DEFS, urls);
+const LINK_FOR_SUBSCRIPTIONS = 'extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key"])';
 
 describe('Apollo adapter (src/apollo.ts)', () => {
   it('exports every runtime value the engine imports', () => {
@@ -108,5 +109,52 @@ describe('Apollo adapter (src/apollo.ts)', () => {
     expect(json).toContain(
       '"inputRewrites":[{"kind":"ValueSetter","path":[{"types":["Media"]},{"key":"__typename"}],"setValueTo":"Media"}',
     );
+  });
+  it("Apollo's incremental planner: Defer nodes carry their parts (label, path, subselection, dependencies)", () => {
+    const loaded = adapter.loadSupergraph(sdl, { validate: false });
+    expect(loaded.apiGraphQLSchema.getDirective('defer')).toBeUndefined();
+    expect(loaded.apiGraphQLSchemaWithDefer().getDirective('defer')).toBeDefined();
+    const query = '{ topProducts { upc ... @defer(label: "r") { reviews { id } } } }';
+    const plan = loaded
+      .apolloDeferPlanner({})
+      .plan({ query, operationName: undefined, activeLabels: new Set(), percentage: 100 }, parse(query));
+    const node = plan.node;
+    expect(node?.kind).toBe('Defer');
+    if (node?.kind !== 'Defer') return;
+    expect(node.primary?.kind).toBe('Fetch');
+    const primaryId = node.primary?.kind === 'Fetch' ? node.primary.id : undefined;
+    expect(primaryId).toBeDefined();
+    expect(node.parts).toHaveLength(1);
+    const part = node.parts![0]!;
+    expect(part).toMatchObject({ label: 'r', queryPath: ['topProducts'], depends: [primaryId] });
+    expect(part.subselection).toContain('reviews');
+    expect(part.node?.kind).toBe('Flatten');
+  });
+
+  it("Apollo's planner: a subscription's primary fetch and the rest of its plan", () => {
+    const defs = {
+      live: {
+        typeDefs: `${LINK_FOR_SUBSCRIPTIONS}
+          type Query { ping: String }
+          type Subscription { ticks: Tick! }
+          type Tick @key(fields: "id") { id: ID! n: Int! }`,
+        resolvers: {},
+      },
+      labels: {
+        typeDefs: `${LINK_FOR_SUBSCRIPTIONS}
+          type Tick @key(fields: "id") { id: ID! label: String! }`,
+        resolvers: {},
+      },
+    };
+    const loaded = adapter.loadSupergraph(
+      compose(defs, { live: 'http://127.0.0.1:4990/graphql', labels: 'http://127.0.0.1:4991/graphql' }),
+      { validate: false },
+    );
+    const query = 'subscription { ticks { n label } }';
+    const plan = loaded.apolloPlanner({}).plan({ query, operationName: undefined, activeLabels: new Set(), percentage: 100 }, parse(query));
+    expect(plan.node?.kind).toBe('Subscription');
+    if (plan.node?.kind !== 'Subscription') return;
+    expect(plan.node.primary).toMatchObject({ kind: 'Fetch', serviceName: 'live', operationKind: 'subscription' });
+    expect(JSON.stringify(plan.node.rest)).toContain('"serviceName":"labels"');
   });
 });

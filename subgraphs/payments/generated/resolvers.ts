@@ -105,6 +105,8 @@ export type Payment = {
   subscriptionCanceledAt?: Maybe<Scalars['String']['output']>;
   /** Stars subscriptions: the end of the 30-day period this payment paid for. */
   subscriptionExpiresAt?: Maybe<Scalars['String']['output']>;
+  /** When the status (or subscription cancellation) last changed: pass it as myPayments(changedSince:) after reconnecting. */
+  updatedAt: Scalars['String']['output'];
   user: User;
 };
 
@@ -157,6 +159,39 @@ export type QueryPaymentArgs = {
 
 
 export type QueryProductArgs = {
+  id: Scalars['ID']['input'];
+};
+
+/**
+ * Live payment state (GraphQL over SSE or WebSocket on the gateway's /graphql).
+ * Every event carries the payment's current state, re-read when it changed.
+ */
+export type Subscription = {
+  __typename?: 'Subscription';
+  /**
+   * Every change to the caller's payments (a new invoice, PAID, FAILED, REFUNDED, a cancelled subscription).
+   * After a reconnect pass the last updatedAt seen: the payments changed since then come first, oldest first.
+   */
+  myPayments: Payment;
+  /** The caller's payment (operators: any): its current state first, then every change. Someone else's payment is NOT_FOUND. */
+  paymentUpdated: Payment;
+};
+
+
+/**
+ * Live payment state (GraphQL over SSE or WebSocket on the gateway's /graphql).
+ * Every event carries the payment's current state, re-read when it changed.
+ */
+export type SubscriptionMyPaymentsArgs = {
+  changedSince?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+/**
+ * Live payment state (GraphQL over SSE or WebSocket on the gateway's /graphql).
+ * Every event carries the payment's current state, re-read when it changed.
+ */
+export type SubscriptionPaymentUpdatedArgs = {
   id: Scalars['ID']['input'];
 };
 
@@ -302,6 +337,7 @@ export type ResolversTypes = ResolversObject<{
   PaymentStatus: PaymentStatus;
   Product: ResolverTypeWrapper<ProductModel>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
   TonTransfer: ResolverTypeWrapper<TonTransfer>;
   User: ResolverTypeWrapper<EntityRef>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
@@ -322,6 +358,7 @@ export type ResolversParentTypes = ResolversObject<{
   PaymentEdge: Omit<PaymentEdge, 'node'> & { node: ResolversParentTypes['Payment'] };
   Product: ProductModel;
   Query: Record<PropertyKey, never>;
+  Subscription: Record<PropertyKey, never>;
   TonTransfer: TonTransfer;
   User: EntityRef;
   Boolean: Scalars['Boolean']['output'];
@@ -373,6 +410,7 @@ export type PaymentResolvers<ContextType = SubgraphContext<any>, ParentType exte
   status?: Resolver<ResolversTypes['PaymentStatus'], ParentType, ContextType>;
   subscriptionCanceledAt?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   subscriptionExpiresAt?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  updatedAt?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   user?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
 }>;
 
@@ -400,6 +438,11 @@ export type QueryResolvers<ContextType = SubgraphContext<any>, ParentType extend
   products?: Resolver<Maybe<Array<ResolversTypes['Product']>>, ParentType, ContextType>;
 }>;
 
+export type SubscriptionResolvers<ContextType = SubgraphContext<any>, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = ResolversObject<{
+  myPayments?: SubscriptionResolver<ResolversTypes['Payment'], "myPayments", ParentType, ContextType, Partial<SubscriptionMyPaymentsArgs>>;
+  paymentUpdated?: SubscriptionResolver<ResolversTypes['Payment'], "paymentUpdated", ParentType, ContextType, RequireFields<SubscriptionPaymentUpdatedArgs, 'id'>>;
+}>;
+
 export type TonTransferResolvers<ContextType = SubgraphContext<any>, ParentType extends ResolversParentTypes['TonTransfer'] = ResolversParentTypes['TonTransfer']> = ResolversObject<{
   address?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   amount?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -422,6 +465,7 @@ export type Resolvers<ContextType = SubgraphContext<any>> = ResolversObject<{
   PaymentEdge?: PaymentEdgeResolvers<ContextType>;
   Product?: ProductResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  Subscription?: SubscriptionResolvers<ContextType>;
   TonTransfer?: TonTransferResolvers<ContextType>;
   User?: UserResolvers<ContextType>;
 }>;

@@ -1,0 +1,192 @@
+// @defer in the engine (executeDeferred): a fixture supergraph whose deferred
+// fields come from a slow subgraph (its answers held behind a gate the test
+// opens), served over real HTTP. The initial result must be ready while the
+// slow subgraph still holds its answer (ordering proven by the gate, not by
+// timing); parts come in completion order with correct paths and labels;
+// merging them gives exactly the result of the same query without @defer.
+// (The multipart/mixed HTTP answer of the application: test/defer.test.ts.)
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'graphql';
+import type { ApolloServer } from '@apollo/server';
+import { compose, subgraphHandler, type SubgraphDef } from './fixtures/subgraphs.ts';
+import { fastGateway, post, serveGateway, type RunningGateway } from './fixtures/gateways.ts';
+import type { DeferredResponse, FastGateway, SubsequentPayload } from '../src/index.ts';
+
+const LINK = 'extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key", "@shareable"])';
+const PRODUCTS = [
+  { id: 'p1', name: 'Coins', price: 100 },
+  { id: 'p2', name: 'Gems', price: 250 },
+];
+const REVIEWS: Record<string, { body: string; stars: number }[]> = {
+  p1: [{ body: 'great', stars: 5 }],
+  p2: [
+    { body: 'ok', stars: 3 },
+    { body: 'meh', stars: 2 },
+  ],
+};
+
+const SUBGRAPHS: Record<string, SubgraphDef> = {
+  catalog: {
+    typeDefs: `${LINK}
+      type Query { products: [Product!]! shop: Shop! }
+      type Shop { name: String! open: Boolean! }
+      type Product @key(fields: "id") { id: ID! name: String! price: Int! }`,
+    resolvers: {
+      Query: { products: () => PRODUCTS, shop: () => ({ name: 'Demo shop', open: true }) },
+      Product: { __resolveReference: (ref: { id: string }) => PRODUCTS.find((p) => p.id === ref.id) },
+    },
+  },
+  reviews: {
+    typeDefs: `${LINK}
+      type Product @key(fields: "id") { id: ID! reviews: [Review!]! rating: Float }
+      type Review { body: String! stars: Int! }`,
+    resolvers: {
+      Product: {
+        __resolveReference: (ref: { id: string }) => ref,
+        reviews: (p: { id: string }) => REVIEWS[p.id] ?? [],
+        rating: (p: { id: string }) => {
+          const r = REVIEWS[p.id] ?? [];
+          return r.length ? r.reduce((s, x) => s + x.stars, 0) / r.length : null;
+        },
+      },
+    },
+  },
+};
+
+/** The slow subgraph's answers wait for this gate (when closed). */
+let gate: { open: boolean; release: () => void; wait: Promise<void> };
+function closeGate() {
+  let release!: () => void;
+  const wait = new Promise<void>((r) => (release = r));
+  gate = { open: false, release: () => ((gate.open = true), release()), wait };
+}
+let reviewsAnswered = 0;
+
+function mergeAt(target: Record<string, unknown>, path: (string | number)[], data: Record<string, unknown>) {
+  let node: unknown = target;
+  for (const step of path) node = (node as Record<string | number, unknown>)[step];
+  const deepMerge = (t: Record<string, unknown>, s: Record<string, unknown>) => {
+    for (const [k, v] of Object.entries(s)) {
+      if (v && typeof v === 'object' && !Array.isArray(v) && t[k] && typeof t[k] === 'object')
+        deepMerge(t[k] as Record<string, unknown>, v as Record<string, unknown>);
+      else t[k] = v;
+    }
+  };
+  deepMerge(node as Record<string, unknown>, data);
+}
+
+describe('@defer with incremental delivery (executeDeferred)', () => {
+  const servers: Server[] = [];
+  const apollos: ApolloServer[] = [];
+  let engine: FastGateway;
+  let served: RunningGateway;
+
+  beforeAll(async () => {
+    closeGate();
+    gate.release();
+    const urls: Record<string, string> = {};
+    for (const [name, def] of Object.entries(SUBGRAPHS)) {
+      const { apollo, handle } = await subgraphHandler(def);
+      apollos.push(apollo);
+      const server = createServer((req, res) => {
+        if (name !== 'reviews') return handle(req, res);
+        void gate.wait.then(() => {
+          reviewsAnswered++;
+          handle(req, res);
+        });
+      });
+      await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+      servers.push(server);
+      urls[name] = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
+    }
+    const supergraphSdl = compose(SUBGRAPHS, urls);
+    engine = fastGateway(supergraphSdl);
+    // the plain query, for comparison, through the same engine behind Apollo Server (Hive's planner)
+    served = await serveGateway(fastGateway(supergraphSdl));
+  }, 60_000);
+  afterAll(async () => {
+    gate?.release();
+    await engine?.stop();
+    await served?.close();
+    for (const s of servers) s.closeAllConnections();
+    await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+    await Promise.all(apollos.map((a) => a.stop()));
+  });
+
+  const DEFERRED = `query Shop {
+    products { id name ... @defer(label: "reviews") { rating reviews { body stars } } }
+    ... @defer { shop { name open } }
+  }`;
+  const PLAIN = `query Shop { products { id name rating reviews { body stars } } shop { name open } }`;
+  const run = (query: string, variables?: Record<string, unknown>) =>
+    engine.executeDeferred({ query, document: parse(query), variables, context: async () => ({}) });
+
+  it('answers the initial result before the slow subgraph does, then the parts in completion order, merging to the plain result', async () => {
+    closeGate();
+    const answeredBefore = reviewsAnswered;
+    const response = (await run(DEFERRED)) as DeferredResponse;
+    expect(response && 'initial' in response).toBe(true);
+    // The reviews subgraph still holds its answer: the initial result cannot contain anything of it.
+    expect(gate.open).toBe(false);
+    expect(reviewsAnswered).toBe(answeredBefore);
+    expect(response.initial).toEqual({
+      data: {
+        products: [
+          { id: 'p1', name: 'Coins' },
+          { id: 'p2', name: 'Gems' },
+        ],
+      },
+      hasNext: true,
+    });
+
+    const parts = response.subsequent[Symbol.asyncIterator]();
+    // The unlabelled fragment (the fast subgraph) is not held by the gate.
+    const shopPart = (await parts.next()).value as SubsequentPayload;
+    expect(shopPart).toEqual({ incremental: [{ data: { shop: { name: 'Demo shop', open: true } }, path: [] }], hasNext: true });
+    expect(gate.open).toBe(false);
+
+    gate.release();
+    const reviewsPart = (await parts.next()).value as SubsequentPayload;
+    expect(reviewsPart.hasNext).toBe(false);
+    expect(reviewsPart.incremental).toEqual([
+      { data: { rating: 5, reviews: [{ body: 'great', stars: 5 }] }, path: ['products', 0], label: 'reviews' },
+      {
+        data: {
+          rating: 2.5,
+          reviews: [
+            { body: 'ok', stars: 3 },
+            { body: 'meh', stars: 2 },
+          ],
+        },
+        path: ['products', 1],
+        label: 'reviews',
+      },
+    ]);
+    expect((await parts.next()).done).toBe(true);
+
+    const merged = structuredClone(response.initial.data!) as Record<string, unknown>;
+    for (const part of [shopPart, reviewsPart]) for (const item of part.incremental) mergeAt(merged, item.path, item.data!);
+    const plain = await post(served.url, { query: PLAIN });
+    expect(merged).toEqual((plain.body as { data: unknown }).data);
+  });
+
+  it('@defer(if: false) is not deferred: undefined, the caller runs the query as usual', async () => {
+    gate.release();
+    const query = 'query ($d: Boolean!) { products { id ... @defer(if: $d) { rating } } }';
+    expect(await run(query, { d: false })).toBeUndefined();
+    const deferred = (await run(query, { d: true })) as DeferredResponse;
+    expect(deferred.initial).toEqual({ data: { products: [{ id: 'p1' }, { id: 'p2' }] }, hasNext: true });
+  });
+
+  it('bad variables are answered as errors, never thrown', async () => {
+    const result = await run('query ($d: Boolean!) { products { id ... @defer(if: $d) { rating } } }', { d: 'yes' });
+    expect(result && 'errors' in result && result.errors?.length).toBe(1);
+  });
+
+  it('exposes the API schema with and without the @defer directive', () => {
+    expect(engine.schema.getDirective('defer')).toBeUndefined();
+    expect(engine.schemaWithDefer.getDirective('defer')).toBeDefined();
+  });
+});
