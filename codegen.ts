@@ -5,6 +5,7 @@
  *   schema, with the persisted-documents manifest (sha256, the APQ hash) the gateway
  *   loads to enforce trusted documents (`schema/client/persisted-documents.json`).
  */
+import { DEFER_DIRECTIVE_SDL } from './lib/deferDirective.ts';
 import type { CodegenConfig } from '@graphql-codegen/cli';
 
 const SUBGRAPHS = ['telegram', 'payments', 'crm', 'analytics'] as const;
@@ -44,7 +45,7 @@ const config: CodegenConfig = {
     ...resolverTypes,
     'schema/client/': {
       // The gateway accepts @defer (incremental delivery, README "Realtime"); the composed API schema does not declare it.
-      schema: ['schema/api.graphql', 'directive @defer(label: String, if: Boolean! = true) on FRAGMENT_SPREAD | INLINE_FRAGMENT'],
+      schema: ['schema/api.graphql', DEFER_DIRECTIVE_SDL],
       documents: ['schema/operations/*.graphql'],
       preset: 'client',
       presetConfig: {

@@ -13,6 +13,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { buildSchema, parse, validate, type GraphQLSchema } from 'graphql';
+import { DEFER_DIRECTIVE_SDL } from '../lib/deferDirective.ts';
 import { loadConfig } from '../lib/config.ts';
 import { parseManifest } from '../gateway/src/persisted/manifest.ts';
 import { openDocumentStore, type DocumentStore } from '../gateway/src/persisted/documentStore.ts';
@@ -51,7 +52,7 @@ async function run(store: DocumentStore, args: string[]): Promise<void> {
   switch (command) {
     case 'push': {
       if (positional.length === 0) throw new UsageError(USAGE);
-      const schema = rest.includes('--no-validate') ? undefined : buildSchema(readFileSync(resolve(ROOT, 'schema/api.graphql'), 'utf8'));
+      const schema = rest.includes('--no-validate') ? undefined : buildSchema(`${readFileSync(resolve(ROOT, 'schema/api.graphql'), 'utf8')}\n${DEFER_DIRECTIVE_SDL}`);
       const docs = new Map<string, string>();
       for (const file of positional) {
         let json: unknown;
