@@ -191,13 +191,19 @@ describe('scopes, quota and metrics per key', () => {
     // The gateway reaches the analytics subgraph through this counting proxy: "never executed" is observable.
     const analyticsUrl = stack().subgraphUrls.analytics;
     proxy = createServer(async (req, res) => {
-      analyticsCalls++;
+      // Operations are POSTs; the gateway also GETs the subgraph's /metrics (issue 8), which is no execution.
+      const operation = req.method === 'POST';
+      if (operation) analyticsCalls++;
       const chunks: Buffer[] = [];
       for await (const c of req) chunks.push(c as Buffer);
       const headers = Object.fromEntries(Object.entries(req.headers).filter(([k]) => !['host', 'content-length', 'connection'].includes(k))) as Record<string, string>;
-      const upstream = await fetch(analyticsUrl, { method: req.method, headers, body: Buffer.concat(chunks) });
-      res.writeHead(upstream.status, { 'content-type': upstream.headers.get('content-type') ?? 'application/json' });
-      res.end(Buffer.from(await upstream.arrayBuffer()));
+      try {
+        const upstream = await fetch(new URL(req.url ?? '/', analyticsUrl), { method: req.method, headers, body: operation ? Buffer.concat(chunks) : undefined });
+        res.writeHead(upstream.status, { 'content-type': upstream.headers.get('content-type') ?? 'application/json' });
+        res.end(Buffer.from(await upstream.arrayBuffer()));
+      } catch {
+        res.writeHead(502).end();
+      }
     });
     await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
     const port = (proxy.address() as { port: number }).port;
