@@ -19,41 +19,7 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import { composeServices } from '@apollo/composition';
 import { handleGraphQLRequest } from '../lib/http/apollo.ts';
 import { freePort, ROOT, waitForHttp } from '../scripts/lib/stack.ts';
-
-const LINK = 'extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key", "@shareable"])';
-const PRODUCTS = [
-  { id: 'p1', name: 'Coins', price: 100 },
-  { id: 'p2', name: 'Gems', price: 250 },
-];
-const REVIEWS: Record<string, { body: string; stars: number }[]> = { p1: [{ body: 'great', stars: 5 }], p2: [{ body: 'ok', stars: 3 }, { body: 'meh', stars: 2 }] };
-
-const SUBGRAPHS = {
-  catalog: {
-    typeDefs: `${LINK}
-      type Query { products: [Product!]! shop: Shop! }
-      type Shop { name: String! open: Boolean! }
-      type Product @key(fields: "id") { id: ID! name: String! price: Int! }`,
-    resolvers: {
-      Query: { products: () => PRODUCTS, shop: () => ({ name: 'Demo shop', open: true }) },
-      Product: { __resolveReference: (ref: { id: string }) => PRODUCTS.find((p) => p.id === ref.id) },
-    },
-  },
-  reviews: {
-    typeDefs: `${LINK}
-      type Product @key(fields: "id") { id: ID! reviews: [Review!]! rating: Float }
-      type Review { body: String! stars: Int! }`,
-    resolvers: {
-      Product: {
-        __resolveReference: (ref: { id: string }) => ref,
-        reviews: (p: { id: string }) => REVIEWS[p.id] ?? [],
-        rating: (p: { id: string }) => {
-          const r = REVIEWS[p.id] ?? [];
-          return r.length ? r.reduce((s, x) => s + x.stars, 0) / r.length : null;
-        },
-      },
-    },
-  },
-};
+import { DEFER_SUBGRAPHS, mergeAt } from '../packages/engine/test/fixtures/deferSupergraph.ts';
 
 /** The slow subgraph's answers wait for this gate (when closed). */
 let gate: { open: boolean; release: () => void; wait: Promise<void> };
@@ -97,18 +63,6 @@ async function* readParts(res: Response): AsyncGenerator<Part> {
   }
 }
 
-function mergeAt(target: Record<string, unknown>, path: (string | number)[], data: Record<string, unknown>) {
-  let node: unknown = target;
-  for (const step of path) node = (node as Record<string | number, unknown>)[step];
-  const deepMerge = (t: Record<string, unknown>, s: Record<string, unknown>) => {
-    for (const [k, v] of Object.entries(s)) {
-      if (v && typeof v === 'object' && !Array.isArray(v) && t[k] && typeof t[k] === 'object') deepMerge(t[k] as Record<string, unknown>, v as Record<string, unknown>);
-      else t[k] = v;
-    }
-  };
-  deepMerge(node as Record<string, unknown>, data);
-}
-
 describe('@defer with incremental delivery', () => {
   const servers: Server[] = [];
   const apollos: ApolloServer[] = [];
@@ -120,7 +74,7 @@ describe('@defer with incremental delivery', () => {
     closeGate();
     gate.release();
     const urls: Record<string, string> = {};
-    for (const [name, def] of Object.entries(SUBGRAPHS)) {
+    for (const [name, def] of Object.entries(DEFER_SUBGRAPHS)) {
       const apollo = new ApolloServer({ schema: buildSubgraphSchema({ typeDefs: parse(def.typeDefs), resolvers: def.resolvers as never }) });
       await apollo.start();
       apollos.push(apollo);
@@ -136,7 +90,7 @@ describe('@defer with incremental delivery', () => {
       servers.push(server);
       urls[name] = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
     }
-    const composed = composeServices(Object.entries(SUBGRAPHS).map(([name, def]) => ({ name, url: urls[name]!, typeDefs: parse(def.typeDefs) })));
+    const composed = composeServices(Object.entries(DEFER_SUBGRAPHS).map(([name, def]) => ({ name, url: urls[name]!, typeDefs: parse(def.typeDefs) })));
     if (composed.errors) throw new Error(composed.errors.map((e) => e.message).join('; '));
     dir = mkdtempSync(join(tmpdir(), 'tma-defer-'));
     writeFileSync(join(dir, 'supergraph.graphql'), composed.supergraphSdl);

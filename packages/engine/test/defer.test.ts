@@ -10,50 +10,10 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'graphql';
 import type { ApolloServer } from '@apollo/server';
-import { compose, subgraphHandler, type SubgraphDef } from './fixtures/subgraphs.ts';
+import { compose, subgraphHandler } from './fixtures/subgraphs.ts';
+import { DEFER_SUBGRAPHS, mergeAt } from './fixtures/deferSupergraph.ts';
 import { fastGateway, post, serveGateway, type RunningGateway } from './fixtures/gateways.ts';
 import type { DeferredResponse, FastGateway, SubsequentPayload } from '../src/index.ts';
-
-const LINK = 'extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key", "@shareable"])';
-const PRODUCTS = [
-  { id: 'p1', name: 'Coins', price: 100 },
-  { id: 'p2', name: 'Gems', price: 250 },
-];
-const REVIEWS: Record<string, { body: string; stars: number }[]> = {
-  p1: [{ body: 'great', stars: 5 }],
-  p2: [
-    { body: 'ok', stars: 3 },
-    { body: 'meh', stars: 2 },
-  ],
-};
-
-const SUBGRAPHS: Record<string, SubgraphDef> = {
-  catalog: {
-    typeDefs: `${LINK}
-      type Query { products: [Product!]! shop: Shop! }
-      type Shop { name: String! open: Boolean! }
-      type Product @key(fields: "id") { id: ID! name: String! price: Int! }`,
-    resolvers: {
-      Query: { products: () => PRODUCTS, shop: () => ({ name: 'Demo shop', open: true }) },
-      Product: { __resolveReference: (ref: { id: string }) => PRODUCTS.find((p) => p.id === ref.id) },
-    },
-  },
-  reviews: {
-    typeDefs: `${LINK}
-      type Product @key(fields: "id") { id: ID! reviews: [Review!]! rating: Float }
-      type Review { body: String! stars: Int! }`,
-    resolvers: {
-      Product: {
-        __resolveReference: (ref: { id: string }) => ref,
-        reviews: (p: { id: string }) => REVIEWS[p.id] ?? [],
-        rating: (p: { id: string }) => {
-          const r = REVIEWS[p.id] ?? [];
-          return r.length ? r.reduce((s, x) => s + x.stars, 0) / r.length : null;
-        },
-      },
-    },
-  },
-};
 
 /** The slow subgraph's answers wait for this gate (when closed). */
 let gate: { open: boolean; release: () => void; wait: Promise<void> };
@@ -63,19 +23,6 @@ function closeGate() {
   gate = { open: false, release: () => ((gate.open = true), release()), wait };
 }
 let reviewsAnswered = 0;
-
-function mergeAt(target: Record<string, unknown>, path: (string | number)[], data: Record<string, unknown>) {
-  let node: unknown = target;
-  for (const step of path) node = (node as Record<string | number, unknown>)[step];
-  const deepMerge = (t: Record<string, unknown>, s: Record<string, unknown>) => {
-    for (const [k, v] of Object.entries(s)) {
-      if (v && typeof v === 'object' && !Array.isArray(v) && t[k] && typeof t[k] === 'object')
-        deepMerge(t[k] as Record<string, unknown>, v as Record<string, unknown>);
-      else t[k] = v;
-    }
-  };
-  deepMerge(node as Record<string, unknown>, data);
-}
 
 describe('@defer with incremental delivery (executeDeferred)', () => {
   const servers: Server[] = [];
@@ -87,7 +34,7 @@ describe('@defer with incremental delivery (executeDeferred)', () => {
     closeGate();
     gate.release();
     const urls: Record<string, string> = {};
-    for (const [name, def] of Object.entries(SUBGRAPHS)) {
+    for (const [name, def] of Object.entries(DEFER_SUBGRAPHS)) {
       const { apollo, handle } = await subgraphHandler(def);
       apollos.push(apollo);
       const server = createServer((req, res) => {
@@ -101,7 +48,7 @@ describe('@defer with incremental delivery (executeDeferred)', () => {
       servers.push(server);
       urls[name] = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
     }
-    const supergraphSdl = compose(SUBGRAPHS, urls);
+    const supergraphSdl = compose(DEFER_SUBGRAPHS, urls);
     engine = fastGateway(supergraphSdl);
     // the plain query, for comparison, through the same engine behind Apollo Server (Hive's planner)
     served = await serveGateway(fastGateway(supergraphSdl));
