@@ -4,6 +4,7 @@
  * batches as large as each API takes. A failure backs off (2 s → 10 min) and
  * stays queued: the request survives restarts until the destination accepted it.
  */
+import { startPeriodic } from '../shared/periodic.ts';
 import type { Logger } from '../../lib/logger.ts';
 import type { AnalyticsSink } from '../shared/connectors/analyticsSinks.ts';
 import type { EventStore } from './store.ts';
@@ -11,8 +12,6 @@ import type { EventStore } from './store.ts';
 const MAX_BACKOFF_MS = 10 * 60_000;
 
 export function startDeletionWorker(store: EventStore, sinks: readonly AnalyticsSink[], log: Logger, intervalMs = 1_000) {
-  let running: Promise<void> | undefined;
-  let stopped = false;
 
   async function drain(sink: AnalyticsSink): Promise<void> {
     for (;;) {
@@ -37,20 +36,5 @@ export function startDeletionWorker(store: EventStore, sinks: readonly Analytics
   const tick = async () => {
     for (const sink of sinks) await drain(sink).catch((error) => log.error({ err: error, sink: sink.name }, 'deletion outbox drain failed'));
   };
-  const timer = setInterval(() => {
-    if (stopped || running) return;
-    running = tick().finally(() => {
-      running = undefined;
-    });
-  }, intervalMs);
-  timer.unref();
-
-  return {
-    flush: () => tick(),
-    async stop() {
-      stopped = true;
-      clearInterval(timer);
-      await running;
-    },
-  };
+  return startPeriodic(tick, intervalMs);
 }

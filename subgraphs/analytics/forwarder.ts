@@ -8,6 +8,7 @@
  * are claimed with a lease (store.due), so replicas never send the same batch
  * at once and newer events are never stuck behind failing ones.
  */
+import { startPeriodic } from '../shared/periodic.ts';
 import type { Logger } from '../../lib/logger.ts';
 import { SINK_BATCH_LIMIT, type AnalyticsSink } from '../shared/connectors/analyticsSinks.ts';
 import type { EventStore } from './store.ts';
@@ -22,8 +23,6 @@ export interface ForwarderOptions {
 export function startForwarder(store: EventStore, sinks: readonly AnalyticsSink[], log: Logger, options: ForwarderOptions = {}) {
   const intervalMs = options.intervalMs ?? 500;
   const maxAttempts = options.maxAttempts ?? 200;
-  let stopped = false;
-  let running: Promise<void> | undefined;
 
   async function drain(sink: AnalyticsSink): Promise<void> {
     for (;;) {
@@ -68,21 +67,5 @@ export function startForwarder(store: EventStore, sinks: readonly AnalyticsSink[
     }
   }
 
-  const timer = setInterval(() => {
-    if (stopped || running) return;
-    running = tick().finally(() => {
-      running = undefined;
-    });
-  }, intervalMs);
-  timer.unref();
-
-  return {
-    /** Runs one drain now (tests, shutdown). */
-    flush: () => tick(),
-    async stop() {
-      stopped = true;
-      clearInterval(timer);
-      await running;
-    },
-  };
+  return startPeriodic(tick, intervalMs);
 }
