@@ -59,4 +59,6 @@ done
   echo; echo "Gateway commands (--extra, harness env adds PORT/HOST/SUPERGRAPH_PATH/NODE_ENV=production):"
   for ((k = 0; k < ${#extras[@]}; k++)); do [ "${extras[$k]}" = --extra ] && echo "- \`${extras[$((k + 1))]}\` -> ${extras[$((k + 4))]}"; done; true
 } > "$OUT_DIR/federation-$STAMP.md"
+# The reports are committed: keep the per-run secrets and this machine's checkout path out of them.
+sed -i -E "s/(INTERNAL_JWT_SECRET|TELEGRAM_BOT_TOKEN|TELEGRAM_WEBHOOK_SECRET)=[^ \"\\\\\`]*/\\1=<generated>/g; s#$ROOT#<repo>#g" "$JSON" "$OUT_DIR/federation-$STAMP.md"
 echo "[bench] wrote $OUT_DIR/federation-$STAMP.md" >&2
