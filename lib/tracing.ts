@@ -5,7 +5,7 @@
  * and from the connectors to external services. Off, every helper here is a
  * cheap no-op (the API's non-recording spans, no headers injected).
  */
-import { context, propagation, trace, SpanKind, SpanStatusCode, type Attributes, type Span } from '@opentelemetry/api';
+import { context, propagation, trace, INVALID_SPAN_CONTEXT, SpanKind, SpanStatusCode, type Attributes, type Span } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { Resource } from '@opentelemetry/resources';
@@ -30,6 +30,8 @@ export async function shutdownTracing(): Promise<void> {
 }
 
 const tracer = () => trace.getTracer('tma-gateway');
+/** What the span helpers hand to their work when tracing is off (no context switch, no header parsing per request). */
+const NOT_TRACING: Span = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
 
 async function inSpan<T>(span: Span, parent: ReturnType<typeof context.active>, work: (span: Span) => Promise<T>): Promise<T> {
   try {
@@ -45,12 +47,14 @@ async function inSpan<T>(span: Span, parent: ReturnType<typeof context.active>, 
 
 /** A SERVER span for an incoming request, continuing the caller's trace from its `traceparent`. */
 export function withServerSpan<T>(name: string, headers: Record<string, string | string[] | undefined>, attributes: Attributes, work: (span: Span) => Promise<T>): Promise<T> {
+  if (!provider) return work(NOT_TRACING);
   const parent = propagation.extract(context.active(), headers);
   return inSpan(tracer().startSpan(name, { kind: SpanKind.SERVER, attributes }, parent), parent, work);
 }
 
 /** A CLIENT span for an outgoing call, child of the active span. */
 export function withClientSpan<T>(name: string, attributes: Attributes, work: (span: Span) => Promise<T>): Promise<T> {
+  if (!provider) return work(NOT_TRACING);
   const parent = context.active();
   return inSpan(tracer().startSpan(name, { kind: SpanKind.CLIENT, attributes }, parent), parent, work);
 }

@@ -148,8 +148,9 @@ export function createGraphQLRoute(options: GraphQLRouteOptions) {
 
     const isQuery = operation?.type === 'query';
     // The request as sent, plus every header that changes how Apollo treats it (CSRF rules, content type), hashed:
-    // what a memo keeps per request is 64 bytes, whatever the size of the query.
-    const requestKey = isQuery
+    // what a memo keeps per request is 64 bytes, whatever the size of the query. Only the response cache
+    // and collapsing use it: not computed (a sha256 of the whole body) when both are off.
+    const requestKey = isQuery && (options.publicCache || options.collapsing)
       ? hashParts([req.method ?? '', search, parsed.raw, identity.audience, req.headers['content-type'] ?? '', String(req.headers['apollo-require-preflight'] ?? ''), String(req.headers['x-apollo-operation-name'] ?? '')])
       : undefined;
 

@@ -12,7 +12,7 @@
  * per request, because `first: $n` depends on the variables. Documents that do not parse for other
  * reasons pass through, so Apollo answers them with its usual GRAPHQL_PARSE_FAILED.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { GraphQLError, parse, validate, type DocumentNode, type GraphQLSchema, type OperationTypeNode, type ValidationContext } from 'graphql';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
@@ -55,8 +55,9 @@ export type LimitVerdict =
 /** Memory for the memo: verdicts are small, cost models grow with the document (bounded by the token limit). */
 const MEMO_BYTES = 8 * 1024 * 1024;
 
+/** One-shot hash: no Hash object per call (this runs for every request). */
 export function sha256Hex(text: string): string {
-  return createHash('sha256').update(text, 'utf8').digest('hex');
+  return hash('sha256', text, 'hex');
 }
 
 export function createQueryLimiter(limits: QueryLimits, getSchema: () => GraphQLSchema | undefined) {

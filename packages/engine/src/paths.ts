@@ -1,5 +1,5 @@
 // Walking a Flatten / BatchFetch path through the response tree:
-//   - flattenOwned: the entities at the path (flattenResultsAtPath of
+//   - entitiesAt: the entities at the path (flattenResultsAtPath of
 //     @apollo/gateway), made writable copy-on-write so fetched fields can be
 //     merged into them in place
 //   - hydratedPaths: the concrete response paths of the same entities, in the
@@ -24,49 +24,50 @@ export function compilePath(schema: GraphQLSchema, path: readonly PathSegment[])
 
 /** The (owned) objects found at `path` below `data`; arrays at the end are flattened. */
 export function entitiesAt(data: unknown, path: readonly CompiledSegment[]): unknown[] {
-  if (data === undefined || data === null) return [];
-  const found = flattenOwned(markOwned({ r: data }), 'r', path, 0);
   const out: unknown[] = [];
-  pushNonNull(out, found);
+  if (data === undefined || data === null) return out;
+  collectOwned(markOwned({ r: data }), 'r', path, 0, out);
   return out;
 }
 
-function pushNonNull(out: unknown[], v: unknown): void {
-  if (Array.isArray(v)) {
-    for (const e of v) pushNonNull(out, e);
-  } else if (v !== null && v !== undefined) {
-    out.push(v);
-  }
-}
-
-function flattenOwned(holder: Obj | unknown[], key: string | number, path: readonly CompiledSegment[], i: number): unknown {
+/**
+ * Pushes onto `out` the non-null values at `path` below holder[key], making every
+ * object on the way (and the entities found) owned by this request. One output
+ * array for the whole walk: a big response has thousands of entities.
+ */
+function collectOwned(holder: Obj | unknown[], key: string | number, path: readonly CompiledSegment[], i: number, out: unknown[]): void {
   const value = typeof key === 'number' ? (holder as unknown[])[key] : readOwn(holder as Obj, key);
+  if (value === undefined || value === null) return;
   if (i === path.length) {
-    if (value !== null && typeof value === 'object') return ownEntities(holder, key, value);
-    return value;
+    if (typeof value === 'object') pushEntities(ownEntities(holder, key, value), out);
+    else out.push(value);
+    return;
   }
-  if (value === undefined || value === null) return undefined;
   const seg = path[i]!;
   if (seg.kind === 'list' || Array.isArray(value)) {
     // a field or type filter applied to a list applies to each element (Hive); '@' walks the list
-    if (!Array.isArray(value)) return undefined;
+    if (!Array.isArray(value)) return;
     const arr = ensureOwned(holder, key, value);
-    const out: unknown[] = [];
     const next = seg.kind === 'list' ? i + 1 : i;
-    for (let j = 0; j < arr.length; j++) {
-      const r = flattenOwned(arr, j, path, next);
-      if (Array.isArray(r)) {
-        for (let k = 0; k < r.length; k++) out.push(r[k]);
-      } else if (r !== undefined) {
-        out.push(r);
-      }
-    }
-    return out;
+    for (let j = 0; j < arr.length; j++) collectOwned(arr, j, path, next, out);
+    return;
   }
-  if (typeof value !== 'object') return undefined;
-  if (seg.kind === 'cast') return seg.test(value as Obj) ? flattenOwned(holder, key, path, i + 1) : undefined;
+  if (typeof value !== 'object') return;
+  if (seg.kind === 'cast') {
+    if (seg.test(value as Obj)) collectOwned(holder, key, path, i + 1, out);
+    return;
+  }
   const obj = ensureOwned(holder, key, value as Obj);
-  return flattenOwned(obj, seg.name, path, i + 1);
+  collectOwned(obj, seg.name, path, i + 1, out);
+}
+
+/** The entities of a value at the end of a path: nested lists are flattened, nulls left out. */
+function pushEntities(v: unknown, out: unknown[]): void {
+  if (Array.isArray(v)) {
+    for (let j = 0; j < v.length; j++) pushEntities(v[j], out);
+  } else if (v !== null && v !== undefined) {
+    out.push(v);
+  }
 }
 
 function ownEntities(holder: Obj | unknown[], key: string | number, value: object): object {

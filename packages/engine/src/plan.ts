@@ -295,21 +295,29 @@ function compileBatchFetch(node: BatchFetchNode, schema: GraphQLSchema, mode: En
   const variableNames = [...new Set(aliases.map((a) => a.variable))];
 
   const run = async (ctx: ExecContext, cursor: Cursor): Promise<void> => {
-    /** per alias: the entity every representation (by index in its variable) belongs to */
-    const targets = aliases.map(() => [] as { entity: Obj; pathIndex: number; entityIndex: number; rep: number }[]);
+    // Per alias, in parallel arrays (no object per representation: a big plan has thousands):
+    // the entity each representation belongs to, its path index, its index among that path's
+    // entities, and its index in the alias's representations variable.
+    const targets = aliases.map(() => ({ entity: [] as Obj[], pathIndex: [] as number[], entityIndex: [] as number[], rep: [] as number[] }));
     const byVariable = new Map<string, Obj[]>();
     for (const v of variableNames) byVariable.set(v, []);
+    const owners: number[] = [];
     let total = 0;
     for (let a = 0; a < aliases.length; a++) {
       const alias = aliases[a]!;
       const reps = byVariable.get(alias.variable)!;
+      const target = targets[a]!;
       for (let p = 0; p < alias.paths.length; p++) {
         const entities = entitiesBelow(cursor.entities, alias.paths[p]!);
-        const owners: number[] = [];
+        owners.length = 0;
         const start = reps.length;
         buildRepresentations(ctx, entities, alias.buildRep, alias.inputRewrite, mode, reps, owners);
         for (let i = 0; i < owners.length; i++) {
-          targets[a]!.push({ entity: entities[owners[i]!] as Obj, pathIndex: p, entityIndex: owners[i]!, rep: start + i });
+          const owner = owners[i]!;
+          target.entity.push(entities[owner] as Obj);
+          target.pathIndex.push(p);
+          target.entityIndex.push(owner);
+          target.rep.push(start + i);
         }
         total += owners.length;
       }
@@ -324,28 +332,31 @@ function compileBatchFetch(node: BatchFetchNode, schema: GraphQLSchema, mode: En
       if (!p) return undefined;
       const a = aliases.findIndex((x) => x.alias === p[0]);
       if (a === -1 || typeof p[1] !== 'number') return [...p];
-      const target = targets[a]!.find((t) => t.rep === p[1]);
-      if (!target) return [...p];
-      const key = `${a}:${target.pathIndex}`;
+      const target = targets[a]!;
+      const t = target.rep.indexOf(p[1]);
+      if (t === -1) return [...p];
+      const pathIndex = target.pathIndex[t]!;
+      const key = `${a}:${pathIndex}`;
       let paths = hydrated.get(key);
       if (!paths) {
-        paths = hydratedPaths(ctx.root, cursor.path.concat(aliases[a]!.paths[target.pathIndex]!));
+        paths = hydratedPaths(ctx.root, cursor.path.concat(aliases[a]!.paths[pathIndex]!));
         hydrated.set(key, paths);
       }
-      return [...(paths[target.entityIndex] ?? []), ...p.slice(2)];
+      return [...(paths[target.entityIndex[t]!] ?? []), ...p.slice(2)];
     };
     const data = (await sendFetch(ctx, node, variables, errorPath)) as Obj | null | undefined;
     if (!data) return;
     for (let a = 0; a < aliases.length; a++) {
       const alias = aliases[a]!;
+      const target = targets[a]!;
       const received = data[alias.alias];
       if (!Array.isArray(received)) {
-        if (targets[a]!.length > 0) throw new Error(`Expected "data.${alias.alias}" in response to be an array`);
+        if (target.rep.length > 0) throw new Error(`Expected "data.${alias.alias}" in response to be an array`);
         continue;
       }
       const expected = byVariable.get(alias.variable)!.length;
       if (received.length !== expected) throw new Error(`Expected "data.${alias.alias}" to contain ${expected} elements`);
-      for (const t of targets[a]!) mergeEntity(t.entity, received[t.rep] as Obj | null, alias.outputRewrite);
+      for (let t = 0; t < target.rep.length; t++) mergeEntity(target.entity[t]!, received[target.rep[t]!] as Obj | null, alias.outputRewrite);
     }
   };
 

@@ -135,6 +135,33 @@ export function dedupeHook(): SubgraphHook {
   };
 }
 
+/**
+ * The abort callbacks of the waits registered on each client signal. One
+ * request waits on many fetches; EventTarget listeners are slow to add and
+ * remove, so each signal gets one listener that calls the waits still open.
+ */
+const abortWaiters = new WeakMap<AbortSignal, Set<() => void>>();
+
+function onAbortOf(signal: AbortSignal, callback: () => void): () => void {
+  let callbacks = abortWaiters.get(signal);
+  if (!callbacks) {
+    const set = new Set<() => void>();
+    callbacks = set;
+    abortWaiters.set(signal, set);
+    signal.addEventListener(
+      'abort',
+      () => {
+        for (const cb of [...set]) cb();
+        set.clear();
+      },
+      { once: true },
+    );
+  }
+  callbacks.add(callback);
+  const registered = callbacks;
+  return () => registered.delete(callback);
+}
+
 function wait(entry: InFlight, url: string, signal: AbortSignal | undefined, onLastGone: () => void): Promise<SubgraphResponse> {
   entry.waiters++;
   if (!signal) return entry.promise;
@@ -143,13 +170,17 @@ function wait(entry: InFlight, url: string, signal: AbortSignal | undefined, onL
     return Promise.resolve(aborted(signal, url));
   }
   return new Promise((resolve) => {
-    const onAbort = () => {
+    let settled = false;
+    const unregister = onAbortOf(signal, () => {
+      if (settled) return;
+      settled = true;
       leave(entry, onLastGone);
       resolve(aborted(signal, url));
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
+    });
     entry.promise.then((r) => {
-      signal.removeEventListener('abort', onAbort);
+      if (settled) return;
+      settled = true;
+      unregister();
       resolve(r);
     });
   });
