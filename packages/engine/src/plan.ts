@@ -260,6 +260,8 @@ function compileFetch(fetch: FetchNode, schema: GraphQLSchema, mode: EngineQuery
     try {
       await run(ctx, cursor);
     } catch (error) {
+      // The client is gone: nobody reads this response, do not build an error per entity for it.
+      if (ctx.signal?.aborted) return;
       if (ctx.subgraphUnavailable && isSubgraphUnavailable(error)) {
         fieldKeys ??= fetchedFieldKeys(fetch.operation);
         const paths = fetch.requires
@@ -365,6 +367,8 @@ function compileBatchFetch(node: BatchFetchNode, schema: GraphQLSchema, mode: En
     try {
       await run(ctx, cursor);
     } catch (error) {
+      // The client is gone: nobody reads this response, do not build an error per entity for it.
+      if (ctx.signal?.aborted) return;
       if (ctx.subgraphUnavailable && isSubgraphUnavailable(error)) {
         const keys = (fieldKeys ??= fetchedFieldKeys(node.operation));
         const paths = aliases.flatMap((a) =>

@@ -381,12 +381,12 @@ export class ShaperCompiler {
         );
         let nullify = false;
         let hasErrors = false;
-        const updated: unknown[] = [];
+        const updated: unknown[] = new Array(n); // sized once: lists of entities are long
         const depth = path.length;
         path.push(0);
         for (let i = 0; i < n; i++) {
           path[depth] = i;
-          updated.push(elem(outList === undefined ? undefined : outList[i], input[i], rt, path, pt));
+          updated[i] = elem(outList === undefined ? undefined : outList[i], input[i], rt, path, pt);
           const f = rt.flags;
           if (f & F_INVALID) nullify = true;
           if (f & F_ERR) hasErrors = true;

@@ -94,7 +94,11 @@ export function dedupeHook(): SubgraphHook {
   // url + headers -> body -> in-flight fetch (no concatenated key per request)
   const inflight = new Map<string, Map<string, InFlight>>();
   const headerKeys = new WeakMap<object, string>();
+  // the common case is one headers object for every request (anonymous callers): checked before the WeakMap
+  let lastHeaders: object | undefined;
+  let lastKey = '';
   const headerKey = (headers: Readonly<Record<string, string>>): string => {
+    if (headers === lastHeaders) return lastKey;
     let k = headerKeys.get(headers);
     if (k === undefined) {
       k = Object.keys(headers)
@@ -103,6 +107,8 @@ export function dedupeHook(): SubgraphHook {
         .join('\n');
       headerKeys.set(headers, k);
     }
+    lastHeaders = headers;
+    lastKey = k;
     return k;
   };
   return (request, next) => {
