@@ -6,17 +6,23 @@
  * cheap no-op (the API's non-recording spans, no headers injected).
  */
 import { context, propagation, trace, INVALID_SPAN_CONTEXT, SpanKind, SpanStatusCode, type Attributes, type Span } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { W3CTraceContextPropagator } from '@opentelemetry/core';
-import { Resource } from '@opentelemetry/resources';
-import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import type { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
+import { createRequire } from 'node:module';
 
 let provider: BasicTracerProvider | undefined;
 
 /** Starts tracing for this process (once) when an OTLP endpoint is configured. */
 export function initTracing(serviceName: string, endpoint: string | undefined): void {
   if (!endpoint || provider) return;
+  // The SDK and the OTLP exporter (with its generated protobuf code, ~1 MB of source) are loaded only when
+  // tracing is on: a process without an endpoint does not pay their memory. Synchronous (CommonJS builds),
+  // so tracing is set up before the servers start.
+  const require = createRequire(import.meta.url);
+  const { AsyncLocalStorageContextManager } = require('@opentelemetry/context-async-hooks') as typeof import('@opentelemetry/context-async-hooks');
+  const { W3CTraceContextPropagator } = require('@opentelemetry/core') as typeof import('@opentelemetry/core');
+  const { Resource } = require('@opentelemetry/resources') as typeof import('@opentelemetry/resources');
+  const { BasicTracerProvider, BatchSpanProcessor } = require('@opentelemetry/sdk-trace-base') as typeof import('@opentelemetry/sdk-trace-base');
+  const { OTLPTraceExporter } = require('@opentelemetry/exporter-trace-otlp-http') as typeof import('@opentelemetry/exporter-trace-otlp-http');
   provider = new BasicTracerProvider({
     resource: new Resource({ 'service.name': serviceName }),
     spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter({ url: `${endpoint.replace(/\/+$/, '')}/v1/traces`, timeoutMillis: 5_000 }))],

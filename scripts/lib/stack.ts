@@ -12,6 +12,7 @@ import { createInterface } from 'node:readline';
 import { registerSandboxWebhooks } from './webhooks.ts';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const PRECOMPILED = resolve(ROOT, 'bin/precompiled.mjs');
 export const SUBGRAPH_PORTS = { telegram: 4001, payments: 4002, crm: 4003, analytics: 4004 } as const;
 export type SubgraphName = keyof typeof SUBGRAPH_PORTS;
 
@@ -150,7 +151,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   function launch(name: string): ChildProcess {
     const spec = specs.get(name)!;
     const [command, ...wrapperArgs] = [...(options.wrapper ?? []), process.execPath];
-    const child = spawn(command!, [...wrapperArgs, ...spec.args], { cwd: ROOT, env: spec.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    // bin/precompiled.mjs: the servers load the type-stripped copies written on install (less memory each)
+    const child = spawn(command!, [...wrapperArgs, '--import', PRECOMPILED, ...spec.args], { cwd: ROOT, env: spec.env, stdio: ['ignore', 'pipe', 'pipe'] });
     if (!colors.has(name)) colors.set(name, COLORS[colorIndex++ % COLORS.length]!);
     const prefix = `${colors.get(name)}${name.padEnd(9)}\x1b[0m│ `;
     for (const stream of [child.stdout!, child.stderr!]) {
