@@ -8,7 +8,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { createServer, type Server } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +15,7 @@ import { randomUUID } from 'node:crypto';
 import { ROOT } from '../scripts/lib/stack.ts';
 import { gql, stack } from './helpers/client.ts';
 import { startExtraGateway, type ExtraGateway } from './helpers/gateway.ts';
+import { startCountingProxy, type CountingProxy } from './helpers/countingProxy.ts';
 import { openKeyStore } from '../gateway/src/partners/keyStore.ts';
 import { createPartnerRegistry } from '../gateway/src/partners/registry.ts';
 import { createLogger } from '../lib/logger.ts';
@@ -179,9 +179,8 @@ describe('a rotated-out key stops at the end of its grace period', () => {
 describe('scopes, quota and metrics per key', () => {
   const env = { DATA_DIR: dataDir, DATABASE_URL: '' };
   let gw: ExtraGateway;
-  let proxy: Server;
-  /** Requests the analytics subgraph received through this gateway. */
-  let analyticsCalls = 0;
+  /** Counts the operations the analytics subgraph received through this gateway. */
+  let proxy: CountingProxy;
   const suffix = randomUUID().slice(0, 8);
   let catalogKey: string;
   let analyticsKey: string;
@@ -189,29 +188,12 @@ describe('scopes, quota and metrics per key', () => {
 
   beforeAll(async () => {
     // The gateway reaches the analytics subgraph through this counting proxy: "never executed" is observable.
-    const analyticsUrl = stack().subgraphUrls.analytics;
-    proxy = createServer(async (req, res) => {
-      // Operations are POSTs; the gateway also GETs the subgraph's /metrics (issue 8), which is no execution.
-      const operation = req.method === 'POST';
-      if (operation) analyticsCalls++;
-      const chunks: Buffer[] = [];
-      for await (const c of req) chunks.push(c as Buffer);
-      const headers = Object.fromEntries(Object.entries(req.headers).filter(([k]) => !['host', 'content-length', 'connection'].includes(k))) as Record<string, string>;
-      try {
-        const upstream = await fetch(new URL(req.url ?? '/', analyticsUrl), { method: req.method, headers, body: operation ? Buffer.concat(chunks) : undefined });
-        res.writeHead(upstream.status, { 'content-type': upstream.headers.get('content-type') ?? 'application/json' });
-        res.end(Buffer.from(await upstream.arrayBuffer()));
-      } catch {
-        res.writeHead(502).end();
-      }
-    });
-    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
-    const port = (proxy.address() as { port: number }).port;
+    proxy = await startCountingProxy(stack().subgraphUrls.analytics);
 
     catalogKey = printedKey((await keys(env, 'create', '--name', `catalog-${suffix}`, '--scopes', 'catalog:read')).stdout)!;
     analyticsKey = printedKey((await keys(env, 'create', '--name', `analyst-${suffix}`, '--scopes', 'catalog:read,analytics:read')).stdout)!;
     quotaKey = printedKey((await keys(env, 'create', '--name', `quota-${suffix}`, '--scopes', 'catalog:read', '--quota', '3')).stdout)!;
-    gw = await startExtraGateway({ ...env, SUBGRAPH_URL_ANALYTICS: `http://127.0.0.1:${port}/graphql` });
+    gw = await startExtraGateway({ ...env, SUBGRAPH_URL_ANALYTICS: proxy.url });
     // Something to count: events of two users on the shared stack.
     const event = `partner-visible-${suffix}`;
     for (const userId of [100000071, 100000072]) {
@@ -221,11 +203,11 @@ describe('scopes, quota and metrics per key', () => {
   });
   afterAll(async () => {
     await gw?.stop();
-    await new Promise((r) => proxy?.close(r));
+    await proxy?.close();
   });
 
   it('a field outside the key\'s scopes is FORBIDDEN naming the scope, and never reaches the subgraph', async () => {
-    const before = analyticsCalls;
+    const before = proxy.operations.length;
     const refused = await partnerQuery(gw, catalogKey, '{ eventCounts { day name events users } }');
     expect(refused.status).toBe(403);
     expect(refused.body.errors?.[0]?.extensions).toMatchObject({ code: 'FORBIDDEN', requiredScope: 'analytics:read' });
@@ -234,13 +216,13 @@ describe('scopes, quota and metrics per key', () => {
     // Mixed with an allowed field: refused as a whole.
     const mixed = await partnerQuery(gw, catalogKey, '{ products { id } eventCounts { name } }');
     expect(mixed.status).toBe(403);
-    expect(analyticsCalls).toBe(before);
+    expect(proxy.operations.length).toBe(before);
 
     const allowed = await partnerQuery(gw, analyticsKey, '{ eventCounts { day name events users } }');
     expect(allowed.status, JSON.stringify(allowed.body)).toBe(200);
     const rows = allowed.body.data!.eventCounts as { day: string; name: string; events: number; users: number }[];
     expect(rows.find((r) => r.name === `partner-visible-${suffix}`)).toMatchObject({ events: 2, users: 2, day: new Date().toISOString().slice(0, 10) });
-    expect(analyticsCalls).toBeGreaterThan(before);
+    expect(proxy.operations.length).toBeGreaterThan(before);
     // Aggregates only: the contract has no way to name a user.
     const personal = await partnerQuery(gw, analyticsKey, '{ eventCounts { userId } }');
     expect(personal.status).toBe(400);

@@ -52,6 +52,8 @@ export async function gql<T = Record<string, unknown>>(
 }
 
 export interface JournalEntry {
+  /** Increasing, unique for the life of the sandbox: entries after a mark are the ones since then. */
+  seq: number;
   service: string;
   method: string;
   path: string;
@@ -60,12 +62,19 @@ export interface JournalEntry {
   status: number;
 }
 
+/**
+ * The shared stack's sandbox journal. Test files run in parallel against it: read only what came after your
+ * own `mark()` and filter by what your test owns (ids, names); never clear it under the other files.
+ */
 export const sandbox = {
-  async requests(service?: string): Promise<JournalEntry[]> {
+  async requests(service?: string, options: { after?: number } = {}): Promise<JournalEntry[]> {
     const res = await fetch(`${stack().sandboxUrl}/__sandbox/requests${service ? `?service=${service}` : ''}`);
-    return (await res.json()) as JournalEntry[];
+    const entries = (await res.json()) as JournalEntry[];
+    return options.after === undefined ? entries : entries.filter((e) => e.seq > options.after!);
   },
-  async clear(): Promise<void> {
-    await fetch(`${stack().sandboxUrl}/__sandbox/requests`, { method: 'DELETE' });
+  /** The journal position now (for `requests(service, { after })`). */
+  async mark(): Promise<number> {
+    const entries = await sandbox.requests();
+    return entries.length > 0 ? entries[entries.length - 1]!.seq : 0;
   },
 };
