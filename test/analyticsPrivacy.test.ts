@@ -6,19 +6,11 @@
 import { randomInt, randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { gql, sandbox, stack } from './helpers/client.ts';
+import { waitFor as until } from './helpers/poll.ts';
 
 const TRACK = 'mutation ($e: [AnalyticsEventInput!]!) { trackEvents(events: $e) { accepted } }';
 const DELETE = 'mutation { deleteMyAnalyticsData { deletedEvents queuedAt } }';
 
-async function until<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 describe('deleteMyAnalyticsData', () => {
   it('removes the caller\u2019s events here and asks Mixpanel and Amplitude to delete theirs', async () => {

@@ -12,6 +12,10 @@ import { dirname, join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, busyPorts, stackPorts } from '../scripts/lib/stack.ts';
+import { until as untilWithin } from './helpers/poll.ts';
+
+/** The dev loop restarts whole processes on a loaded machine: minutes, not seconds. */
+const until = (check: () => boolean | Promise<boolean>, what: string) => untilWithin(check, what, 180_000, 250);
 
 async function freeBase(): Promise<number> {
   for (;;) {
@@ -42,13 +46,6 @@ async function freshDatabase(): Promise<string | undefined> {
   return target.toString();
 }
 
-async function until(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 180_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 
 describe('npm start refuses a taken port', () => {
   let blocker: Server;

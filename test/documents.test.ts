@@ -13,6 +13,7 @@ import { createClient } from '@redis/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../scripts/lib/stack.ts';
 import { startExtraGateway, type ExtraGateway } from './helpers/gateway.ts';
+import { until as eventually } from './helpers/poll.ts';
 
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
 
@@ -27,14 +28,6 @@ async function runById(gateway: ExtraGateway, id: string): Promise<{ status: num
   return { status: res.status, code: body.errors?.[0]?.extensions.code, ids: body.data?.products.map((p) => p.id) };
 }
 
-/** Polls until every gateway answers as expected (a push is picked up within seconds, not instantly). */
-async function eventually(check: () => Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 function defineStoreSuite(name: string, storeEnv: () => Record<string, string>) {
   // CLI runs start a Node process each: generous timeouts for a loaded machine.

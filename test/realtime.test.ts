@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gql, initDataFor, stack } from './helpers/client.ts';
 import { startExtraGateway, type ExtraGateway } from './helpers/gateway.ts';
 import { openSse, sseRefusal, wsClient, wsSubscribe } from './helpers/streams.ts';
+import { waitFor as until } from './helpers/poll.ts';
 
 const A = 100000071;
 const B = 100000072;
@@ -54,15 +55,6 @@ async function statusOf(userId: number, id: string): Promise<string | undefined>
   return res.body.data?.payment?.status;
 }
 
-async function until<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 // Each case runs whole payment flows through several processes: generous timeouts for a loaded machine.
 describe('subscriptions through a second gateway', { timeout: 120_000 }, () => {

@@ -46,9 +46,10 @@ for t in ${TUNINGS:-default}; do
   if [ "$t" = default ]; then
     cmd="exec bin/tma-gateway"; name=tma-gateway
   elif [ "$t" = none ]; then
-    cmd="exec node gateway/src/main.ts"; name=tma-untuned
+    cmd="exec node_modules/.bin/node gateway/src/main.ts"; name=tma-untuned
   else
-    cmd="exec node --max-semi-space-size=${t%%:*} --heap-growing-percent=${t##*:} gateway/src/main.ts"; name="tma-s${t%%:*}-g${t##*:}"
+    # the launcher's other flags, with another young generation size and old generation growth
+    cmd="exec node_modules/.bin/node --max-semi-space-size=${t%%:*} --heap-growing-percent=${t##*:} --max-old-space-size=192 --import ./bin/precompiled.mjs gateway/src/main.ts"; name="tma-s${t%%:*}-g${t##*:}"
   fi
   extras+=(--extra "cd $ROOT && $BASE_ENV $cmd" "http://127.0.0.1:$port/graphql" --extra-name "$name")
 done

@@ -9,3 +9,10 @@ export async function until(check: () => boolean | Promise<boolean>, what: strin
     await new Promise((r) => setTimeout(r, intervalMs));
   }
 }
+
+/** Polls `probe` until it returns a value (not undefined) and returns it. */
+export async function waitFor<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 20_000, intervalMs = 100): Promise<T> {
+  let value: T | undefined;
+  await until(async () => (value = await probe()) !== undefined, what, timeoutMs, intervalMs);
+  return value as T;
+}
