@@ -79,6 +79,7 @@ export function headersHook(headersFor: (context: unknown, subgraphName: string)
 
 /** A deduplicated upstream fetch and the waiters still interested in it. */
 interface InFlight {
+  readonly body: string;
   readonly promise: Promise<SubgraphResponse>;
   readonly controller: AbortController;
   waiters: number;
@@ -91,8 +92,8 @@ interface InFlight {
  * The shared response is immutable by contract (the executor merges copy-on-write).
  */
 export function dedupeHook(): SubgraphHook {
-  // url + headers -> body -> in-flight fetch (no concatenated key per request)
-  const inflight = new Map<string, Map<string, InFlight>>();
+  // url + headers -> body bucket -> in-flight fetches (no concatenated key per request)
+  const inflight = new Map<string, Map<string, InFlight[]>>();
   const headerKeys = new WeakMap<object, string>();
   // the common case is one headers object for every request (anonymous callers): checked before the WeakMap
   let lastHeaders: object | undefined;
@@ -122,16 +123,23 @@ export function dedupeHook(): SubgraphHook {
     }
     const group = byBody;
     const body = request.body;
-    let entry = group.get(body);
+    const bucketKey = bodyBucket(body);
+    const bucket = group.get(bucketKey);
+    let entry: InFlight | undefined;
+    if (bucket) for (const candidate of bucket) if (candidate.body === body) entry = candidate;
     if (!entry) {
       const controller = new AbortController();
       const clientSignal = request.signal;
       request.signal = controller.signal;
-      const created: InFlight = { promise: next(request), controller, waiters: 0 };
+      const created: InFlight = { body, promise: next(request), controller, waiters: 0 };
       entry = created;
-      group.set(body, created);
+      if (bucket) bucket.push(created);
+      else group.set(bucketKey, [created]);
       const clear = () => {
-        if (group.get(body) === created) group.delete(body);
+        const entries = group.get(bucketKey);
+        const at = entries ? entries.indexOf(created) : -1;
+        if (at !== -1) entries!.splice(at, 1);
+        if (entries?.length === 0) group.delete(bucketKey);
         if (group.size === 0 && inflight.get(key) === group) inflight.delete(key);
       };
       created.promise.then(clear, clear);
@@ -139,6 +147,23 @@ export function dedupeHook(): SubgraphHook {
     }
     return wait(entry, request.url, request.signal, () => {});
   };
+}
+
+const SAMPLES = 32;
+const sampled: number[] = new Array(SAMPLES);
+
+/**
+ * The in-flight map's key for a body: a short body itself; a long one (tens of
+ * KB of representations) its length and characters sampled across it. Using
+ * long bodies as Map keys is slow: V8 hashes a string over 16 K characters by
+ * its length alone, so every body of one fetch collides and is compared in
+ * full. Bodies in one bucket are compared in full only there.
+ */
+function bodyBucket(body: string): string {
+  const n = body.length;
+  if (n <= 512) return body;
+  for (let i = 0; i < SAMPLES; i++) sampled[i] = body.charCodeAt(Math.floor(((i + 1) * n) / (SAMPLES + 1)));
+  return `${n}:${String.fromCharCode(...sampled)}`;
 }
 
 /**

@@ -153,3 +153,44 @@ describe('in-flight deduplication', () => {
     }
   });
 });
+
+describe('dedupeHook with long bodies (tens of KB of representations)', () => {
+  it('shares only byte-identical bodies, also among bodies of one length that differ where they are not sampled', async () => {
+    const { composeHooks, dedupeHook } = await import('../src/index.ts');
+    const upstream: { body: string; release: () => void }[] = [];
+    const fetch = composeHooks([dedupeHook()], (request) => {
+      return new Promise((resolve) => {
+        const response = { kind: 'response', url: request.url, status: 200, statusText: 'OK', contentType: 'application/json', cacheControl: undefined, text: request.body, json: undefined, jsonState: 0, jsonError: undefined } as const;
+        upstream.push({ body: request.body, release: () => resolve(response) });
+      });
+    });
+    const request = (body: string) => ({
+      subgraphName: 'products',
+      url: 'http://127.0.0.1:1/graphql',
+      body,
+      headers: {},
+      operationKind: 'query' as const,
+      clientOperationKind: 'query' as const,
+      context: {},
+      signal: undefined,
+      timeoutMs: 1_000,
+    });
+    const long = `{"query":"q","variables":{"representations":[${'"x",'.repeat(5_000)}"y"]}}`;
+    const sameLengthOtherByte = `${long.slice(0, 1)}Z${long.slice(2)}`; // differs at index 1: never sampled
+    expect(sameLengthOtherByte.length).toBe(long.length);
+    const a = fetch(request(long));
+    const b = fetch(request(`${long}`.slice(0))); // equal content, another string
+    const c = fetch(request(sameLengthOtherByte));
+    expect(upstream.map((u) => u.body === long)).toEqual([true, false]);
+    for (const u of upstream) u.release();
+    const [ra, rb, rc] = await Promise.all([a, b, c]);
+    expect(ra).toBe(rb); // one shared response
+    expect(rc).not.toBe(ra);
+    expect((rc as { text: string }).text).toBe(sameLengthOtherByte);
+    // settled fetches are forgotten: the same body later is a new upstream request
+    const d = fetch(request(long));
+    expect(upstream).toHaveLength(3);
+    upstream[2]!.release();
+    await d;
+  });
+});
