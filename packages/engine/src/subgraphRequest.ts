@@ -92,8 +92,8 @@ interface InFlight {
  * The shared response is immutable by contract (the executor merges copy-on-write).
  */
 export function dedupeHook(): SubgraphHook {
-  // url + headers -> body bucket -> in-flight fetches (no concatenated key per request)
-  const inflight = new Map<string, Map<string, InFlight[]>>();
+  // url -> headers -> body bucket -> in-flight fetches
+  const inflight = new Map<string, Map<string, Map<string, InFlight[]>>>();
   const headerKeys = new WeakMap<object, string>();
   // the common case is one headers object for every request (anonymous callers): checked before the WeakMap
   let lastHeaders: object | undefined;
@@ -115,16 +115,18 @@ export function dedupeHook(): SubgraphHook {
   return (request, next) => {
     // any fetch of a mutation may observe its side effects: never shared
     if (request.operationKind !== 'query' || request.clientOperationKind !== 'query') return next(request);
-    const key = request.url + '\n' + headerKey(request.headers);
-    let byBody = inflight.get(key);
-    if (!byBody) {
-      byBody = new Map();
-      inflight.set(key, byBody);
-    }
-    const group = byBody;
+    // two levels instead of one `url + headers` key: no string built (and hashed) per fetch
+    const url = request.url;
+    const headers = headerKey(request.headers);
+    let byHeaders = inflight.get(url);
+    if (!byHeaders) inflight.set(url, (byHeaders = new Map()));
+    let group = byHeaders.get(headers);
+    if (!group) byHeaders.set(headers, (group = new Map()));
+    const groups = byHeaders;
+    const inGroup = group;
     const body = request.body;
     const bucketKey = bodyBucket(body);
-    const bucket = group.get(bucketKey);
+    const bucket = inGroup.get(bucketKey);
     let entry: InFlight | undefined;
     if (bucket) for (const candidate of bucket) if (candidate.body === body) entry = candidate;
     if (!entry) {
@@ -134,18 +136,19 @@ export function dedupeHook(): SubgraphHook {
       const created: InFlight = { body, promise: next(request), controller, waiters: 0 };
       entry = created;
       if (bucket) bucket.push(created);
-      else group.set(bucketKey, [created]);
+      else inGroup.set(bucketKey, [created]);
       const clear = () => {
-        const entries = group.get(bucketKey);
+        const entries = inGroup.get(bucketKey);
         const at = entries ? entries.indexOf(created) : -1;
         if (at !== -1) entries!.splice(at, 1);
-        if (entries?.length === 0) group.delete(bucketKey);
-        if (group.size === 0 && inflight.get(key) === group) inflight.delete(key);
+        if (entries?.length === 0) inGroup.delete(bucketKey);
+        if (inGroup.size === 0 && groups.get(headers) === inGroup) groups.delete(headers);
+        if (groups.size === 0 && inflight.get(url) === groups) inflight.delete(url);
       };
       created.promise.then(clear, clear);
-      return wait(created, request.url, clientSignal, clear);
+      return wait(created, url, clientSignal, clear);
     }
-    return wait(entry, request.url, request.signal, () => {});
+    return wait(entry, url, request.signal, () => {});
   };
 }
 
