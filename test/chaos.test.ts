@@ -385,7 +385,7 @@ describe.skipIf(unavailable !== undefined)(`chaos run${unavailable ? ` (skipped:
       // first application ("paid …"), never "duplicate charge" (which a second processing would write).
       const inbox = new Map<string, { processed: boolean; outcome: string | null; dead: boolean }>();
       await waitUntil(async () => {
-        const rows = await db.query<{ source: string; event_id: string; processed: boolean; outcome: string | null; dead: boolean }>(
+        const { rows } = await db.query<{ source: string; event_id: string; processed: boolean; outcome: string | null; dead: boolean }>(
           `SELECT source, event_id, processed_at IS NOT NULL AS processed, outcome, dead_at IS NOT NULL AS dead FROM payments.inbox WHERE event_id = ANY($1::text[])`,
           [acknowledged.map((a) => a.eventId)],
         );

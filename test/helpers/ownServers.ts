@@ -44,6 +44,30 @@ function asPostgres(command: string, args: string[]): string {
   return execFileSync(command, args, { cwd: '/', encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
+function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Clusters are named `<prefix>_<pid of the test process>`: drops those whose process is gone (a run that was
+ * killed before its afterAll), so they do not pile up.
+ */
+function dropAbandonedClusters(version: string, name: string): void {
+  const prefix = name.replace(/_\d+$/, '');
+  const listed = asPostgres('pg_lsclusters', ['-h']).split('\n');
+  for (const line of listed) {
+    const [v, cluster] = line.trim().split(/\s+/);
+    const pid = cluster?.startsWith(`${prefix}_`) ? Number(cluster.slice(prefix.length + 1)) : NaN;
+    if (v !== version || !Number.isInteger(pid)) continue;
+    if (cluster === name || !processExists(pid)) asPostgres('pg_dropcluster', ['--stop', version, cluster!]);
+  }
+}
+
 export interface OwnPostgres {
   url: string;
   port: number;
@@ -59,12 +83,7 @@ export interface OwnPostgres {
 export async function startOwnPostgres(name: string): Promise<OwnPostgres> {
   const version = postgresVersion()!;
   const port = await freePort();
-  // A leftover of an interrupted run under the same name would block the port and the name.
-  try {
-    asPostgres('pg_dropcluster', ['--stop', version, name]);
-  } catch {
-    // none
-  }
+  dropAbandonedClusters(version, name);
   asPostgres('pg_createcluster', [
     version,
     name,
