@@ -8,7 +8,7 @@ const PATTERNS: [RegExp, string][] = [
   [/\bhttps?:\/\/[^\s"')]+/gi, '<url>'],
   // Telegram bot tokens (`123456:AA…`), bearer tokens and Stripe/HubSpot-style keys.
   [/\b\d{5,}:[A-Za-z0-9_-]{20,}\b/g, '<token>'],
-  [/\bBearer\s+\S+/gi, 'Bearer <token>'],
+  [/\bBearer\s+[^\s"')]+/gi, 'Bearer <token>'],
   [/\b(?:sk|rk|pk|whsec|pat)_[A-Za-z0-9_-]{8,}\b/g, '<token>'],
   // IPv4 and IPv6 addresses, with a port when there is one.
   [/\b\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?\b/g, '<address>'],
