@@ -8,7 +8,8 @@
  * `postgres` user. Without root or the Debian tools, `ownServersUnavailable()`
  * says why, and the caller skips.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { promisify } from 'node:util';
 import { existsSync, readdirSync } from 'node:fs';
 import { freePort } from '../../scripts/lib/stack.ts';
 
@@ -71,8 +72,8 @@ function dropAbandonedClusters(version: string, name: string): void {
 export interface OwnPostgres {
   url: string;
   port: number;
-  /** A real server restart (fast shutdown: every connection is cut, then it starts again). */
-  restart(): void;
+  /** A real server restart (fast shutdown: every connection is cut, then it starts again); the caller's event loop keeps running. */
+  restart(): Promise<void>;
   drop(): void;
 }
 
@@ -111,7 +112,9 @@ export async function startOwnPostgres(name: string): Promise<OwnPostgres> {
   return {
     url: `postgres://tma:tma@127.0.0.1:${port}/tma`,
     port,
-    restart: () => ctl('restart', '-m', 'fast'),
+    restart: async () => {
+      await promisify(execFile)('pg_ctlcluster', [version, name, 'restart', '-m', 'fast'], { cwd: '/' });
+    },
     drop: () => asPostgres('pg_dropcluster', ['--stop', version, name]),
   };
 }
