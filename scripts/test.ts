@@ -24,7 +24,7 @@ interface JsonReport {
   numTodoTests: number;
   numTotalTests: number;
   success: boolean;
-  testResults: { status: string; message?: string; name: string }[];
+  testResults: { status: string; message?: string; name: string; assertionResults?: { status: string }[] }[];
 }
 let parsed: JsonReport;
 try {
@@ -34,9 +34,10 @@ try {
   console.log('0 passed, 1 failed');
   process.exit(run.status || 1);
 }
-// A test file that failed to load counts as a failure even though it ran no test.
-const brokenFiles = parsed.testResults.filter((f) => f.status === 'failed' && f.message).length;
-const failed = parsed.numFailedTests + (parsed.numFailedTests === 0 ? brokenFiles : 0);
+// A test file that failed without a failing test (it did not load, or a beforeAll threw: its tests are
+// reported skipped, and for a hook inside a describe the file has no message) counts as one failure.
+const brokenFiles = parsed.testResults.filter((f) => f.status === 'failed' && !(f.assertionResults ?? []).some((a) => a.status === 'failed')).length;
+const failed = parsed.numFailedTests + brokenFiles;
 const skipped = parsed.numPendingTests + parsed.numTodoTests;
 console.log(`${parsed.numPassedTests} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
 process.exit(failed > 0 || run.status !== 0 || parsed.numTotalTests === 0 ? 1 : 0);

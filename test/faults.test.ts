@@ -16,8 +16,11 @@
  * - a subgraph killed outright is restarted by the supervisor while the
  *   others keep serving;
  * - tracing: the stack exports to a local OTLP receiver; one request is one
- *   trace from the gateway through the subgraph to the connector (W3C
- *   traceparent), and the response names its request id.
+ *   trace from the gateway through a span per subgraph fetch and the
+ *   subgraph to the connector (W3C traceparent), and the response names its
+ *   request id;
+ * - operators read the dead letters (webhook inbox, analytics forwarding)
+ *   through GraphQL, with addresses and credentials cut from the errors.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
@@ -27,6 +30,7 @@ import { gql, initDataFor, type GqlResponse } from './helpers/client.ts';
 import { startFaultStack, type FaultStack } from './helpers/faultStack.ts';
 
 const USER = 100000071;
+const OPERATOR = 100000079;
 /** The sandbox's demo user, who has a private chat with the bot (sendMessage works for them). */
 const SANDBOX_CHAT_USER = 279058397;
 const QUERY = `{
@@ -84,7 +88,10 @@ describe('faults', () => {
 
   beforeAll(async () => {
     otlp = await startOtlpReceiver();
-    fs = await startFaultStack({ databaseSuffix: 'faults', env: { OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url, OTEL_BSP_SCHEDULE_DELAY: '200' } });
+    fs = await startFaultStack({
+      databaseSuffix: 'faults',
+      env: { OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url, OTEL_BSP_SCHEDULE_DELAY: '200', OPERATOR_USER_IDS: String(OPERATOR) },
+    });
   }, 400_000);
   afterAll(async () => {
     await fs?.stop();
@@ -138,6 +145,52 @@ describe('faults', () => {
     } finally {
       await admin.end();
     }
+  }, 60_000);
+
+  it.skipIf(!process.env.TEST_DATABASE_URL)('shows operators the dead letters of the webhook inbox and of analytics forwarding, without addresses', async () => {
+    const { default: pg } = await import('pg');
+    const admin = new pg.Client({ connectionString: fs.databaseUrl });
+    await admin.connect();
+    const eventId = `evt_dead_${randomUUID()}`;
+    const insertId = randomUUID();
+    try {
+      // What the inbox and the forwarder leave behind after their last attempt (the transitions are tested in
+      // test/inbox.resilience.test.ts and test/forwarder.resilience.test.ts).
+      await admin.query(
+        `INSERT INTO payments.inbox (source, event_id, kind, payload, attempts, last_error, dead_at)
+         VALUES ('stripe', $1, 'payment_intent.succeeded', '{}'::jsonb, 10, 'stripe is unreachable (connect ECONNREFUSED 10.1.2.3:443)', clock_timestamp())`,
+        [eventId],
+      );
+      await admin.query(`INSERT INTO analytics.events (user_id, insert_id, name, occurred_at) VALUES ($1, $2, 'open', now())`, [String(USER), insertId]);
+      await admin.query(
+        `INSERT INTO analytics.outbox (sink, user_id, insert_id, attempts, last_error, dead_at)
+         VALUES ('mixpanel', $1, $2, 200, 'POST https://api.mixpanel.com/import?strict=1 answered 500 (Bearer abc.def)', clock_timestamp())`,
+        [String(USER), insertId],
+      );
+    } finally {
+      await admin.end();
+    }
+    const DEAD_LETTERS = `{
+      webhookDeadLetters(first: 100) { source eventId kind attempts lastError receivedAt deadLetteredAt }
+      analyticsDeadLetters(first: 100) { sink userId insertId attempts lastError deadLetteredAt }
+    }`;
+    const res = await gql<{
+      webhookDeadLetters: { eventId: string; lastError: string }[];
+      analyticsDeadLetters: { insertId: string; lastError: string }[];
+    }>(DEAD_LETTERS, { userId: OPERATOR, url: fs.stack.gatewayUrl });
+    expect(res.body.errors).toBeUndefined();
+    const webhook = res.body.data!.webhookDeadLetters.find((d) => d.eventId === eventId);
+    expect(webhook).toMatchObject({ source: 'STRIPE', kind: 'payment_intent.succeeded', attempts: 10, lastError: 'stripe is unreachable (connect ECONNREFUSED <address>)' });
+    const forward = res.body.data!.analyticsDeadLetters.find((d) => d.insertId === insertId);
+    expect(forward).toMatchObject({ sink: 'mixpanel', userId: String(USER), attempts: 200, lastError: 'POST <url> answered 500 (Bearer <token>)' });
+    expect(JSON.stringify(res.body)).not.toMatch(/10\.1\.2\.3|mixpanel\.com|abc\.def/);
+
+    const refused = await gql(DEAD_LETTERS, { userId: USER, url: fs.stack.gatewayUrl });
+    expect(refused.body.data ?? null).toBeNull();
+    expect(refused.body.errors?.map((e) => [e.path?.[0], e.extensions?.code]).sort()).toEqual([
+      ['analyticsDeadLetters', 'FORBIDDEN'],
+      ['webhookDeadLetters', 'FORBIDDEN'],
+    ]);
   }, 60_000);
 
   it('waits out a Telegram 429 on createInvoiceLink (a write) and shows it in /metrics', async () => {
@@ -350,10 +403,13 @@ describe('faults', () => {
       const root = otlp.spans.find((s) => s.service === 'gateway' && s.name === 'POST /graphql' && !s.parentSpanId && otlp.spans.some((c) => c.traceId === s.traceId && c.service === 'subgraph-telegram' && c.name.startsWith('telegram POST')));
       return root ? otlp.spans.filter((s) => s.traceId === root.traceId) : undefined;
     }, 'the spans of the request', 30_000);
-    const gateway = trace.find((s) => s.service === 'gateway')!;
+    const gateway = trace.find((s) => s.service === 'gateway' && !s.parentSpanId)!;
+    const fetchSpan = trace.find((s) => s.service === 'gateway' && s.name === 'fetch telegram');
     const subgraph = trace.find((s) => s.service === 'subgraph-telegram' && s.name.startsWith('subgraph telegram'))!;
     const connector = trace.find((s) => s.service === 'subgraph-telegram' && s.name === 'telegram POST')!;
-    expect(subgraph.parentSpanId).toBe(gateway.spanId);
+    // gateway request -> the engine's fetch of the telegram subgraph -> the subgraph's request -> the Bot API call
+    expect(fetchSpan?.parentSpanId).toBe(gateway.spanId);
+    expect(subgraph.parentSpanId).toBe(fetchSpan!.spanId);
     expect(connector.parentSpanId).toBe(subgraph.spanId);
   }, 60_000);
 });

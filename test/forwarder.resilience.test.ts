@@ -105,6 +105,32 @@ describe('analytics forwarding under failures', () => {
     }
   }, 60_000);
 
+  it('does not send a batch again when the database fails right after the destination took it', async () => {
+    failing = false;
+    const batch = events(20);
+    await store.append('u-done', batch);
+    // The destination accepted the batch, then marking it sent fails twice (a database restart in between).
+    let doneFailures = 2;
+    const flaky: EventStore = {
+      ...store,
+      async done(sinkName, keys) {
+        if (doneFailures-- > 0) throw new Error('Connection terminated unexpectedly');
+        return store.done(sinkName, keys);
+      },
+    };
+    const forwarder = startForwarder(flaky, [await freshSink()], log, { intervalMs: 3_600_000 });
+    try {
+      await forwarder.flush();
+      await makeDue(); // were the entries put back, they would be sent again now
+      await forwarder.flush();
+      for (const e of batch) expect(received.get(e.insertId), e.insertId).toBe(1);
+      const left = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM outbox WHERE user_id = 'u-done'`);
+      expect(Number(left[0]!.n)).toBe(0);
+    } finally {
+      await forwarder.stop();
+    }
+  }, 60_000);
+
   it('sends every event exactly once with two replicas draining one outbox', async () => {
     failing = false;
     const batch = events(600);

@@ -14,6 +14,8 @@ import { SINK_BATCH_LIMIT, type AnalyticsSink } from '../shared/connectors/analy
 import type { EventStore } from './store.ts';
 import { durableWork } from '../shared/metrics.ts';
 
+const MARK_SENT_ATTEMPTS = 18;
+
 export interface ForwarderOptions {
   intervalMs?: number;
   /** Attempts before an outbox entry becomes a dead letter (default 200: about 3 h of a sink outage at 60 s). */
@@ -35,10 +37,9 @@ export function startForwarder(store: EventStore, sinks: readonly AnalyticsSink[
         time: Number(r.occurred_ms),
         properties: typeof r.properties === 'string' ? (JSON.parse(r.properties) as Record<string, unknown>) : r.properties,
       }));
+      let result: Awaited<ReturnType<AnalyticsSink['send']>>;
       try {
-        const result = await sink.send(events);
-        await store.done(sink.name, rows);
-        log.debug({ sink: sink.name, sent: rows.length, rejected: result.rejected }, 'events forwarded');
+        result = await sink.send(events);
       } catch (error) {
         const attempts = Math.min(...rows.map((r) => r.attempts));
         const delay = Math.min(60_000, 2_000 * 2 ** attempts) + Math.floor(Math.random() * 1_000);
@@ -48,7 +49,25 @@ export function startForwarder(store: EventStore, sinks: readonly AnalyticsSink[
         else log.warn({ sink: sink.name, events: rows.length, retryInMs: delay, reason }, 'forwarding failed, will retry');
         return;
       }
+      // Sent: from here on a failure is the database's, never the destination's. Marking the batch sent is
+      // repeated within the lease instead of backing the entries off, which would send them a second time.
+      await markSent(sink, rows);
+      log.debug({ sink: sink.name, sent: rows.length, rejected: result.rejected }, 'events forwarded');
       if (rows.length < SINK_BATCH_LIMIT) return;
+    }
+  }
+
+  /** store.done, retried (0.25 s doubling to 4 s, about a minute in all: well inside the 120 s claim lease). */
+  async function markSent(sink: AnalyticsSink, rows: readonly { user_id: string; insert_id: string }[]): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await store.done(sink.name, rows);
+      } catch (error) {
+        // Given up: the lease runs out and the batch goes again (both destinations deduplicate by insert id).
+        if (attempt >= MARK_SENT_ATTEMPTS - 1) throw error;
+        log.warn({ sink: sink.name, events: rows.length, reason: (error as Error).message }, 'could not mark forwarded events as sent; retrying');
+        await new Promise((r) => setTimeout(r, Math.min(4_000, 250 * 2 ** attempt)));
+      }
     }
   }
 

@@ -2,6 +2,8 @@ import { GraphQLScalarType, Kind, type ValueNode } from 'graphql';
 import type { SubgraphContext } from '../shared/context.ts';
 import { canSeeUser, isOperator, requireOperator, requireUser } from '../shared/context.ts';
 import { badInput, forbidden } from '../../lib/errors.ts';
+import { operatorSafeError } from '../shared/deadLetters.ts';
+import { pageSize } from '../shared/paging.ts';
 import type { Activity, EventStore, NewEvent } from './store.ts';
 import type { Resolvers } from './generated/resolvers.ts';
 import { dailyActiveUsers, eventCounts, funnel, retention } from './reports.ts';
@@ -114,6 +116,11 @@ export const analyticsResolvers: Resolvers<Ctx> = {
       const span = window(args.from, args.to);
       if (span.to.getTime() - span.from.getTime() > MAX_EVENT_COUNT_DAYS * 24 * 3600_000) throw badInput(`at most ${MAX_EVENT_COUNT_DAYS} days per query`, 'from');
       return eventCounts(ctx.services.store.db, span);
+    },
+    async analyticsDeadLetters(_: unknown, args: { first?: number | null }, ctx: Ctx) {
+      requireOperator(ctx);
+      const rows = await ctx.services.store.deadLetters(pageSize(args.first));
+      return rows.map((r) => ({ ...r, lastError: operatorSafeError(r.lastError) }));
     },
     async funnel(_: unknown, args: { steps: string[]; from?: string | null; to?: string | null }, ctx: Ctx) {
       requireOperator(ctx);

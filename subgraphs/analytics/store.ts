@@ -197,6 +197,22 @@ export function createEventStore(db: Database, sinks: readonly string[]) {
       );
       return rows.map((r) => ({ sink: r.sink, pending: Number(r.pending), retrying: Number(r.retrying), dead: Number(r.dead) }));
     },
+    /** The newest dead letters, for operators (the `analyticsDeadLetters` query); last_error as stored. */
+    async deadLetters(limit: number) {
+      const rows = await db.query<{ sink: string; user_id: string; insert_id: string; attempts: number; last_error: string | null; dead_at: Date | string }>(
+        `SELECT sink, user_id, insert_id, attempts, last_error, dead_at FROM outbox
+         WHERE dead_at IS NOT NULL ORDER BY dead_at DESC, insert_id LIMIT $1`,
+        [limit],
+      );
+      return rows.map((r) => ({
+        sink: r.sink,
+        userId: r.user_id,
+        insertId: r.insert_id,
+        attempts: Number(r.attempts),
+        lastError: r.last_error,
+        deadLetteredAt: new Date(r.dead_at).toISOString(),
+      }));
+    },
     async pending(): Promise<number> {
       const [row] = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM outbox');
       return Number(row?.n ?? 0);

@@ -80,6 +80,17 @@ export interface InboxOptions {
   maxRetryDelayMs?: number;
 }
 
+export interface WebhookDeadLetterRow {
+  source: InboxSource;
+  eventId: string;
+  kind: string;
+  attempts: number;
+  /** As stored: may name addresses; the GraphQL resolver cleans it. */
+  lastError: string | null;
+  receivedAt: string;
+  deadLetteredAt: string;
+}
+
 export interface RouteResult {
   status: number;
   body: unknown;
@@ -304,6 +315,24 @@ export function createInbox(options: InboxOptions) {
     return sweeping;
   }
 
+  /** The newest dead letters, for operators (the `webhookDeadLetters` query). */
+  async function deadLetters(limit: number): Promise<WebhookDeadLetterRow[]> {
+    const rows = await db.query<{ source: InboxSource; event_id: string; kind: string; attempts: number; last_error: string | null; received_at: Date | string; dead_at: Date | string }>(
+      `SELECT source, event_id, kind, attempts, last_error, received_at, dead_at FROM inbox
+       WHERE dead_at IS NOT NULL AND processed_at IS NULL ORDER BY dead_at DESC, event_id LIMIT $1`,
+      [limit],
+    );
+    return rows.map((r) => ({
+      source: r.source,
+      eventId: r.event_id,
+      kind: r.kind,
+      attempts: Number(r.attempts),
+      lastError: r.last_error,
+      receivedAt: new Date(r.received_at).toISOString(),
+      deadLetteredAt: new Date(r.dead_at).toISOString(),
+    }));
+  }
+
   /** Unprocessed events by state, for operators: pending (first try due), retrying, dead. */
   async function counts(): Promise<{ pending: number; retrying: number; dead: number }> {
     const [row] = await db.query<{ pending: number; retrying: number; dead: number }>(
@@ -372,6 +401,7 @@ export function createInbox(options: InboxOptions) {
     /** One sweep now (tests, operators). */
     sweep,
     counts,
+    deadLetters,
     async close(): Promise<void> {
       closed = true;
       if (timer) clearInterval(timer);

@@ -1,15 +1,18 @@
 /** Read side of the payments subgraph: catalog, payments, `User.payments`. */
 import type { SubgraphContext } from '../shared/context.ts';
-import { canSeeUser, isOperator } from '../shared/context.ts';
+import { canSeeUser, isOperator, requireOperator } from '../shared/context.ts';
+import { operatorSafeError } from '../shared/deadLetters.ts';
 import { connection, decodeCursor, pageSize } from '../shared/paging.ts';
 import { appError, ErrorCode, forbidden } from '../../lib/errors.ts';
 import { GRAPHQL_INT_MAX, pricesOf, type Catalog, type Product } from './catalog.ts';
 import type { Resolvers } from './generated/resolvers.ts';
 import { positionOf, type Ledger, type PaymentRecord } from './ledger.ts';
+import type { Inbox } from './inbox.ts';
 
 export interface PaymentsServices {
   catalog: Catalog;
   ledger: Ledger;
+  inbox: Inbox;
 }
 type Ctx = SubgraphContext<PaymentsServices>;
 
@@ -51,6 +54,11 @@ export const readResolvers: Resolvers<Ctx> = {
     async payment(_: unknown, args: { id: string }, ctx: Ctx) {
       if (!ctx.identity.userId) return null;
       return visible(ctx, await paymentLoader(ctx).load(args.id));
+    },
+    async webhookDeadLetters(_: unknown, args: { first?: number | null }, ctx: Ctx) {
+      requireOperator(ctx);
+      const rows = await ctx.services.inbox.deadLetters(pageSize(args.first));
+      return rows.map((r) => ({ ...r, source: r.source === 'telegram' ? ('TELEGRAM' as const) : ('STRIPE' as const), lastError: operatorSafeError(r.lastError) }));
     },
   },
   Product: {

@@ -22,6 +22,8 @@ export interface GatewayStore {
  * bounded in bytes: entries are counted by their size, so 100 KB APQ documents cannot grow it past this.
  */
 const MEMORY_BYTES = 24 * 1024 * 1024;
+/** How long one cache operation may wait for a Redis connection before it counts as a miss. */
+const REDIS_CONNECT_TIMEOUT_MS = 1_000;
 
 /**
  * A bounded Map for Keyv. Keyv keeps each entry's expiry inside the value and
@@ -46,8 +48,10 @@ export async function createGatewayStore(redisUrl: string | undefined, log: Logg
   let keyv: Keyv<string>;
   if (redisUrl) {
     // Imported only when configured: the Redis client is not free to load.
-    const { createKeyv } = await import('@keyv/redis');
-    keyv = createKeyv(redisUrl, { namespace: 'tma-gw' }) as Keyv<string>;
+    const { createKeyvNonBlocking } = await import('@keyv/redis');
+    // Non-blocking: while Redis is down a command fails at once instead of waiting in the client's offline
+    // queue (which held every request until Redis came back), and each operation reconnects within 1 s.
+    keyv = createKeyvNonBlocking(redisUrl, { namespace: 'tma-gw', connectionTimeout: REDIS_CONNECT_TIMEOUT_MS }) as Keyv<string>;
   } else {
     keyv = new Keyv<string>({ store: lruStore(MEMORY_BYTES), namespace: 'tma-gw' });
   }

@@ -15,6 +15,19 @@ export type Scalars = {
   _FieldSet: { input: unknown; output: unknown; }
 };
 
+/** An accepted event that forwarding to one destination gave up on (it stays stored here). */
+export type AnalyticsDeadLetter = {
+  __typename?: 'AnalyticsDeadLetter';
+  attempts: Scalars['Int']['output'];
+  deadLetteredAt: Scalars['String']['output'];
+  insertId: Scalars['ID']['output'];
+  /** Why the last attempt failed, without addresses or credentials. */
+  lastError?: Maybe<Scalars['String']['output']>;
+  /** The destination: mixpanel or amplitude. */
+  sink: Scalars['String']['output'];
+  userId: Scalars['ID']['output'];
+};
+
 export type AnalyticsDeletion = {
   __typename?: 'AnalyticsDeletion';
   /** Events deleted from our store. */
@@ -85,6 +98,8 @@ export type MutationTrackEventsArgs = {
 
 export type Query = {
   __typename?: 'Query';
+  /** Events a destination kept refusing and that are no longer forwarded, newest first (operators only; README "Dead letters"). */
+  analyticsDeadLetters: Array<AnalyticsDeadLetter>;
   /** Distinct active users per UTC day of the window, days without activity included (operators only). */
   dailyActiveUsers: Array<DailyActiveUsers>;
   /** Daily event counts per event name (operators, and partners with the analytics:read scope). At most 90 days, 1000 rows. */
@@ -93,6 +108,11 @@ export type Query = {
   funnel: Funnel;
   /** Daily retention cohorts (operators only). */
   retention: Array<RetentionCohort>;
+};
+
+
+export type QueryAnalyticsDeadLettersArgs = {
+  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
@@ -245,10 +265,11 @@ export type FederationReferenceTypes = ResolversObject<{
 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = ResolversObject<{
-  AnalyticsDeletion: ResolverTypeWrapper<AnalyticsDeletion>;
+  AnalyticsDeadLetter: ResolverTypeWrapper<AnalyticsDeadLetter>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
-  AnalyticsEventInput: AnalyticsEventInput;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
+  AnalyticsDeletion: ResolverTypeWrapper<AnalyticsDeletion>;
+  AnalyticsEventInput: AnalyticsEventInput;
   CacheControlScope: CacheControlScope;
   DailyActiveUsers: ResolverTypeWrapper<DailyActiveUsers>;
   EventCount: ResolverTypeWrapper<EventCount>;
@@ -268,10 +289,11 @@ export type ResolversTypes = ResolversObject<{
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = ResolversObject<{
-  AnalyticsDeletion: AnalyticsDeletion;
+  AnalyticsDeadLetter: AnalyticsDeadLetter;
   String: Scalars['String']['output'];
-  AnalyticsEventInput: AnalyticsEventInput;
   ID: Scalars['ID']['output'];
+  AnalyticsDeletion: AnalyticsDeletion;
+  AnalyticsEventInput: AnalyticsEventInput;
   DailyActiveUsers: DailyActiveUsers;
   EventCount: EventCount;
   Funnel: Funnel;
@@ -295,6 +317,15 @@ export type CacheControlDirectiveArgs = {
 };
 
 export type CacheControlDirectiveResolver<Result, Parent, ContextType = SubgraphContext<any>, Args = CacheControlDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
+
+export type AnalyticsDeadLetterResolvers<ContextType = SubgraphContext<any>, ParentType extends ResolversParentTypes['AnalyticsDeadLetter'] = ResolversParentTypes['AnalyticsDeadLetter']> = ResolversObject<{
+  attempts?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  deadLetteredAt?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  insertId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  lastError?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  sink?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  userId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+}>;
 
 export type AnalyticsDeletionResolvers<ContextType = SubgraphContext<any>, ParentType extends ResolversParentTypes['AnalyticsDeletion'] = ResolversParentTypes['AnalyticsDeletion']> = ResolversObject<{
   deletedEvents?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
@@ -333,6 +364,7 @@ export type MutationResolvers<ContextType = SubgraphContext<any>, ParentType ext
 }>;
 
 export type QueryResolvers<ContextType = SubgraphContext<any>, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
+  analyticsDeadLetters?: Resolver<Array<ResolversTypes['AnalyticsDeadLetter']>, ParentType, ContextType, RequireFields<QueryAnalyticsDeadLettersArgs, 'first'>>;
   dailyActiveUsers?: Resolver<Array<ResolversTypes['DailyActiveUsers']>, ParentType, ContextType, Partial<QueryDailyActiveUsersArgs>>;
   eventCounts?: Resolver<Array<ResolversTypes['EventCount']>, ParentType, ContextType, Partial<QueryEventCountsArgs>>;
   funnel?: Resolver<ResolversTypes['Funnel'], ParentType, ContextType, RequireFields<QueryFunnelArgs, 'steps'>>;
@@ -363,6 +395,7 @@ export type UserActivityResolvers<ContextType = SubgraphContext<any>, ParentType
 }>;
 
 export type Resolvers<ContextType = SubgraphContext<any>> = ResolversObject<{
+  AnalyticsDeadLetter?: AnalyticsDeadLetterResolvers<ContextType>;
   AnalyticsDeletion?: AnalyticsDeletionResolvers<ContextType>;
   DailyActiveUsers?: DailyActiveUsersResolvers<ContextType>;
   EventCount?: EventCountResolvers<ContextType>;

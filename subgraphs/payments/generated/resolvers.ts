@@ -150,6 +150,8 @@ export type Query = {
   product?: Maybe<Product>;
   /** The catalog. Null (with a SERVICE_UNAVAILABLE error) when payments is down, so other root fields still answer. */
   products?: Maybe<Array<Product>>;
+  /** Webhook events that failed too often and are no longer retried, newest first (operators only; README "Dead letters"). */
+  webhookDeadLetters: Array<WebhookDeadLetter>;
 };
 
 
@@ -160,6 +162,11 @@ export type QueryPaymentArgs = {
 
 export type QueryProductArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+export type QueryWebhookDeadLettersArgs = {
+  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 /**
@@ -218,6 +225,25 @@ export type UserPaymentsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
 };
+
+/** A stored webhook event that processing gave up on: kept for an operator, who fixes the cause and sends it again. */
+export type WebhookDeadLetter = {
+  __typename?: 'WebhookDeadLetter';
+  attempts: Scalars['Int']['output'];
+  deadLetteredAt: Scalars['String']['output'];
+  /** The provider's event id (Telegram update_id, Stripe event id). */
+  eventId: Scalars['ID']['output'];
+  /** What the event is (e.g. successful_payment, payment_intent.succeeded). */
+  kind: Scalars['String']['output'];
+  /** Why the last attempt failed, without addresses or credentials. */
+  lastError?: Maybe<Scalars['String']['output']>;
+  receivedAt: Scalars['String']['output'];
+  source: WebhookSource;
+};
+
+export type WebhookSource =
+  | 'STRIPE'
+  | 'TELEGRAM';
 
 export type WithIndex<TObject> = TObject & Record<string, any>;
 export type ResolversObject<TObject> = WithIndex<TObject>;
@@ -340,6 +366,8 @@ export type ResolversTypes = ResolversObject<{
   Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
   TonTransfer: ResolverTypeWrapper<TonTransfer>;
   User: ResolverTypeWrapper<EntityRef>;
+  WebhookDeadLetter: ResolverTypeWrapper<WebhookDeadLetter>;
+  WebhookSource: WebhookSource;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
 }>;
@@ -361,6 +389,7 @@ export type ResolversParentTypes = ResolversObject<{
   Subscription: Record<PropertyKey, never>;
   TonTransfer: TonTransfer;
   User: EntityRef;
+  WebhookDeadLetter: WebhookDeadLetter;
   Boolean: Scalars['Boolean']['output'];
   Int: Scalars['Int']['output'];
 }>;
@@ -436,6 +465,7 @@ export type QueryResolvers<ContextType = SubgraphContext<any>, ParentType extend
   payment?: Resolver<Maybe<ResolversTypes['Payment']>, ParentType, ContextType, RequireFields<QueryPaymentArgs, 'id'>>;
   product?: Resolver<Maybe<ResolversTypes['Product']>, ParentType, ContextType, RequireFields<QueryProductArgs, 'id'>>;
   products?: Resolver<Maybe<Array<ResolversTypes['Product']>>, ParentType, ContextType>;
+  webhookDeadLetters?: Resolver<Array<ResolversTypes['WebhookDeadLetter']>, ParentType, ContextType, RequireFields<QueryWebhookDeadLettersArgs, 'first'>>;
 }>;
 
 export type SubscriptionResolvers<ContextType = SubgraphContext<any>, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = ResolversObject<{
@@ -455,6 +485,16 @@ export type UserResolvers<ContextType = SubgraphContext<any>, ParentType extends
   payments?: Resolver<Maybe<ResolversTypes['PaymentConnection']>, ParentType, ContextType, RequireFields<UserPaymentsArgs, 'first'>>;
 }>;
 
+export type WebhookDeadLetterResolvers<ContextType = SubgraphContext<any>, ParentType extends ResolversParentTypes['WebhookDeadLetter'] = ResolversParentTypes['WebhookDeadLetter']> = ResolversObject<{
+  attempts?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  deadLetteredAt?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  eventId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  lastError?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  receivedAt?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  source?: Resolver<ResolversTypes['WebhookSource'], ParentType, ContextType>;
+}>;
+
 export type Resolvers<ContextType = SubgraphContext<any>> = ResolversObject<{
   Invoice?: InvoiceResolvers<ContextType>;
   Money?: MoneyResolvers<ContextType>;
@@ -468,6 +508,7 @@ export type Resolvers<ContextType = SubgraphContext<any>> = ResolversObject<{
   Subscription?: SubscriptionResolvers<ContextType>;
   TonTransfer?: TonTransferResolvers<ContextType>;
   User?: UserResolvers<ContextType>;
+  WebhookDeadLetter?: WebhookDeadLetterResolvers<ContextType>;
 }>;
 
 export type DirectiveResolvers<ContextType = SubgraphContext<any>> = ResolversObject<{
