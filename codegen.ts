@@ -14,8 +14,16 @@ const SUBGRAPHS = ['telegram', 'payments', 'crm', 'analytics'] as const;
 const MAPPERS: Record<(typeof SUBGRAPHS)[number], Record<string, string>> = {
   telegram: { User: '../users.ts#UserRecord as UserRecordModel' },
   // Entities owned elsewhere travel as references: `{ id }` (plus __typename when returned).
-  payments: { Product: '../catalog.ts#Product as ProductModel', Payment: '../ledger.ts#PaymentRecord as PaymentModel', User: '../../shared/context.ts#EntityRef' },
-  crm: { Customer: '../model.ts#Customer as CustomerModel', Ticket: '../model.ts#Ticket as TicketModel', User: '../../shared/context.ts#EntityRef' },
+  payments: {
+    Product: '../catalog.ts#Product as ProductModel',
+    Payment: '../ledger.ts#PaymentRecord as PaymentModel',
+    User: '../../shared/context.ts#EntityRef',
+  },
+  crm: {
+    Customer: '../model.ts#Customer as CustomerModel',
+    Ticket: '../model.ts#Ticket as TicketModel',
+    User: '../../shared/context.ts#EntityRef',
+  },
   analytics: { User: '../../shared/context.ts#EntityRef' },
 };
 

@@ -55,10 +55,15 @@ const FUNNEL = ['app_open', 'view_product', 'purchase'];
 
 /** The three reports' SQL and parameters, as the resolvers send them (funnel: name ranks resolved first). */
 async function reportQueries(db: Database) {
-  const ranks = new Map((await db.query<{ name: string; rank: number }>('SELECT name, rank FROM event_names')).map((r) => [r.name, Number(r.rank)]));
+  const ranks = new Map(
+    (await db.query<{ name: string; rank: number }>('SELECT name, rank FROM event_names')).map((r) => [r.name, Number(r.rank)]),
+  );
   const rel = (iso: string) => Date.parse(iso) - KEY_ORIGIN_MS;
   return {
-    funnel: { sql: funnelSql(FUNNEL), params: [rel(START), rel(END), ...FUNNEL.map((n) => String(BigInt(ranks.get(n)!) * BigInt(KEY_SHIFT)))] },
+    funnel: {
+      sql: funnelSql(FUNNEL),
+      params: [rel(START), rel(END), ...FUNNEL.map((n) => String(BigInt(ranks.get(n)!) * BigInt(KEY_SHIFT)))],
+    },
     retention: { sql: RETENTION_SQL, params: [START, END, 7] },
     dailyActiveUsers: { sql: DAILY_ACTIVE_SQL, params: [START, END] },
   };
@@ -93,9 +98,11 @@ async function load(db: Database): Promise<Record<string, number>> {
   const steps: Record<string, number> = {};
   await db.query('SELECT setseed(0.42)');
   [, steps.generateMs] = await timed(() => db.query(GENERATE, [EVENTS, USERS, START]));
-  [, steps.rollupsMs] = await timed(() => db.transaction(async (tx) => {
-    for (const statement of REBUILD_ROLLUPS) await tx.query(statement);
-  }));
+  [, steps.rollupsMs] = await timed(() =>
+    db.transaction(async (tx) => {
+      for (const statement of REBUILD_ROLLUPS) await tx.query(statement);
+    }),
+  );
   [, steps.analyzeMs] = await timed(() => db.query('VACUUM ANALYZE'));
   return steps;
 }
@@ -123,12 +130,16 @@ async function bench(engine: string): Promise<{ engine: string; load: Record<str
     db = await openDatabase({ name: 'analytics', dataDir: dir, migrations: STORE_MIGRATIONS });
   }
   try {
-    console.log(`[${engine}] generating ${EVENTS.toLocaleString('en')} events from ${USERS.toLocaleString('en')} users over ${DAYS} days...`);
+    console.log(
+      `[${engine}] generating ${EVENTS.toLocaleString('en')} events from ${USERS.toLocaleString('en')} users over ${DAYS} days...`,
+    );
     const loadSteps = await load(db);
     const [counts] = await db.query<{ events: number; users: number; rollup_rows: number }>(
       `SELECT (SELECT count(*)::int FROM events) AS events, (SELECT count(*)::int FROM user_activity) AS users, (SELECT count(*)::int FROM user_timelines) AS timelines`,
     );
-    console.log(`[${engine}] loaded ${JSON.stringify(counts)} ${JSON.stringify(Object.fromEntries(Object.entries(loadSteps).map(([k, v]) => [k, Math.round(v)])))}`);
+    console.log(
+      `[${engine}] loaded ${JSON.stringify(counts)} ${JSON.stringify(Object.fromEntries(Object.entries(loadSteps).map(([k, v]) => [k, Math.round(v)])))}`,
+    );
     const reports: Record<string, Figures> = {};
     const runner =
       engine === 'postgres'
@@ -155,15 +166,25 @@ async function bench(engine: string): Promise<{ engine: string; load: Record<str
         }
       }
       times.sort((a, b) => a - b);
-      const plan = await db.query<{ 'QUERY PLAN': string }>(`EXPLAIN (ANALYZE, BUFFERS) ${report.sql}`, report.params as unknown as unknown[]);
+      const plan = await db.query<{ 'QUERY PLAN': string }>(
+        `EXPLAIN (ANALYZE, BUFFERS) ${report.sql}`,
+        report.params as unknown as unknown[],
+      );
       writeFileSync(
         join(PLANS, `${engine}-${name}.txt`),
         `-- ${name} on ${engine}: ${EVENTS} events, ${USERS} users, ${DAYS} days (npm run bench:analytics)\n-- params: ${JSON.stringify(report.params)}\n${report.sql}\n\n${plan.map((r) => r['QUERY PLAN']).join('\n')}\n`,
       );
       const answer = name === 'funnel' ? JSON.stringify(rows[0]) : `${rows.length} rows`;
       const round = (n: number) => Math.round(n * 10) / 10;
-      reports[name] = { medianMs: round(times[Math.floor(times.length / 2)]!), bestMs: round(times[0]!), cpuMs: round(cpu / (RUNS - 1)), answer };
-      console.log(`[${engine}] ${name.padEnd(17)} median ${reports[name]!.medianMs} ms, best ${reports[name]!.bestMs} ms, CPU ${reports[name]!.cpuMs} ms (${answer})`);
+      reports[name] = {
+        medianMs: round(times[Math.floor(times.length / 2)]!),
+        bestMs: round(times[0]!),
+        cpuMs: round(cpu / (RUNS - 1)),
+        answer,
+      };
+      console.log(
+        `[${engine}] ${name.padEnd(17)} median ${reports[name]!.medianMs} ms, best ${reports[name]!.bestMs} ms, CPU ${reports[name]!.cpuMs} ms (${answer})`,
+      );
     }
     await runner.close();
     return { engine, load: loadSteps, reports };
@@ -183,7 +204,9 @@ async function bench(engine: string): Promise<{ engine: string; load: Record<str
 mkdirSync(PLANS, { recursive: true });
 const results = [];
 for (const engine of engines) results.push(await bench(engine));
-const loadAverage = loadavg().map((n) => n.toFixed(1)).join(' / ');
+const loadAverage = loadavg()
+  .map((n) => n.toFixed(1))
+  .join(' / ');
 const lines = [
   '# Analytics reports at scale (last `npm run bench:analytics`)',
   '',

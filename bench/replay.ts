@@ -21,7 +21,13 @@ function collectEntityFetches(node: PlanNode | undefined, out: FetchNode[]): voi
   else if (node.kind === 'Parallel' || node.kind === 'Sequence') for (const n of node.nodes) collectEntityFetches(n, out);
 }
 
-export function createReplay(options: { supergraphSdl: string; query: string; subgraphUrls: Record<string, string>; token: string; userId: string }): Replay {
+export function createReplay(options: {
+  supergraphSdl: string;
+  query: string;
+  subgraphUrls: Record<string, string>;
+  token: string;
+  userId: string;
+}): Replay {
   const supergraph = Supergraph.build(options.supergraphSdl);
   const operation = operationFromDocument(supergraph.schema, parse(options.query));
   const plan = new QueryPlanner(supergraph).buildQueryPlan(operation);

@@ -85,7 +85,16 @@ const BENCH_LIMITS = { RATE_LIMIT_ANONYMOUS_PER_MINUTE: '100000000', RATE_LIMIT_
 async function startGateway(target: Target, stack: Stack, workload: Workload): Promise<{ url: string; child: ChildProcess }> {
   const port = await freePort();
   const script = target === 'stock' ? 'bench/stock-gateway.ts' : 'gateway/src/main.ts';
-  const env = { ...stack.env, PORT: String(port), HOST: '127.0.0.1', NODE_ENV: 'benchmark', LOG_LEVEL: 'warn', OPERATOR_USER_IDS: OPERATOR, ...BENCH_LIMITS, ...(target === 'ours' ? workload.oursEnv : {}) };
+  const env = {
+    ...stack.env,
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    NODE_ENV: 'benchmark',
+    LOG_LEVEL: 'warn',
+    OPERATOR_USER_IDS: OPERATOR,
+    ...BENCH_LIMITS,
+    ...(target === 'ours' ? workload.oursEnv : {}),
+  };
   const [cmd, ...prefix] = [...pin(1), process.execPath];
   const child = spawn(cmd!, [...prefix, script], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'inherit'] });
   const url = `http://127.0.0.1:${port}/graphql`;
@@ -173,14 +182,22 @@ async function sequential(n: number, call: () => Promise<void>): Promise<{ p50: 
 async function main() {
   const dataDir = mkdtempSync(join(tmpdir(), 'tma-bench-'));
   const [sandboxPort, telegram, payments, crm, analytics] = await Promise.all(Array.from({ length: 5 }, freePort));
-  console.log(`bench: duration ${DURATION}s, warm-up ${WARMUP}s, ${CONNECTIONS} connections, ${RUNS} run(s), pinning ${canPin ? 'on' : 'off'}, state ${DATABASE_URL ? 'PostgreSQL' : 'PGlite'}`);
+  console.log(
+    `bench: duration ${DURATION}s, warm-up ${WARMUP}s, ${CONNECTIONS} connections, ${RUNS} run(s), pinning ${canPin ? 'on' : 'off'}, state ${DATABASE_URL ? 'PostgreSQL' : 'PGlite'}`,
+  );
   const stack = await startStack({
     withoutGateway: true,
     sandboxPort,
     subgraphPorts: { telegram, payments, crm, analytics },
     logs: 'quiet',
     wrapper: pin(0),
-    env: { DATA_DIR: dataDir, LOG_LEVEL: 'warn', OPERATOR_USER_IDS: OPERATOR, NODE_ENV: 'production', ...(DATABASE_URL ? { DATABASE_URL } : {}) },
+    env: {
+      DATA_DIR: dataDir,
+      LOG_LEVEL: 'warn',
+      OPERATOR_USER_IDS: OPERATOR,
+      NODE_ENV: 'production',
+      ...(DATABASE_URL ? { DATABASE_URL } : {}),
+    },
   });
   const results: Record<string, unknown>[] = [];
   try {
@@ -199,11 +216,17 @@ async function main() {
         for (const target of order) {
           const gw = await startGateway(target, stack, workload);
           const sample = await post(gw.url, workload.query, callers?.[0]);
-          if (sample.status !== 200 || (sample.body as { errors?: unknown }).errors) throw new Error(`${target} answered ${sample.status}: ${JSON.stringify(sample.body).slice(0, 300)}`);
+          if (sample.status !== 200 || (sample.body as { errors?: unknown }).errors)
+            throw new Error(`${target} answered ${sample.status}: ${JSON.stringify(sample.body).slice(0, 300)}`);
           reference[target] = sample.body;
           // Byte-exact length of this gateway's own answer (stock ends its JSON with a newline, we do not).
           const expectLength = sample.text.length;
-          const load = { url: gw.url, connections: CONNECTIONS, body: JSON.stringify({ query: workload.query }), rotateAuthorization: callers };
+          const load = {
+            url: gw.url,
+            connections: CONNECTIONS,
+            body: JSON.stringify({ query: workload.query }),
+            rotateAuthorization: callers,
+          };
           await runLoad({ ...load, durationSec: WARMUP });
           let peak = 0;
           const sampler = setInterval(() => (peak = Math.max(peak, rssMb(gw.child.pid!))), 200);
@@ -215,11 +238,16 @@ async function main() {
           result.cpuPerRequestMs = (cpuMs(gw.child.pid!) - cpuBefore) / Math.max(1, result.ok);
           // Where the other core goes: CPU per response of each process behind the gateway.
           result.backendCpuPerRequestMs = Object.fromEntries(
-            [...stack.processes].map(([name, child]) => [name, round((cpuMs(child.pid!) - stackBefore.get(name)!) / Math.max(1, result.ok))]),
+            [...stack.processes].map(([name, child]) => [
+              name,
+              round((cpuMs(child.pid!) - stackBefore.get(name)!) / Math.max(1, result.ok)),
+            ]),
           );
           peakRss[target] = Math.max(peakRss[target], peak);
           perTarget[target].push(result);
-          console.log(`  ${workload.id} ${target.padEnd(5)} run ${run + 1}: ${result.rps.toFixed(0)} req/s, p50 ${result.p50} ms, p99 ${result.p99} ms, peak RSS ${peak.toFixed(0)} MB, gateway CPU ${result.cpuPerRequestMs.toFixed(3)} ms/request (behind it: ${JSON.stringify(result.backendCpuPerRequestMs)}), errors ${result.errors}, non-2xx ${result.non2xx}, mismatches ${result.mismatches}`);
+          console.log(
+            `  ${workload.id} ${target.padEnd(5)} run ${run + 1}: ${result.rps.toFixed(0)} req/s, p50 ${result.p50} ms, p99 ${result.p99} ms, peak RSS ${peak.toFixed(0)} MB, gateway CPU ${result.cpuPerRequestMs.toFixed(3)} ms/request (behind it: ${JSON.stringify(result.backendCpuPerRequestMs)}), errors ${result.errors}, non-2xx ${result.non2xx}, mismatches ${result.mismatches}`,
+          );
           await stopProcess(gw.child);
         }
       }
@@ -248,7 +276,9 @@ async function main() {
       };
       if (workload.id === 'b') entry.overhead = await measureOverhead(stack, workload);
       results.push(entry);
-      console.log(`  ${workload.id}: ratio ${(entry.ratio as number).toFixed(2)}x (target ${workload.target}), identical responses: ${identical}`);
+      console.log(
+        `  ${workload.id}: ratio ${(entry.ratio as number).toFixed(2)}x (target ${workload.target}), identical responses: ${identical}`,
+      );
     }
   } finally {
     await stack.stop();
@@ -295,7 +325,9 @@ async function measureOverhead(stack: Stack, workload: Workload) {
     subgraphsP99: round(subgraphP99),
     p99OverheadMs: round(gatewayP99 - subgraphP99),
   };
-  console.log(`  b overhead at 1 connection: gateway p99 ${result.gatewayP99} ms, subgraphs alone p99 ${result.subgraphsP99} ms → overhead ${result.p99OverheadMs} ms`);
+  console.log(
+    `  b overhead at 1 connection: gateway p99 ${result.gatewayP99} ms, subgraphs alone p99 ${result.subgraphsP99} ms → overhead ${result.p99OverheadMs} ms`,
+  );
   return result;
 }
 
@@ -305,7 +337,16 @@ function writeResults(results: Record<string, unknown>[]) {
   const date = new Date().toISOString().slice(0, 16).replace(':', '');
   const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, node ${process.version}`;
   mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
-  const meta = { date: new Date().toISOString(), machine, durationSec: DURATION, warmupSec: WARMUP, connections: CONNECTIONS, runs: RUNS, pinned: canPin, state: DATABASE_URL ? 'postgresql' : 'pglite' };
+  const meta = {
+    date: new Date().toISOString(),
+    machine,
+    durationSec: DURATION,
+    warmupSec: WARMUP,
+    connections: CONNECTIONS,
+    runs: RUNS,
+    pinned: canPin,
+    state: DATABASE_URL ? 'postgresql' : 'pglite',
+  };
   writeFileSync(join(ROOT, `bench/results/product-${date}.json`), `${JSON.stringify({ meta, results }, null, 2)}\n`);
   const lines = [
     `# Product benchmark, ${date}`,
@@ -323,7 +364,10 @@ function writeResults(results: Record<string, unknown>[]) {
   ];
   const overhead = results.find((r) => r.overhead)?.overhead as Record<string, number> | undefined;
   if (overhead) {
-    lines.push('', `(b) at one connection, ${overhead.requests} requests: gateway p50 ${overhead.gatewayP50} ms / p99 ${overhead.gatewayP99} ms; the same subgraph calls made directly (root fetch, then the entity fetches in parallel) p50 ${overhead.subgraphsP50} ms / p99 ${overhead.subgraphsP99} ms → **gateway p99 overhead ${overhead.p99OverheadMs} ms** (target < 5 ms).`);
+    lines.push(
+      '',
+      `(b) at one connection, ${overhead.requests} requests: gateway p50 ${overhead.gatewayP50} ms / p99 ${overhead.gatewayP99} ms; the same subgraph calls made directly (root fetch, then the entity fetches in parallel) p50 ${overhead.subgraphsP50} ms / p99 ${overhead.subgraphsP99} ms → **gateway p99 overhead ${overhead.p99OverheadMs} ms** (target < 5 ms).`,
+    );
   }
   writeFileSync(join(ROOT, `bench/results/product-${date}.md`), `${lines.join('\n')}\n`);
   console.log(`\n${lines.join('\n')}`);

@@ -20,7 +20,8 @@ registerHooks({
       if (file.startsWith(root) && !file.includes('/node_modules/')) {
         const copy = `${cacheDir}${file.slice(root.length)}.js`;
         try {
-          if (statSync(copy).mtimeMs >= statSync(file).mtimeMs) return { format: 'module', source: readFileSync(copy, 'utf8'), shortCircuit: true };
+          if (statSync(copy).mtimeMs >= statSync(file).mtimeMs)
+            return { format: 'module', source: readFileSync(copy, 'utf8'), shortCircuit: true };
         } catch {
           // no copy: Node strips the file itself
         }

@@ -73,7 +73,9 @@ export function composeSupergraph(config: SupergraphConfig): CompositionResult {
       services.push({ name: s.name, url: s.routingUrl, typeDefs: parse(new Source(readFileSync(s.schemaFile, 'utf8'), s.schemaFile)) });
     } catch (error) {
       const e = error as GraphQLError;
-      const where = e.locations?.[0] ? `${relative(process.cwd(), s.schemaFile)}:${e.locations[0].line}:${e.locations[0].column}` : s.schemaFile;
+      const where = e.locations?.[0]
+        ? `${relative(process.cwd(), s.schemaFile)}:${e.locations[0].line}:${e.locations[0].column}`
+        : s.schemaFile;
       parseErrors.push({ subgraph: s.name, location: where, code: 'INVALID_GRAPHQL', message: e.message });
     }
   }

@@ -26,7 +26,12 @@ const positiveInt = (fallback: number) => optionalNumber(z.number().int().min(1)
 const commaList = z
   .string()
   .default('')
-  .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean));
+  .transform((v) =>
+    v
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  );
 
 export const MIN_INTERNAL_JWT_SECRET_LENGTH = 32;
 
@@ -39,7 +44,10 @@ const EnvSchema = z.object({
   TELEGRAM_BOT_TOKEN: optionalString,
   TELEGRAM_WEBHOOK_SECRET: optionalString.pipe(
     // Telegram's own rule for secret_token (setWebhook): 1-256 characters of A-Z, a-z, 0-9, _ and -.
-    z.string().regex(/^[A-Za-z0-9_-]{1,256}$/, 'only A-Z, a-z, 0-9, _ and - (1-256 characters), as Telegram requires').optional(),
+    z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,256}$/, 'only A-Z, a-z, 0-9, _ and - (1-256 characters), as Telegram requires')
+      .optional(),
   ),
   TELEGRAM_API_URL: optionalString,
   STRIPE_SECRET_KEY: optionalString,
@@ -70,7 +78,15 @@ const EnvSchema = z.object({
   OPERATOR_USER_IDS: z
     .string()
     .default('')
-    .transform((v) => new Set(v.split(',').map((s) => s.trim()).filter(Boolean))),
+    .transform(
+      (v) =>
+        new Set(
+          v
+            .split(',')
+            .map((s) => s.trim())
+            .filter(Boolean),
+        ),
+    ),
   /** Seconds an initData stays acceptable after its auth_date (Telegram leaves this to us). */
   INIT_DATA_MAX_AGE_SECONDS: positiveInt(86_400),
   /** HS256 key the gateway signs internal identity tokens with; subgraphs verify with it. */
@@ -129,9 +145,21 @@ const EnvSchema = z.object({
     .string()
     .default('')
     .refine((v) => /^\s*([A-Za-z0-9_-]+\s*=\s*[1-9][0-9]*\s*(,\s*|$))*$/.test(v), 'expected name=ms,name=ms')
-    .transform((v) => Object.fromEntries(v.split(',').filter((p) => p.trim()).map((p) => p.split('=').map((x) => x.trim())).map(([k, ms]) => [k!, Number(ms)]))),
+    .transform((v) =>
+      Object.fromEntries(
+        v
+          .split(',')
+          .filter((p) => p.trim())
+          .map((p) => p.split('=').map((x) => x.trim()))
+          .map(([k, ms]) => [k!, Number(ms)]),
+      ),
+    ),
   /** Largest subgraph response body the fast engine accepts, in bytes. */
-  SUBGRAPH_MAX_RESPONSE_BYTES: z.coerce.number().int().min(1024).default(16 * 1024 * 1024),
+  SUBGRAPH_MAX_RESPONSE_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(16 * 1024 * 1024),
 });
 
 export type Env = z.infer<typeof EnvSchema>;
@@ -209,7 +237,9 @@ function crossFieldProblems(source: NodeJS.ProcessEnv, production: boolean): str
   const env = Object.fromEntries(Object.entries(source).map(([k, v]) => [k, v?.trim() || undefined]));
   // A live service must never verify its webhooks with the sandbox's public secret.
   if (env.STRIPE_SECRET_KEY && !env.STRIPE_WEBHOOK_SECRET) {
-    problems.push('STRIPE_WEBHOOK_SECRET: required when STRIPE_SECRET_KEY is set (live Stripe webhooks must be verified with your endpoint secret)');
+    problems.push(
+      'STRIPE_WEBHOOK_SECRET: required when STRIPE_SECRET_KEY is set (live Stripe webhooks must be verified with your endpoint secret)',
+    );
   }
   if (env.HUBSPOT_TOKEN && !env.HUBSPOT_WEBHOOK_SECRET) {
     problems.push('HUBSPOT_WEBHOOK_SECRET: required when HUBSPOT_TOKEN is set (the app client secret HubSpot signs its webhooks with)');
@@ -266,14 +296,26 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     token: env.MIXPANEL_TOKEN ?? demo(mixpanelEndpoint, SANDBOX_CREDENTIALS.mixpanelToken),
     gdprToken: env.MIXPANEL_GDPR_TOKEN ?? demo(mixpanelEndpoint, SANDBOX_CREDENTIALS.mixpanelGdprToken),
     /** Base of the GDPR (data deletion) API, another host than ingestion when live. */
-    deletionUrl: mixpanelEndpoint.sandbox || env.MIXPANEL_API_URL ? mixpanelEndpoint.baseUrl : mixpanelEndpoint.enabled ? 'https://mixpanel.com' : '',
+    deletionUrl:
+      mixpanelEndpoint.sandbox || env.MIXPANEL_API_URL ? mixpanelEndpoint.baseUrl : mixpanelEndpoint.enabled ? 'https://mixpanel.com' : '',
   };
-  const amplitudeEndpoint = endpoint(production, env.AMPLITUDE_API_KEY, env.AMPLITUDE_API_URL, 'https://api2.amplitude.com', `${sb}/amplitude`);
+  const amplitudeEndpoint = endpoint(
+    production,
+    env.AMPLITUDE_API_KEY,
+    env.AMPLITUDE_API_URL,
+    'https://api2.amplitude.com',
+    `${sb}/amplitude`,
+  );
   const amplitude = {
     ...amplitudeEndpoint,
     apiKey: env.AMPLITUDE_API_KEY ?? demo(amplitudeEndpoint, SANDBOX_CREDENTIALS.amplitudeApiKey),
     secretKey: env.AMPLITUDE_SECRET_KEY ?? demo(amplitudeEndpoint, SANDBOX_CREDENTIALS.amplitudeSecretKey),
-    deletionUrl: amplitudeEndpoint.sandbox || env.AMPLITUDE_API_URL ? amplitudeEndpoint.baseUrl : amplitudeEndpoint.enabled ? 'https://amplitude.com' : '',
+    deletionUrl:
+      amplitudeEndpoint.sandbox || env.AMPLITUDE_API_URL
+        ? amplitudeEndpoint.baseUrl
+        : amplitudeEndpoint.enabled
+          ? 'https://amplitude.com'
+          : '',
   };
   const toncenterEndpoint = endpoint(production, env.TON_WALLET_ADDRESS, env.TONCENTER_API_URL, 'https://toncenter.com', `${sb}/toncenter`);
   const toncenter = {

@@ -40,7 +40,8 @@ interface Tags {
 
 function hasTag(directives: readonly DirectiveNode[] | undefined, tag: string): boolean {
   return (directives ?? []).some(
-    (d) => d.name.value === 'tag' && d.arguments?.some((a) => a.name.value === 'name' && a.value.kind === Kind.STRING && a.value.value === tag),
+    (d) =>
+      d.name.value === 'tag' && d.arguments?.some((a) => a.name.value === 'name' && a.value.kind === Kind.STRING && a.value.value === tag),
   );
 }
 
@@ -101,7 +102,13 @@ function assertNoEmptyReachableType(schema: GraphQLSchema, tag: string): void {
       if (fields.length === 0) throw empty('fields');
       for (const f of fields) queue.push(getNamedType(f.type).name, ...f.args.map((a) => getNamedType(a.type).name));
       // Implementations left without fields are outside the contract: pruned, not an error.
-      if (isInterfaceType(type)) queue.push(...schema.getPossibleTypes(type).filter((t) => Object.keys(t.getFields()).length > 0).map((t) => t.name));
+      if (isInterfaceType(type))
+        queue.push(
+          ...schema
+            .getPossibleTypes(type)
+            .filter((t) => Object.keys(t.getFields()).length > 0)
+            .map((t) => t.name),
+        );
     } else if (isUnionType(type)) {
       if (type.getTypes().length === 0) throw empty('member types');
       queue.push(...type.getTypes().map((t) => t.name));

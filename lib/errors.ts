@@ -48,8 +48,7 @@ export function appError(code: ErrorCode, message: string, extra: Record<string,
 export const unauthenticated = (message = 'Sign in with Telegram: send `Authorization: tma <initData>`') =>
   appError(ErrorCode.UNAUTHENTICATED, message);
 export const forbidden = (message = 'Not allowed') => appError(ErrorCode.FORBIDDEN, message);
-export const badInput = (message: string, field?: string) =>
-  appError(ErrorCode.BAD_USER_INPUT, message, field ? { field } : {});
+export const badInput = (message: string, field?: string) => appError(ErrorCode.BAD_USER_INPUT, message, field ? { field } : {});
 export const notFound = (message: string) => appError(ErrorCode.NOT_FOUND, message);
 export const conflict = (message: string) => appError(ErrorCode.CONFLICT, message);
 

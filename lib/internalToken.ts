@@ -48,7 +48,8 @@ interface Claims {
 }
 
 function keyFrom(secret: string): Uint8Array {
-  if (secret.length < MIN_SECRET_LENGTH) throw new InternalTokenError(`the internal token secret must be at least ${MIN_SECRET_LENGTH} characters`);
+  if (secret.length < MIN_SECRET_LENGTH)
+    throw new InternalTokenError(`the internal token secret must be at least ${MIN_SECRET_LENGTH} characters`);
   return new TextEncoder().encode(secret);
 }
 
@@ -121,7 +122,11 @@ export function createInternalTokenVerifier(secret: string, now: () => number = 
       return identity;
     } catch (error) {
       const reason =
-        error instanceof joseErrors.JWTExpired ? 'expired internal token' : error instanceof InternalTokenError ? error.message : 'invalid internal token';
+        error instanceof joseErrors.JWTExpired
+          ? 'expired internal token'
+          : error instanceof InternalTokenError
+            ? error.message
+            : 'invalid internal token';
       throw new InternalTokenError(reason);
     }
   };

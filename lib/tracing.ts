@@ -5,7 +5,16 @@
  * and from the connectors to external services. Off, every helper here is a
  * cheap no-op (the API's non-recording spans, no headers injected).
  */
-import { context, propagation, trace, INVALID_SPAN_CONTEXT, SpanKind, SpanStatusCode, type Attributes, type Span } from '@opentelemetry/api';
+import {
+  context,
+  propagation,
+  trace,
+  INVALID_SPAN_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  type Attributes,
+  type Span,
+} from '@opentelemetry/api';
 import type { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
 import { createRequire } from 'node:module';
 
@@ -18,14 +27,19 @@ export function initTracing(serviceName: string, endpoint: string | undefined): 
   // tracing is on: a process without an endpoint does not pay their memory. Synchronous (CommonJS builds),
   // so tracing is set up before the servers start.
   const require = createRequire(import.meta.url);
-  const { AsyncLocalStorageContextManager } = require('@opentelemetry/context-async-hooks') as typeof import('@opentelemetry/context-async-hooks');
+  const { AsyncLocalStorageContextManager } =
+    require('@opentelemetry/context-async-hooks') as typeof import('@opentelemetry/context-async-hooks');
   const { W3CTraceContextPropagator } = require('@opentelemetry/core') as typeof import('@opentelemetry/core');
   const { Resource } = require('@opentelemetry/resources') as typeof import('@opentelemetry/resources');
-  const { BasicTracerProvider, BatchSpanProcessor } = require('@opentelemetry/sdk-trace-base') as typeof import('@opentelemetry/sdk-trace-base');
-  const { OTLPTraceExporter } = require('@opentelemetry/exporter-trace-otlp-http') as typeof import('@opentelemetry/exporter-trace-otlp-http');
+  const { BasicTracerProvider, BatchSpanProcessor } =
+    require('@opentelemetry/sdk-trace-base') as typeof import('@opentelemetry/sdk-trace-base');
+  const { OTLPTraceExporter } =
+    require('@opentelemetry/exporter-trace-otlp-http') as typeof import('@opentelemetry/exporter-trace-otlp-http');
   provider = new BasicTracerProvider({
     resource: new Resource({ 'service.name': serviceName }),
-    spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter({ url: `${endpoint.replace(/\/+$/, '')}/v1/traces`, timeoutMillis: 5_000 }))],
+    spanProcessors: [
+      new BatchSpanProcessor(new OTLPTraceExporter({ url: `${endpoint.replace(/\/+$/, '')}/v1/traces`, timeoutMillis: 5_000 })),
+    ],
   });
   provider.register({ contextManager: new AsyncLocalStorageContextManager().enable(), propagator: new W3CTraceContextPropagator() });
 }
@@ -52,7 +66,12 @@ async function inSpan<T>(span: Span, parent: ReturnType<typeof context.active>, 
 }
 
 /** A SERVER span for an incoming request, continuing the caller's trace from its `traceparent`. */
-export function withServerSpan<T>(name: string, headers: Record<string, string | string[] | undefined>, attributes: Attributes, work: (span: Span) => Promise<T>): Promise<T> {
+export function withServerSpan<T>(
+  name: string,
+  headers: Record<string, string | string[] | undefined>,
+  attributes: Attributes,
+  work: (span: Span) => Promise<T>,
+): Promise<T> {
   if (!provider) return work(NOT_TRACING);
   const parent = propagation.extract(context.active(), headers);
   return inSpan(tracer().startSpan(name, { kind: SpanKind.SERVER, attributes }, parent), parent, work);

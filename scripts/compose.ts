@@ -28,7 +28,8 @@ function fieldsAddedTo(previous: string | undefined, next: string): string[] {
     const names = new Set<string>();
     for (const type of Object.values(buildSchema(sdl).getTypeMap())) {
       if (type.name.startsWith('__')) continue;
-      if (isObjectType(type) || isInterfaceType(type) || isInputObjectType(type)) for (const f of Object.keys(type.getFields())) names.add(`${type.name}.${f}`);
+      if (isObjectType(type) || isInterfaceType(type) || isInputObjectType(type))
+        for (const f of Object.keys(type.getFields())) names.add(`${type.name}.${f}`);
     }
     return names;
   };
@@ -47,7 +48,10 @@ const config = readSupergraphConfig(configPath);
 const result = composeSupergraph(config);
 if (!result.ok) {
   console.error(`Composition failed with ${result.errors.length} error(s):`);
-  for (const e of result.errors) console.error(`  [${e.subgraph ?? 'supergraph'}] ${e.location ?? ''}${e.location ? ': ' : ''}${e.code ? `${e.code}: ` : ''}${e.message}`);
+  for (const e of result.errors)
+    console.error(
+      `  [${e.subgraph ?? 'supergraph'}] ${e.location ?? ''}${e.location ? ': ' : ''}${e.code ? `${e.code}: ` : ''}${e.message}`,
+    );
   process.exit(1);
 }
 
@@ -60,7 +64,9 @@ const outputs: Record<string, string> = {
 const added = fieldsAddedTo(readIfExists(resolve(outDir, 'schema/public.graphql')), result.publicSdl);
 if (added.length > 0 && !check) {
   console.warn(`WARNING: the partner contract (schema/public.graphql) gains ${added.length} field(s): ${added.join(', ')}`);
-  console.warn('  partners see them once this is deployed. A type tagged @tag(name: "public") shares every field it has: to keep a field private, tag the public fields one by one instead of the type.');
+  console.warn(
+    '  partners see them once this is deployed. A type tagged @tag(name: "public") shares every field it has: to keep a field private, tag the public fields one by one instead of the type.',
+  );
 }
 
 let stale = 0;

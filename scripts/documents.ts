@@ -25,7 +25,9 @@ const USAGE = 'usage: npm run documents -- push <manifest.json>... [--no-validat
 
 function operationNames(body: string): string {
   try {
-    const names = parse(body, { noLocation: true }).definitions.flatMap((d) => (d.kind === 'OperationDefinition' ? [d.name?.value ?? '(anonymous)'] : []));
+    const names = parse(body, { noLocation: true }).definitions.flatMap((d) =>
+      d.kind === 'OperationDefinition' ? [d.name?.value ?? '(anonymous)'] : [],
+    );
     return names.join(', ');
   } catch {
     return '(unparsable)';
@@ -42,7 +44,10 @@ function checkDocuments(docs: Map<string, string>, schema: GraphQLSchema | undef
     }
     if (!schema) continue;
     const errors = validate(schema, document);
-    if (errors.length > 0) throw new UsageError(`${source}: document ${hash} (${operationNames(body)}) is not valid against schema/api.graphql: ${errors[0]!.message}`);
+    if (errors.length > 0)
+      throw new UsageError(
+        `${source}: document ${hash} (${operationNames(body)}) is not valid against schema/api.graphql: ${errors[0]!.message}`,
+      );
   }
 }
 
@@ -52,14 +57,18 @@ async function run(store: DocumentStore, args: string[]): Promise<void> {
   switch (command) {
     case 'push': {
       if (positional.length === 0) throw new UsageError(USAGE);
-      const schema = rest.includes('--no-validate') ? undefined : buildSchema(`${readFileSync(resolve(ROOT, 'schema/api.graphql'), 'utf8')}\n${DEFER_DIRECTIVE_SDL}`);
+      const schema = rest.includes('--no-validate')
+        ? undefined
+        : buildSchema(`${readFileSync(resolve(ROOT, 'schema/api.graphql'), 'utf8')}\n${DEFER_DIRECTIVE_SDL}`);
       const docs = new Map<string, string>();
       for (const file of positional) {
         let json: unknown;
         try {
           json = JSON.parse(readFileSync(file, 'utf8'));
         } catch (error) {
-          throw new UsageError(`${file}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : `not JSON (${(error as Error).message})`}`);
+          throw new UsageError(
+            `${file}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : `not JSON (${(error as Error).message})`}`,
+          );
         }
         let parsed: Map<string, string>;
         try {
@@ -81,7 +90,9 @@ async function run(store: DocumentStore, args: string[]): Promise<void> {
       return;
     }
     case 'remove': {
-      const hashes = rest.includes('--all') ? [...(await store.list()).keys()] : positional.map((id) => id.replace(/^sha256:/, '').toLowerCase());
+      const hashes = rest.includes('--all')
+        ? [...(await store.list()).keys()]
+        : positional.map((id) => id.replace(/^sha256:/, '').toLowerCase());
       if (hashes.length === 0 && !rest.includes('--all')) throw new UsageError(USAGE);
       const removed = await store.remove(hashes);
       console.log(`removed ${removed} document(s) from ${store.describe}`);

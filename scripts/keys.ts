@@ -15,7 +15,14 @@ import { parseArgs } from 'node:util';
 import { loadConfig, ConfigError } from '../lib/config.ts';
 import { DEFAULT_RPM } from '../gateway/src/partners/keys.ts';
 import { KNOWN_SCOPES } from '../gateway/src/partners/scopes.ts';
-import { DEFAULT_ROTATION_GRACE_MS, KeyStoreError, monthOf, openKeyStore, type KeyStore, type StoredKey } from '../gateway/src/partners/keyStore.ts';
+import {
+  DEFAULT_ROTATION_GRACE_MS,
+  KeyStoreError,
+  monthOf,
+  openKeyStore,
+  type KeyStore,
+  type StoredKey,
+} from '../gateway/src/partners/keyStore.ts';
 
 /** Requests per UTC month a new key may make unless `--quota` says otherwise. */
 export const DEFAULT_MONTHLY_QUOTA = 1_000_000;
@@ -28,7 +35,8 @@ const USAGE = `usage: npm run keys -- create --name <name> --scopes <${[...KNOWN
 class UsageError extends Error {}
 
 function positiveInt(value: string, what: string): number {
-  if (!/^\d+$/.test(value) || Number(value) < 1 || !Number.isSafeInteger(Number(value))) throw new UsageError(`${what} must be a positive integer`);
+  if (!/^\d+$/.test(value) || Number(value) < 1 || !Number.isSafeInteger(Number(value)))
+    throw new UsageError(`${what} must be a positive integer`);
   return Number(value);
 }
 
@@ -42,11 +50,19 @@ function status(key: Omit<StoredKey, 'hash'>, now: number): string {
 
 function printTable(rows: string[][]): void {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  for (const row of rows) console.log(row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd());
+  for (const row of rows)
+    console.log(
+      row
+        .map((cell, i) => cell.padEnd(widths[i]!))
+        .join('  ')
+        .trimEnd(),
+    );
 }
 
 function printNewKey(verb: string, key: string, record: StoredKey): void {
-  console.log(`${verb} key ${record.id} for "${record.name}": scopes ${record.scopes.join(',')}, ${record.rpm} requests/minute, ${record.monthlyQuota ?? 'no'} requests/month quota.`);
+  console.log(
+    `${verb} key ${record.id} for "${record.name}": scopes ${record.scopes.join(',')}, ${record.rpm} requests/minute, ${record.monthlyQuota ?? 'no'} requests/month quota.`,
+  );
   console.log('The key is shown this once (only its SHA-256 is stored); send it as the X-Api-Key header:');
   console.log(key);
 }
@@ -55,13 +71,21 @@ async function run(store: KeyStore, command: string | undefined, args: string[])
   const now = Date.now();
   switch (command) {
     case 'create': {
-      const { values } = parseArgs({ args, options: { name: { type: 'string' }, scopes: { type: 'string' }, rpm: { type: 'string' }, quota: { type: 'string' } } });
+      const { values } = parseArgs({
+        args,
+        options: { name: { type: 'string' }, scopes: { type: 'string' }, rpm: { type: 'string' }, quota: { type: 'string' } },
+      });
       if (!values.name || !NAME.test(values.name)) throw new UsageError('--name is required: 1-64 letters, digits, "_", "-" or "."');
-      const scopes = (values.scopes ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+      const scopes = (values.scopes ?? '')
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
       if (scopes.length === 0) throw new UsageError(`--scopes is required: any of ${[...KNOWN_SCOPES].join(', ')}`);
-      for (const scope of scopes) if (!KNOWN_SCOPES.has(scope)) throw new UsageError(`unknown scope "${scope}": any of ${[...KNOWN_SCOPES].join(', ')}`);
+      for (const scope of scopes)
+        if (!KNOWN_SCOPES.has(scope)) throw new UsageError(`unknown scope "${scope}": any of ${[...KNOWN_SCOPES].join(', ')}`);
       const rpm = values.rpm === undefined ? DEFAULT_RPM : positiveInt(values.rpm, '--rpm');
-      const monthlyQuota = values.quota === undefined ? DEFAULT_MONTHLY_QUOTA : values.quota === 'none' ? null : positiveInt(values.quota, '--quota');
+      const monthlyQuota =
+        values.quota === undefined ? DEFAULT_MONTHLY_QUOTA : values.quota === 'none' ? null : positiveInt(values.quota, '--quota');
       const { key, record } = await store.create({ name: values.name, scopes: [...new Set(scopes)], rpm, monthlyQuota });
       return printNewKey('Created', key, record);
     }
@@ -71,7 +95,8 @@ async function run(store: KeyStore, command: string | undefined, args: string[])
       // Never the hash either: it is not secret like the key, but nobody needs it here.
       const view = keys.map(({ hash: _hash, ...k }) => ({ ...k, status: status(k, now), requestsThisMonth: usage.get(k.name) ?? 0 }));
       if (values.json) return console.log(JSON.stringify(view, null, 2));
-      if (view.length === 0) return console.log('No partner keys in the store (keys in PARTNER_API_KEYS are configuration and not listed).');
+      if (view.length === 0)
+        return console.log('No partner keys in the store (keys in PARTNER_API_KEYS are configuration and not listed).');
       printTable([
         ['NAME', 'ID', 'SCOPES', 'LIMIT', 'CREATED', 'LAST USED', 'STATUS'],
         ...view.map((k) => [
@@ -89,14 +114,16 @@ async function run(store: KeyStore, command: string | undefined, args: string[])
     case 'revoke': {
       const ref = args[0];
       if (!ref) throw new UsageError('revoke needs a key name or id');
-      for (const key of await store.revoke(ref, now)) console.log(`Revoked key ${key.id} ("${key.name}"): refused by every gateway within seconds.`);
+      for (const key of await store.revoke(ref, now))
+        console.log(`Revoked key ${key.id} ("${key.name}"): refused by every gateway within seconds.`);
       return;
     }
     case 'rotate': {
       const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { 'grace-hours': { type: 'string' } } });
       const ref = positionals[0];
       if (!ref) throw new UsageError('rotate needs a key name or id');
-      const graceMs = values['grace-hours'] === undefined ? DEFAULT_ROTATION_GRACE_MS : positiveInt(values['grace-hours'], '--grace-hours') * 3600_000;
+      const graceMs =
+        values['grace-hours'] === undefined ? DEFAULT_ROTATION_GRACE_MS : positiveInt(values['grace-hours'], '--grace-hours') * 3600_000;
       const { key, record, previous } = await store.rotate(ref, graceMs, now);
       printNewKey('Rotated: new', key, record);
       console.log(`The old key ${previous.id} keeps working until ${iso(previous.expiresAt)}.`);
@@ -115,7 +142,12 @@ try {
   await run(store, command, rest);
 } catch (error) {
   if (error instanceof UsageError) console.error(`${error.message}\n${USAGE}`);
-  else if (error instanceof KeyStoreError || error instanceof ConfigError || (error as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') console.error((error as Error).message);
+  else if (
+    error instanceof KeyStoreError ||
+    error instanceof ConfigError ||
+    (error as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION'
+  )
+    console.error((error as Error).message);
   else console.error(`keys: ${(error as Error).message}`);
   process.exitCode = error instanceof UsageError ? 2 : 1;
 } finally {

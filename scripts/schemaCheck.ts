@@ -42,7 +42,10 @@ interface Acknowledgement {
 /** The committed version of a schema file: the working tree, or `git show <base>:<file>`. */
 function committed(file: string): string {
   if (!values.base) return readFileSync(resolve(projectDir, file), 'utf8');
-  const inRepo = relative(execFileSync('git', ['rev-parse', '--show-toplevel'], { cwd: projectDir, encoding: 'utf8' }).trim(), resolve(projectDir, file));
+  const inRepo = relative(
+    execFileSync('git', ['rev-parse', '--show-toplevel'], { cwd: projectDir, encoding: 'utf8' }).trim(),
+    resolve(projectDir, file),
+  );
   return execFileSync('git', ['show', `${values.base}:${inRepo}`], { cwd: projectDir, encoding: 'utf8' });
 }
 
@@ -54,15 +57,23 @@ function readAcknowledgements(): Acknowledgement[] {
   if (!Array.isArray(list)) throw new Error(`${ACK_FILE}: "acknowledged" must be a list`);
   return list.map((entry: Partial<Acknowledgement>, i) => {
     if (typeof entry?.type !== 'string' || typeof entry.reason !== 'string' || entry.reason.trim() === '') {
-      throw new Error(`${ACK_FILE}: entry ${i + 1} needs "type" (as printed) and a non-empty "reason" ("path" too when the change has one)`);
+      throw new Error(
+        `${ACK_FILE}: entry ${i + 1} needs "type" (as printed) and a non-empty "reason" ("path" too when the change has one)`,
+      );
     }
     return entry as Acknowledgement;
   });
 }
 
-const acknowledgedBy = (change: Change, acks: readonly Acknowledgement[]) => acks.find((a) => a.type === change.type && (a.path ?? undefined) === (change.path ?? undefined));
+const acknowledgedBy = (change: Change, acks: readonly Acknowledgement[]) =>
+  acks.find((a) => a.type === change.type && (a.path ?? undefined) === (change.path ?? undefined));
 
-async function compare(label: string, before: GraphQLSchema, after: GraphQLSchema, acks: readonly Acknowledgement[] | undefined): Promise<Change[]> {
+async function compare(
+  label: string,
+  before: GraphQLSchema,
+  after: GraphQLSchema,
+  acks: readonly Acknowledgement[] | undefined,
+): Promise<Change[]> {
   const changes = await diff(before, after);
   console.log(`${label}: ${changes.length === 0 ? 'no changes' : `${changes.length} change(s)`}`);
   const unacknowledged: Change[] = [];
@@ -77,7 +88,13 @@ async function compare(label: string, before: GraphQLSchema, after: GraphQLSchem
 
 /** Every manifest operation must still validate; returns the ids that do not. */
 function checkManifests(api: GraphQLSchema): number {
-  const paths = [resolve(projectDir, 'schema/client/persisted-documents.json'), ...(process.env.PERSISTED_DOCUMENTS_MANIFESTS ?? '').split(',').map((p) => p.trim()).filter(Boolean)];
+  const paths = [
+    resolve(projectDir, 'schema/client/persisted-documents.json'),
+    ...(process.env.PERSISTED_DOCUMENTS_MANIFESTS ?? '')
+      .split(',')
+      .map((p) => p.trim())
+      .filter(Boolean),
+  ];
   let checked = 0;
   let invalid = 0;
   for (const path of paths) {
@@ -88,7 +105,9 @@ function checkManifests(api: GraphQLSchema): number {
       if (errors.length === 0) continue;
       invalid++;
       const name = /(?:query|mutation|subscription)\s+(\w+)/.exec(body)?.[1] ?? 'anonymous';
-      console.log(`  INVALID ${name} (sha256:${hash.slice(0, 12)}… in ${relative(process.cwd(), path)}): ${errors.map((e) => e.message).join('; ')}`);
+      console.log(
+        `  INVALID ${name} (sha256:${hash.slice(0, 12)}… in ${relative(process.cwd(), path)}): ${errors.map((e) => e.message).join('; ')}`,
+      );
     }
   }
   console.log(`persisted documents: ${checked} checked against the new API schema, ${invalid} no longer valid`);
@@ -103,10 +122,17 @@ try {
   }
   const acks = readAcknowledgements();
   await compare('api.graphql (Mini App clients)', buildSchema(committed('schema/api.graphql')), buildSchema(composed.apiSdl), undefined);
-  const breaking = await compare('public.graphql (partner contract)', buildSchema(committed('schema/public.graphql')), buildSchema(composed.publicSdl), acks);
+  const breaking = await compare(
+    'public.graphql (partner contract)',
+    buildSchema(committed('schema/public.graphql')),
+    buildSchema(composed.publicSdl),
+    acks,
+  );
   const invalid = checkManifests(buildSchema(`${composed.apiSdl}\n${DEFER_DIRECTIVE_SDL}`));
   if (breaking.length > 0) {
-    console.log(`${breaking.length} breaking change(s) to the partner contract are not acknowledged: add each (type, path, reason) to ${ACK_FILE} once partners are taken care of`);
+    console.log(
+      `${breaking.length} breaking change(s) to the partner contract are not acknowledged: add each (type, path, reason) to ${ACK_FILE} once partners are taken care of`,
+    );
   }
   const ok = breaking.length === 0 && invalid === 0;
   console.log(`schema check: ${ok ? 'passed' : 'FAILED'}`);

@@ -13,7 +13,14 @@ const report = join(ROOT, '.vitest-report.json');
 rmSync(report, { force: true });
 const run = spawnSync(
   process.execPath,
-  [join(ROOT, 'node_modules/vitest/vitest.mjs'), 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...process.argv.slice(2)],
+  [
+    join(ROOT, 'node_modules/vitest/vitest.mjs'),
+    'run',
+    '--reporter=default',
+    '--reporter=json',
+    `--outputFile.json=${report}`,
+    ...process.argv.slice(2),
+  ],
   { cwd: ROOT, stdio: 'inherit', env: process.env },
 );
 
@@ -36,7 +43,9 @@ try {
 }
 // A test file that failed without a failing test (it did not load, or a beforeAll threw: its tests are
 // reported skipped, and for a hook inside a describe the file has no message) counts as one failure.
-const brokenFiles = parsed.testResults.filter((f) => f.status === 'failed' && !(f.assertionResults ?? []).some((a) => a.status === 'failed')).length;
+const brokenFiles = parsed.testResults.filter(
+  (f) => f.status === 'failed' && !(f.assertionResults ?? []).some((a) => a.status === 'failed'),
+).length;
 const failed = parsed.numFailedTests + brokenFiles;
 const skipped = parsed.numPendingTests + parsed.numTodoTests;
 console.log(`${parsed.numPassedTests} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);

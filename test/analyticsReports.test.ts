@@ -152,8 +152,18 @@ describe.skipIf(!pgUrl)('analytics deletion requests are durable', () => {
 
   it('survive a restart and a failing destination until Mixpanel and Amplitude accepted them', async () => {
     const sinks = () => [
-      createMixpanelSink({ baseUrl: `${sandbox.url}/mixpanel`, token: SANDBOX_CREDENTIALS.mixpanelToken, gdprToken: SANDBOX_CREDENTIALS.mixpanelGdprToken, deletionUrl: `${sandbox.url}/mixpanel` }),
-      createAmplitudeSink({ baseUrl: `${sandbox.url}/amplitude`, apiKey: SANDBOX_CREDENTIALS.amplitudeApiKey, secretKey: SANDBOX_CREDENTIALS.amplitudeSecretKey, deletionUrl: `${sandbox.url}/amplitude` }),
+      createMixpanelSink({
+        baseUrl: `${sandbox.url}/mixpanel`,
+        token: SANDBOX_CREDENTIALS.mixpanelToken,
+        gdprToken: SANDBOX_CREDENTIALS.mixpanelGdprToken,
+        deletionUrl: `${sandbox.url}/mixpanel`,
+      }),
+      createAmplitudeSink({
+        baseUrl: `${sandbox.url}/amplitude`,
+        apiKey: SANDBOX_CREDENTIALS.amplitudeApiKey,
+        secretKey: SANDBOX_CREDENTIALS.amplitudeSecretKey,
+        deletionUrl: `${sandbox.url}/amplitude`,
+      }),
     ];
     await resetSchema();
     let db = await openPg();

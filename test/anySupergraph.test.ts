@@ -36,7 +36,15 @@ describe.each(['fast', 'apollo'] as const)('any-supergraph mode (%s engine)', (e
       cwd: ROOT,
       detached: true,
       stdio: 'ignore',
-      env: { ...process.env, SUPERGRAPH_PATH: supergraphPath, PORT: String(port), HOST: '127.0.0.1', NODE_ENV: 'production', GATEWAY_ENGINE: engine, ...PRODUCTION_SECRETS },
+      env: {
+        ...process.env,
+        SUPERGRAPH_PATH: supergraphPath,
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        NODE_ENV: 'production',
+        GATEWAY_ENGINE: engine,
+        ...PRODUCTION_SECRETS,
+      },
     });
     const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
     let healthyAfter = -1;
@@ -61,7 +69,14 @@ describe.each(['fast', 'apollo'] as const)('any-supergraph mode (%s engine)', (e
       body: JSON.stringify({ query: 'query TestQuery { books { isbn title stars } }', operationName: 'TestQuery' }),
     });
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ data: { books: [{ isbn: '1', title: 'Dune', stars: 5 }, { isbn: '2', title: 'Solaris', stars: 4 }] } });
+    expect(await res.json()).toEqual({
+      data: {
+        books: [
+          { isbn: '1', title: 'Dune', stars: 5 },
+          { isbn: '2', title: 'Solaris', stars: 4 },
+        ],
+      },
+    });
 
     process.kill(-child.pid!, 'SIGTERM');
     // It exits by itself on SIGTERM (the test's own timeout is the bound): no SIGKILL needed.

@@ -44,7 +44,10 @@ describe('APQ', () => {
   });
 
   it('a hash that does not match the query is a 400', async () => {
-    const res = await post({ query: '{ products { id } }', extensions: { persistedQuery: { version: 1, sha256Hash: sha('something else') } } });
+    const res = await post({
+      query: '{ products { id } }',
+      extensions: { persistedQuery: { version: 1, sha256Hash: sha('something else') } },
+    });
     expect(res.status).toBe(400);
   });
 
@@ -58,6 +61,8 @@ describe('APQ', () => {
     expect(getById.status).toBe(200);
     const unknown = await post({ documentId: `sha256:${'0'.repeat(64)}` });
     expect(unknown.status).toBe(400);
-    expect(((await unknown.json()) as { errors: { extensions: { code: string } }[] }).errors[0]!.extensions.code).toBe('PERSISTED_DOCUMENT_NOT_FOUND');
+    expect(((await unknown.json()) as { errors: { extensions: { code: string } }[] }).errors[0]!.extensions.code).toBe(
+      'PERSISTED_DOCUMENT_NOT_FOUND',
+    );
   });
 });

@@ -15,7 +15,10 @@ describe('generated artefacts', () => {
   });
 
   it('codegen output (resolver types, typed client, persisted documents) is up to date', () => {
-    const run = spawnSync(process.execPath, ['node_modules/@graphql-codegen/cli/cjs/bin.js', '--config', 'codegen.ts', '--check'], { cwd: ROOT, encoding: 'utf8' });
+    const run = spawnSync(process.execPath, ['node_modules/@graphql-codegen/cli/cjs/bin.js', '--config', 'codegen.ts', '--check'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    });
     expect(run.status, run.stdout + run.stderr).toBe(0);
   }, 120_000);
 });
@@ -26,7 +29,10 @@ describe('composition errors', () => {
     mkdirSync(join(dir, 'a'));
     mkdirSync(join(dir, 'b'));
     const header = 'extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key"])\n';
-    writeFileSync(join(dir, 'a/schema.graphql'), `${header}type Query { thing: Thing }\ntype Thing @key(fields: "id") { id: ID! size: Int }\n`);
+    writeFileSync(
+      join(dir, 'a/schema.graphql'),
+      `${header}type Query { thing: Thing }\ntype Thing @key(fields: "id") { id: ID! size: Int }\n`,
+    );
     writeFileSync(join(dir, 'b/schema.graphql'), `${header}type Thing @key(fields: "id") { id: ID! size: String }\n`);
     const result = composeSupergraph({
       subgraphs: [
@@ -41,8 +47,14 @@ describe('composition errors', () => {
     expect(problem!.code).toBeTruthy();
     expect(problem!.location).toMatch(/schema\.graphql:\d+/);
 
-    writeFileSync(join(dir, 'supergraph.yaml'), `subgraphs:\n  a:\n    routing_url: http://127.0.0.1:1/graphql\n    schema:\n      file: ./a/schema.graphql\n  b:\n    routing_url: http://127.0.0.1:2/graphql\n    schema:\n      file: ./b/schema.graphql\n`);
-    const run = spawnSync(process.execPath, [join(ROOT, 'scripts/compose.ts'), '--config', join(dir, 'supergraph.yaml'), '--check'], { cwd: dir, encoding: 'utf8' });
+    writeFileSync(
+      join(dir, 'supergraph.yaml'),
+      `subgraphs:\n  a:\n    routing_url: http://127.0.0.1:1/graphql\n    schema:\n      file: ./a/schema.graphql\n  b:\n    routing_url: http://127.0.0.1:2/graphql\n    schema:\n      file: ./b/schema.graphql\n`,
+    );
+    const run = spawnSync(process.execPath, [join(ROOT, 'scripts/compose.ts'), '--config', join(dir, 'supergraph.yaml'), '--check'], {
+      cwd: dir,
+      encoding: 'utf8',
+    });
     expect(run.status).toBe(1);
     expect(run.stderr).toMatch(/\[(a|b)\] .*schema\.graphql:\d+: .*Thing\.size/);
   });
@@ -50,7 +62,9 @@ describe('composition errors', () => {
   it('a syntax error names the subgraph and line', () => {
     const dir = mkdtempSync(join(tmpdir(), 'tma-compose-'));
     writeFileSync(join(dir, 'broken.graphql'), 'type Query {\n  oops(: Int\n}\n');
-    const result = composeSupergraph({ subgraphs: [{ name: 'broken', routingUrl: 'http://x/graphql', schemaFile: join(dir, 'broken.graphql') }] });
+    const result = composeSupergraph({
+      subgraphs: [{ name: 'broken', routingUrl: 'http://x/graphql', schemaFile: join(dir, 'broken.graphql') }],
+    });
     expect(result).toMatchObject({ ok: false, errors: [{ subgraph: 'broken', code: 'INVALID_GRAPHQL' }] });
     if (!result.ok) expect(result.errors[0]!.location).toMatch(/broken\.graphql:2:/);
   });

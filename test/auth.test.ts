@@ -82,9 +82,9 @@ describe('subgraphs trust only the gateway', () => {
 
   // Signed with the real shared key, so only the claim rules stand between them and the subgraph.
   const signed = (build: (jwt: SignJWT) => SignJWT) =>
-    build(new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setIssuer('tma-gateway').setAudience('tma-subgraphs').setSubject('279058397')).sign(
-      new TextEncoder().encode(stack().internalJwtSecret),
-    );
+    build(
+      new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setIssuer('tma-gateway').setAudience('tma-subgraphs').setSubject('279058397'),
+    ).sign(new TextEncoder().encode(stack().internalJwtSecret));
   const now = () => Math.floor(Date.now() / 1000);
 
   it('refuses a token without exp, without iat, or living longer than 2 minutes', async () => {

@@ -21,7 +21,13 @@ interface FanOut {
     edges: {
       node: {
         id: string;
-        user: { id: string; firstName: string; customer: { id: string } | null; activity: { eventCount: number }; payments: { edges: unknown[] } } | null;
+        user: {
+          id: string;
+          firstName: string;
+          customer: { id: string } | null;
+          activity: { eventCount: number };
+          payments: { edges: unknown[] };
+        } | null;
       };
     }[];
   };

@@ -81,7 +81,10 @@ describe.skipIf(unavailable !== undefined)(`chaos run${unavailable ? ` (skipped:
     dataDir = mkdtempSync(join(tmpdir(), 'tma-chaos-'));
     const [gatewayPort, sandboxPort] = await Promise.all([freePort(), freePort()]);
     const ports = await Promise.all(
-      [0, 1].map(async () => Object.fromEntries(await Promise.all(SUBGRAPHS.map(async (n) => [n, await freePort()] as const))) as Record<SubgraphName, number>),
+      [0, 1].map(
+        async () =>
+          Object.fromEntries(await Promise.all(SUBGRAPHS.map(async (n) => [n, await freePort()] as const))) as Record<SubgraphName, number>,
+      ),
     );
     for (const name of SUBGRAPHS) proxies[name] = await startRoundRobinProxy(ports.map((p) => `http://127.0.0.1:${p[name]}`));
     const env = {
@@ -178,7 +181,13 @@ describe.skipIf(unavailable !== undefined)(`chaos run${unavailable ? ` (skipped:
     }
 
     /** A mutation as a client sends it: repeated (same input) until it answers without errors. */
-    async function untilDone<T>(kind: 'invoices' | 'events', service: string, query: string, userId: number, variables: Record<string, unknown>): Promise<T> {
+    async function untilDone<T>(
+      kind: 'invoices' | 'events',
+      service: string,
+      query: string,
+      userId: number,
+      variables: Record<string, unknown>,
+    ): Promise<T> {
       for (let attempt = 0; ; attempt++) {
         if (attempt > 0) counts[kind].retries++;
         const t0 = performance.now();
@@ -200,7 +209,11 @@ describe.skipIf(unavailable !== undefined)(`chaos run${unavailable ? ` (skipped:
       counts.webhooks.sent++;
       for (let attempt = 0; ; attempt++) {
         const t0 = performance.now();
-        const status = await fetch(`${gatewayBase}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers() }, body })
+        const status = await fetch(`${gatewayBase}${path}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...headers() },
+          body,
+        })
           .then(async (r) => (await r.arrayBuffer(), r.status))
           .catch(() => 0);
         if (status >= 200 && status < 300) {
@@ -215,7 +228,11 @@ describe.skipIf(unavailable !== undefined)(`chaos run${unavailable ? ` (skipped:
     }
 
     interface Created {
-      createInvoice: { payment: { id: string; amount: { amount: number } }; stripeClientSecret: string | null; tonTransfer: { amount: string; comment: string } | null };
+      createInvoice: {
+        payment: { id: string; amount: { amount: number } };
+        stripeClientSecret: string | null;
+        tonTransfer: { amount: string; comment: string } | null;
+      };
     }
     const paid = new Map<string, { provider: string; eventId: string }>();
     const tonPaid = new Set<string>();
@@ -249,7 +266,11 @@ describe.skipIf(unavailable !== undefined)(`chaos run${unavailable ? ` (skipped:
               },
             },
           });
-          await deliver('/webhooks/telegram', () => ({ 'x-telegram-bot-api-secret-token': SANDBOX_CREDENTIALS.telegramWebhookSecret }), body);
+          await deliver(
+            '/webhooks/telegram',
+            () => ({ 'x-telegram-bot-api-secret-token': SANDBOX_CREDENTIALS.telegramWebhookSecret }),
+            body,
+          );
           acknowledged.push({ source: 'telegram', eventId: String(updateId), paymentId: payment.id });
           paid.set(payment.id, { provider, eventId: String(updateId) });
         } else {
@@ -260,11 +281,23 @@ describe.skipIf(unavailable !== undefined)(`chaos run${unavailable ? ` (skipped:
             id: `evt_chaos_${randomUUID().replace(/-/g, '')}`,
             object: 'event',
             type: 'payment_intent.succeeded',
-            data: { object: { object: 'payment_intent', id: intent, status: 'succeeded', amount_received: payment.amount.amount, currency: 'usd' } },
+            data: {
+              object: {
+                object: 'payment_intent',
+                id: intent,
+                status: 'succeeded',
+                amount_received: payment.amount.amount,
+                currency: 'usd',
+              },
+            },
           };
           const body = JSON.stringify(event);
           // Signed at each delivery, as Stripe does (the timestamp is part of the signature).
-          await deliver('/webhooks/stripe', () => ({ 'stripe-signature': stripeSignature(body, SANDBOX_CREDENTIALS.stripeWebhookSecret, Math.floor(Date.now() / 1000)) }), body);
+          await deliver(
+            '/webhooks/stripe',
+            () => ({ 'stripe-signature': stripeSignature(body, SANDBOX_CREDENTIALS.stripeWebhookSecret, Math.floor(Date.now() / 1000)) }),
+            body,
+          );
           acknowledged.push({ source: 'stripe', eventId: event.id, paymentId: payment.id });
           paid.set(payment.id, { provider, eventId: event.id });
         }
@@ -298,7 +331,9 @@ describe.skipIf(unavailable !== undefined)(`chaos run${unavailable ? ` (skipped:
         const userId = user();
         const events = Array.from({ length: 5 }, () => ({ name: 'chaos_tick', insertId: randomUUID(), properties: { run: 'chaos' } }));
         counts.events.sent += events.length;
-        const data = await untilDone<{ trackEvents: { accepted: number; duplicates: number } }>('events', 'analytics', TRACK, userId, { events });
+        const data = await untilDone<{ trackEvents: { accepted: number; duplicates: number } }>('events', 'analytics', TRACK, userId, {
+          events,
+        });
         // A retry after a lost answer reports the first attempt's events as duplicates: all five are accepted.
         expect(data.trackEvents.accepted + data.trackEvents.duplicates).toBe(events.length);
         for (const e of events) accepted.set(e.insertId, String(userId));
@@ -311,7 +346,12 @@ describe.skipIf(unavailable !== undefined)(`chaos run${unavailable ? ` (skipped:
     const seen = new Set<number>();
     async function collectJournal(): Promise<void> {
       for (const service of ['mixpanel', 'amplitude'] as const) {
-        const entries = (await (await fetch(`${sandboxUrl}/__sandbox/requests?service=${service}`)).json()) as { seq: number; path: string; status: number; body: unknown }[];
+        const entries = (await (await fetch(`${sandboxUrl}/__sandbox/requests?service=${service}`)).json()) as {
+          seq: number;
+          path: string;
+          status: number;
+          body: unknown;
+        }[];
         for (const entry of entries) {
           if (seen.has(entry.seq) || entry.status !== 200) continue;
           seen.add(entry.seq);
@@ -337,13 +377,22 @@ describe.skipIf(unavailable !== undefined)(`chaos run${unavailable ? ` (skipped:
     async function progress(n: number): Promise<void> {
       const from = { q: counts.queries.full, i: counts.webhooks.acknowledged, e: counts.events.accepted };
       const deadline = Date.now() + 120_000;
-      while (counts.queries.full < from.q + n || counts.webhooks.acknowledged < from.i + Math.ceil(n / 4) || counts.events.accepted < from.e + n) {
+      while (
+        counts.queries.full < from.q + n ||
+        counts.webhooks.acknowledged < from.i + Math.ceil(n / 4) ||
+        counts.events.accepted < from.e + n
+      ) {
         if (Date.now() > deadline) throw new Error(`no progress: ${JSON.stringify(counts)}`);
         await new Promise((r) => setTimeout(r, 100));
       }
     }
     /** A fault from before `inject` until the load has made progress again after `heal`. */
-    async function fault(name: string, services: string[], inject: () => Promise<void> | void, heal: () => Promise<void> | void): Promise<void> {
+    async function fault(
+      name: string,
+      services: string[],
+      inject: () => Promise<void> | void,
+      heal: () => Promise<void> | void,
+    ): Promise<void> {
       const window: FaultWindow = { name, services: new Set(services), start: performance.now(), end: Number.POSITIVE_INFINITY };
       windows.push(window);
       await inject();
@@ -367,8 +416,18 @@ describe.skipIf(unavailable !== undefined)(`chaos run${unavailable ? ` (skipped:
           () => replicas[replica]!.restart(subgraph),
         );
       }
-      await fault('PostgreSQL restart', SUBGRAPHS, () => postgres.restart(), () => {});
-      await fault('Redis stop/start', [], () => redis.stop(), () => redis.start());
+      await fault(
+        'PostgreSQL restart',
+        SUBGRAPHS,
+        () => postgres.restart(),
+        () => {},
+      );
+      await fault(
+        'Redis stop/start',
+        [],
+        () => redis.stop(),
+        () => redis.start(),
+      );
       await progress(10); // and after everything
     } finally {
       running = false;
@@ -400,22 +459,31 @@ describe.skipIf(unavailable !== undefined)(`chaos run${unavailable ? ` (skipped:
 
       // Every payment in the state its webhooks / transfers put it in, TON ones settled by the watcher.
       await waitUntil(async () => {
-        const rows = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM payments.payments WHERE id = ANY($1::text[]) AND status = 'PAID'`, [[...tonPaid]]);
+        const rows = await db.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM payments.payments WHERE id = ANY($1::text[]) AND status = 'PAID'`,
+          [[...tonPaid]],
+        );
         return rows.rows[0]!.n === tonPaid.size;
       }, 'every TON transfer settled');
-      const states = await db.query<{ id: string; status: string; provider: string }>('SELECT id, status, provider FROM payments.payments WHERE id = ANY($1::text[])', [
-        [...created],
-      ]);
+      const states = await db.query<{ id: string; status: string; provider: string }>(
+        'SELECT id, status, provider FROM payments.payments WHERE id = ANY($1::text[])',
+        [[...created]],
+      );
       const wrongState = states.rows.filter((p) => (paid.has(p.id) || tonPaid.has(p.id) ? p.status !== 'PAID' : p.status !== 'PENDING'));
       // One payment per createInvoice (the retries carried the same idempotency key).
-      const perUser = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM payments.payments WHERE user_id = ANY($1::text[])`, [USERS.map(String)]);
+      const perUser = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM payments.payments WHERE user_id = ANY($1::text[])`, [
+        USERS.map(String),
+      ]);
 
       // Every accepted event stored once (the key is user + insert id) and forwarded to each sink.
-      const stored = await db.query<{ insert_id: string; user_id: string }>('SELECT insert_id, user_id FROM analytics.events WHERE insert_id = ANY($1::text[])', [
-        [...accepted.keys()],
-      ]);
+      const stored = await db.query<{ insert_id: string; user_id: string }>(
+        'SELECT insert_id, user_id FROM analytics.events WHERE insert_id = ANY($1::text[])',
+        [[...accepted.keys()]],
+      );
       await waitUntil(async () => {
-        const left = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM analytics.outbox WHERE insert_id = ANY($1::text[])', [[...accepted.keys()]]);
+        const left = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM analytics.outbox WHERE insert_id = ANY($1::text[])', [
+          [...accepted.keys()],
+        ]);
         await collectJournal();
         return left.rows[0]!.n === 0;
       }, 'the outbox drained');
@@ -425,7 +493,10 @@ describe.skipIf(unavailable !== undefined)(`chaos run${unavailable ? ` (skipped:
       const forwarded = Object.fromEntries(
         Object.entries(deliveries).map(([sink, seenIds]) => {
           const ids = [...accepted.keys()];
-          return [sink, { missing: ids.filter((id) => !seenIds.has(id)).length, twice: ids.filter((id) => (seenIds.get(id) ?? 0) > 1).length }];
+          return [
+            sink,
+            { missing: ids.filter((id) => !seenIds.has(id)).length, twice: ids.filter((id) => (seenIds.get(id) ?? 0) > 1).length },
+          ];
         }),
       ) as Record<'mixpanel' | 'amplitude', { missing: number; twice: number }>;
 

@@ -15,7 +15,14 @@ beforeAll(async () => {
   // The query limits (tokens, aliases, cost: test/safety/queryLimits.test.ts) would refuse the 5,000-deep document and the
   // 1,000 aliases before anything else; raised here so these cases reach the guards behind it.
   gateway = await startExtraGateway(
-    { LOG_LEVEL: 'info', NODE_ENV: 'development', PARTNER_API_KEYS: `errors-test:${hashApiKey(PARTNER_KEY)}`, MAX_QUERY_TOKENS: '100000', MAX_QUERY_ALIASES: '5000', MAX_QUERY_COST: '100000000' },
+    {
+      LOG_LEVEL: 'info',
+      NODE_ENV: 'development',
+      PARTNER_API_KEYS: `errors-test:${hashApiKey(PARTNER_KEY)}`,
+      MAX_QUERY_TOKENS: '100000',
+      MAX_QUERY_ALIASES: '5000',
+      MAX_QUERY_COST: '100000000',
+    },
     { captureOutput: true },
   );
 });
@@ -38,9 +45,12 @@ describe('client errors', () => {
     const res = await refusal(await post(body));
     expect(res).toMatchObject({ status: 400, code: 'INPUT_TOO_DEEP' });
     expect(res.message).toMatch(/nested more than 64 levels/);
-    const get = await fetch(`${gateway.url}?query=${encodeURIComponent('query($id: ID!) { product(id: $id) { id } }')}&variables=${encodeURIComponent(`{"id":${nestedJson(200)}}`)}`, {
-      headers: { 'apollo-require-preflight': 'true' },
-    });
+    const get = await fetch(
+      `${gateway.url}?query=${encodeURIComponent('query($id: ID!) { product(id: $id) { id } }')}&variables=${encodeURIComponent(`{"id":${nestedJson(200)}}`)}`,
+      {
+        headers: { 'apollo-require-preflight': 'true' },
+      },
+    );
     expect(await refusal(get)).toMatchObject({ status: 400, code: 'INPUT_TOO_DEEP' });
     // Ordinary nesting still works.
     const ok = await post(JSON.stringify({ query: '{ products { id } }', variables: { a: { b: { c: [1, [2]] } } } }));
@@ -74,7 +84,9 @@ describe('client errors', () => {
 
   it('an APQ hash that is not the sha256 of its query: 400 PERSISTED_QUERY_HASH_MISMATCH', async () => {
     const sha256Hash = createHash('sha256').update('something else').digest('hex');
-    const res = await refusal(await post(JSON.stringify({ query: '{ products { id } }', extensions: { persistedQuery: { version: 1, sha256Hash } } })));
+    const res = await refusal(
+      await post(JSON.stringify({ query: '{ products { id } }', extensions: { persistedQuery: { version: 1, sha256Hash } } })),
+    );
     expect(res).toMatchObject({ status: 400, code: 'PERSISTED_QUERY_HASH_MISMATCH' });
   });
 

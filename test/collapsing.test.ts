@@ -23,7 +23,12 @@ afterAll(async () => {
 
 async function gatewayWith(collapsing: 'on' | 'off') {
   // Stock engine (no subgraph-fetch dedup of its own) and no response cache: only collapsing can save work here.
-  const g = await startExtraGateway({ SUPERGRAPH_PATH: supergraphPath, GATEWAY_ENGINE: 'apollo', RESPONSE_CACHE: 'off', REQUEST_COLLAPSING: collapsing });
+  const g = await startExtraGateway({
+    SUPERGRAPH_PATH: supergraphPath,
+    GATEWAY_ENGINE: 'apollo',
+    RESPONSE_CACHE: 'off',
+    REQUEST_COLLAPSING: collapsing,
+  });
   gateways.push(g);
   return g;
 }
@@ -32,7 +37,11 @@ const QUERY = JSON.stringify({ query: '{ books { title stars } }' });
 function burst(url: string, authorizations: (string | undefined)[]) {
   return Promise.all(
     authorizations.map(async (authorization) => {
-      const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) }, body: QUERY });
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) },
+        body: QUERY,
+      });
       return (await res.json()) as { data: { books: { title: string; stars: number }[] } };
     }),
   );
@@ -42,7 +51,10 @@ describe('inbound request collapsing', () => {
   it('20 identical concurrent queries from one caller run once', async () => {
     const g = await gatewayWith('on');
     const before = tiny.requests.books;
-    const results = await burst(g.url, Array.from({ length: 20 }, () => undefined));
+    const results = await burst(
+      g.url,
+      Array.from({ length: 20 }, () => undefined),
+    );
     expect(results.every((r) => r.data.books.length === 2 && r.data.books[0]!.stars === 5)).toBe(true);
     expect(tiny.requests.books - before).toBe(1);
   });
@@ -50,14 +62,20 @@ describe('inbound request collapsing', () => {
   it('different callers are never collapsed together', async () => {
     const g = await gatewayWith('on');
     const before = tiny.requests.books;
-    await burst(g.url, Array.from({ length: 5 }, (_, i) => `tma ${initDataFor(100000030 + i)}`));
+    await burst(
+      g.url,
+      Array.from({ length: 5 }, (_, i) => `tma ${initDataFor(100000030 + i)}`),
+    );
     expect(tiny.requests.books - before).toBe(5);
   });
 
   it('is off when REQUEST_COLLAPSING=off', async () => {
     const g = await gatewayWith('off');
     const before = tiny.requests.books;
-    await burst(g.url, Array.from({ length: 10 }, () => undefined));
+    await burst(
+      g.url,
+      Array.from({ length: 10 }, () => undefined),
+    );
     expect(tiny.requests.books - before).toBe(10);
   });
 });

@@ -32,7 +32,11 @@ afterAll(() => closeServer(server));
 
 describe('connector base', () => {
   it('retries a read on 503 and honours Retry-After', async () => {
-    script.set('/read', [[503, { error: 'down' }, { 'retry-after': '0' }], [429, { error: 'slow down' }, { 'retry-after': '1' }], [200, { value: 42 }]]);
+    script.set('/read', [
+      [503, { error: 'down' }, { 'retry-after': '0' }],
+      [429, { error: 'slow down' }, { 'retry-after': '1' }],
+      [200, { value: 42 }],
+    ]);
     const c = createConnector({ service: 'fake', baseUrl });
     const started = Date.now();
     const res = await c.request<{ value: number }>({ method: 'GET', path: '/read' });
@@ -47,8 +51,17 @@ describe('connector base', () => {
     const c = createConnector({ service: 'fake', baseUrl });
     await expect(c.request({ method: 'POST', path: '/charge', json: {} })).rejects.toBeInstanceOf(UpstreamError);
     expect(hits.get('/charge')).toHaveLength(1);
-    script.set('/charge-keyed', [[503, { error: 'down' }], [200, { id: 'ch_1' }]]);
-    const ok = await c.request<{ id: string }>({ method: 'POST', path: '/charge-keyed', json: {}, idempotent: true, headers: { 'idempotency-key': 'k1' } });
+    script.set('/charge-keyed', [
+      [503, { error: 'down' }],
+      [200, { id: 'ch_1' }],
+    ]);
+    const ok = await c.request<{ id: string }>({
+      method: 'POST',
+      path: '/charge-keyed',
+      json: {},
+      idempotent: true,
+      headers: { 'idempotency-key': 'k1' },
+    });
     expect(ok.body.id).toBe('ch_1');
     expect(hits.get('/charge-keyed')).toHaveLength(2);
     await c.close();
@@ -79,7 +92,10 @@ describe('connector base', () => {
   });
 
   it('opens the circuit after consecutive failures and fails fast', async () => {
-    script.set('/dead', Array.from({ length: 10 }, () => [500, { error: 'boom' }] as [number, unknown]));
+    script.set(
+      '/dead',
+      Array.from({ length: 10 }, () => [500, { error: 'boom' }] as [number, unknown]),
+    );
     const c = createConnector({ service: 'fake', baseUrl, maxAttempts: 1 });
     for (let i = 0; i < 5; i++) await c.request({ method: 'GET', path: '/dead' }).catch(() => undefined);
     const before = hits.get('/dead')!.length;
@@ -92,11 +108,15 @@ describe('connector base', () => {
 
   it('turns an unreachable service into a clear UpstreamError', async () => {
     const c = createConnector({ service: 'gone', baseUrl: 'http://127.0.0.1:9', maxAttempts: 1, timeoutMs: 1_000 });
-    await expect(c.request({ method: 'GET', path: '/x' })).rejects.toMatchObject({ service: 'gone', status: 0, message: expect.stringMatching(/unreachable/) });
+    await expect(c.request({ method: 'GET', path: '/x' })).rejects.toMatchObject({
+      service: 'gone',
+      status: 0,
+      message: expect.stringMatching(/unreachable/),
+    });
     await c.close();
   });
 
-  it('repeats a write refused with 429 after Telegram\'s retry_after (the call was not executed)', async () => {
+  it("repeats a write refused with 429 after Telegram's retry_after (the call was not executed)", async () => {
     const token = '123:fake';
     script.set(`/bot${token}/createInvoiceLink`, [
       [429, { ok: false, error_code: 429, description: 'Too Many Requests: retry after 1', parameters: { retry_after: 1 } }],
@@ -108,8 +128,11 @@ describe('connector base', () => {
     await bot.close();
   });
 
-  it('does not wait for a 429 past the call\'s deadline', async () => {
-    script.set('/late', [[429, {}, { 'retry-after': '2' }], [200, { ok: true }]]);
+  it("does not wait for a 429 past the call's deadline", async () => {
+    script.set('/late', [
+      [429, {}, { 'retry-after': '2' }],
+      [200, { ok: true }],
+    ]);
     const c = createConnector({ service: 'fake', baseUrl, deadlineMs: 500 });
     await expect(c.request({ method: 'POST', path: '/late', json: {} })).rejects.toMatchObject({ status: 429 });
     expect(hits.get('/late')).toHaveLength(1);
@@ -127,7 +150,10 @@ describe('connector base', () => {
   });
 
   it('counts calls, retries, errors, latency, queue wait and breaker state per service', async () => {
-    script.set('/metered', [[503, {}, { 'retry-after': '0' }], [200, { ok: true }]]);
+    script.set('/metered', [
+      [503, {}, { 'retry-after': '0' }],
+      [200, { ok: true }],
+    ]);
     const c = createConnector({ service: 'metered', baseUrl, rateLimit: { points: 100, durationSeconds: 1 } });
     await c.request({ method: 'GET', path: '/metered' });
     const text = await subgraphRegistry.metrics();

@@ -18,7 +18,12 @@ function contractOf(sdl: string): string {
 }
 
 /** The contract SDL without descriptions or blank lines, for compact comparisons. */
-const compact = (sdl: string) => sdl.split('\n').map((l) => l.trim()).filter(Boolean).join(' ');
+const compact = (sdl: string) =>
+  sdl
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .join(' ');
 
 describe('contract transform (@tag "public")', () => {
   it('object types: a tagged type keeps all its fields, an untagged one only its tagged fields; mutations never', () => {
@@ -28,7 +33,9 @@ describe('contract transform (@tag "public")', () => {
       type Query { products: [Product!]! @tag(name: "public") shop: Shop @tag(name: "public") me: String }
       type Mutation { buy: Boolean @tag(name: "public") }
     `);
-    expect(compact(sdl)).toBe('type Product { id: ID! title: String! } type Query { products: [Product!]! shop: Shop } type Shop { id: ID! }');
+    expect(compact(sdl)).toBe(
+      'type Product { id: ID! title: String! } type Query { products: [Product!]! shop: Shop } type Shop { id: ID! }',
+    );
   });
 
   it('interfaces: only tagged fields, only implementations that are in the contract', () => {

@@ -54,7 +54,13 @@ describe('upsertCustomer', () => {
     const before = await gql<{ me: { customer: CustomerData | null } }>(MY_CUSTOMER, { userId: user });
     expect(before.body.data?.me.customer).toBeNull(); // cached as "no contact" now
 
-    const input = { email: `Anna.${user}@Example.com`, firstName: 'Anna', tags: ['vip', 'beta', 'vip'], marketingConsent: true, language: 'pt-BR' };
+    const input = {
+      email: `Anna.${user}@Example.com`,
+      firstName: 'Anna',
+      tags: ['vip', 'beta', 'vip'],
+      marketingConsent: true,
+      language: 'pt-BR',
+    };
     const first = await upsert(user, input);
     expect(first.body.errors).toBeUndefined();
     expect(first.body.data!.upsertCustomer).toMatchObject({
@@ -73,7 +79,11 @@ describe('upsertCustomer', () => {
     expect(writes[0]).toMatchObject({ method: 'POST', status: 201 });
 
     const after = await gql<{ me: { customer: CustomerData } }>(MY_CUSTOMER, { userId: user });
-    expect(after.body.data?.me.customer).toMatchObject({ id: first.body.data!.upsertCustomer.id, firstName: 'Anna', marketingConsent: true });
+    expect(after.body.data?.me.customer).toMatchObject({
+      id: first.body.data!.upsertCustomer.id,
+      firstName: 'Anna',
+      marketingConsent: true,
+    });
 
     // A change is one PATCH of just that property; null clears.
     const changed = await upsert(user, { ...input, firstName: 'Anya', marketingConsent: null });
@@ -107,7 +117,12 @@ describe('upsertCustomer', () => {
     const web = await hubspotApi<{ id: string }>('POST', '/crm/v3/objects/contacts', { properties: { email, phone: '+1 555 0100' } });
     const res = await upsert(user, { email });
     expect(res.body.errors).toBeUndefined();
-    expect(res.body.data!.upsertCustomer).toMatchObject({ id: own.body.data!.upsertCustomer.id, email, phone: '+1 555 0100', firstName: 'Own' });
+    expect(res.body.data!.upsertCustomer).toMatchObject({
+      id: own.body.data!.upsertCustomer.id,
+      email,
+      phone: '+1 555 0100',
+      firstName: 'Own',
+    });
     const merged = await hubspotApi<{ archived: boolean }>('GET', `/crm/v3/objects/contacts/${web.body.id}?archived=true`);
     expect(merged.body.archived).toBe(true);
   });
@@ -156,39 +171,61 @@ describe('tickets belong to their customer', () => {
     );
     expect(opened.body.errors).toBeUndefined();
     const ticketId = opened.body.data!.openTicket.id;
-    const contact = await hubspotApi<{ id: string; properties: Record<string, string | null> }>('GET', `/crm/v3/objects/contacts/${user}?idProperty=telegram_user_id`);
+    const contact = await hubspotApi<{ id: string; properties: Record<string, string | null> }>(
+      'GET',
+      `/crm/v3/objects/contacts/${user}?idProperty=telegram_user_id`,
+    );
     expect(contact.status).toBe(200);
-    const links = await hubspotApi<{ results: { toObjectId: number }[] }>('GET', `/crm/v4/objects/tickets/${ticketId}/associations/contacts`);
+    const links = await hubspotApi<{ results: { toObjectId: number }[] }>(
+      'GET',
+      `/crm/v4/objects/tickets/${ticketId}/associations/contacts`,
+    );
     expect(links.body.results.map((r) => String(r.toObjectId))).toEqual([contact.body.id]);
 
     const operator = stack().operatorId;
     const denied = await gql(`mutation { setTicketStatus(id: "${ticketId}", status: CLOSED) { id } }`, { userId: user });
     expect(denied.body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
-    const closed = await gql<{ setTicketStatus: { status: string } }>(`mutation { setTicketStatus(id: "${ticketId}", status: CLOSED) { status } }`, { userId: operator });
+    const closed = await gql<{ setTicketStatus: { status: string } }>(
+      `mutation { setTicketStatus(id: "${ticketId}", status: CLOSED) { status } }`,
+      { userId: operator },
+    );
     expect(closed.body.data?.setTicketStatus.status).toBe('CLOSED');
     const mine = await gql<{ me: { tickets: { id: string; status: string }[] } }>('{ me { tickets { id status } } }', { userId: user });
     expect(mine.body.data?.me.tickets).toEqual([{ id: ticketId, status: 'CLOSED' }]);
     const missing = await gql('mutation { setTicketStatus(id: "999999999", status: OPEN) { id } }', { userId: operator });
     expect(missing.body.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
 
-    const note = await gql<{ addTicketNote: { id: string } }>(`mutation { addTicketNote(ticketId: "${ticketId}", body: "Refunded the second charge") { id } }`, { userId: operator });
+    const note = await gql<{ addTicketNote: { id: string } }>(
+      `mutation { addTicketNote(ticketId: "${ticketId}", body: "Refunded the second charge") { id } }`,
+      { userId: operator },
+    );
     expect(note.body.errors).toBeUndefined();
     // On the contact's timeline (note ↔ contact) and on the ticket.
-    const timeline = await gql<{ customer: { notes: { body: string }[] } }>(`{ customer(id: "${contact.body.id}") { notes { body } } }`, { userId: operator });
+    const timeline = await gql<{ customer: { notes: { body: string }[] } }>(`{ customer(id: "${contact.body.id}") { notes { body } } }`, {
+      userId: operator,
+    });
     expect(timeline.body.data?.customer.notes.map((n) => n.body)).toEqual(['Refunded the second charge']);
-    const onTicket = await hubspotApi<{ results: { toObjectId: number }[] }>('GET', `/crm/v4/objects/tickets/${ticketId}/associations/notes`);
+    const onTicket = await hubspotApi<{ results: { toObjectId: number }[] }>(
+      'GET',
+      `/crm/v4/objects/tickets/${ticketId}/associations/notes`,
+    );
     expect(onTicket.body.results.map((r) => String(r.toObjectId))).toEqual([note.body.data!.addTicketNote.id]);
   });
 
   it('a second ticket of the same user reuses the contact', async () => {
     const user = newUser();
     const open = (subject: string) =>
-      gql<{ openTicket: { id: string } }>('mutation ($input: OpenTicketInput!) { openTicket(input: $input) { id } }', { userId: user, variables: { input: { subject, body: 'x' } } });
+      gql<{ openTicket: { id: string } }>('mutation ($input: OpenTicketInput!) { openTicket(input: $input) { id } }', {
+        userId: user,
+        variables: { input: { subject, body: 'x' } },
+      });
     const t1 = (await open('one')).body.data!.openTicket.id;
     const t2 = (await open('two')).body.data!.openTicket.id;
     const contacts = (await hubspotCallsAbout(user)).filter((e) => e.method === 'POST' && /\/objects\/contacts$/.test(e.path));
     expect(contacts).toHaveLength(1);
-    const [a, b] = await Promise.all([t1, t2].map((id) => hubspotApi<{ results: { toObjectId: number }[] }>('GET', `/crm/v4/objects/tickets/${id}/associations/contacts`)));
+    const [a, b] = await Promise.all(
+      [t1, t2].map((id) => hubspotApi<{ results: { toObjectId: number }[] }>('GET', `/crm/v4/objects/tickets/${id}/associations/contacts`)),
+    );
     expect(a!.body.results[0]!.toObjectId).toBe(b!.body.results[0]!.toObjectId);
   });
 });
@@ -197,7 +234,11 @@ describe('within HubSpot limits', () => {
   it('250 users in one query: contacts in batch reads of ≤ 100, tickets in searches of ≤ 100 ids', async () => {
     const base = 800_000_000 + randomInt(0, 99_000_000);
     const ids = Array.from({ length: 250 }, (_, i) => String(base + i));
-    const token = await createInternalTokenSigner(stack().internalJwtSecret)({ userId: stack().operatorId, roles: ['operator'], audience: 'miniapp' });
+    const token = await createInternalTokenSigner(stack().internalJwtSecret)({
+      userId: stack().operatorId,
+      roles: ['operator'],
+      audience: 'miniapp',
+    });
     // What the gateway sends the crm subgraph for a list of 250 users: one _entities call.
     const res = await fetch(stack().subgraphUrls.crm, {
       method: 'POST',
@@ -216,7 +257,9 @@ describe('within HubSpot limits', () => {
     const reads = ours.filter((e) => e.path === '/crm/v3/objects/contacts/batch/read');
     const searches = ours.filter((e) => e.path === '/crm/v3/objects/tickets/search');
     const readSizes = reads.map((e) => (e.body as { inputs: unknown[] }).inputs.length).sort((a, b) => b - a);
-    const searchSizes = searches.map((e) => (e.body as { filterGroups: { filters: { values: unknown[] }[] }[] }).filterGroups[0]!.filters[0]!.values.length).sort((a, b) => b - a);
+    const searchSizes = searches
+      .map((e) => (e.body as { filterGroups: { filters: { values: unknown[] }[] }[] }).filterGroups[0]!.filters[0]!.values.length)
+      .sort((a, b) => b - a);
     expect(readSizes).toEqual([100, 100, 50]);
     expect(searchSizes).toEqual([100, 100, 50]);
   });

@@ -75,7 +75,9 @@ describe('@defer with incremental delivery', () => {
     gate.release();
     const urls: Record<string, string> = {};
     for (const [name, def] of Object.entries(DEFER_SUBGRAPHS)) {
-      const apollo = new ApolloServer({ schema: buildSubgraphSchema({ typeDefs: parse(def.typeDefs), resolvers: def.resolvers as never }) });
+      const apollo = new ApolloServer({
+        schema: buildSubgraphSchema({ typeDefs: parse(def.typeDefs), resolvers: def.resolvers as never }),
+      });
       await apollo.start();
       apollos.push(apollo);
       const server = createServer((req: IncomingMessage, res: ServerResponse) => {
@@ -90,7 +92,9 @@ describe('@defer with incremental delivery', () => {
       servers.push(server);
       urls[name] = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
     }
-    const composed = composeServices(Object.entries(DEFER_SUBGRAPHS).map(([name, def]) => ({ name, url: urls[name]!, typeDefs: parse(def.typeDefs) })));
+    const composed = composeServices(
+      Object.entries(DEFER_SUBGRAPHS).map(([name, def]) => ({ name, url: urls[name]!, typeDefs: parse(def.typeDefs) })),
+    );
     if (composed.errors) throw new Error(composed.errors.map((e) => e.message).join('; '));
     dir = mkdtempSync(join(tmpdir(), 'tma-defer-'));
     writeFileSync(join(dir, 'supergraph.graphql'), composed.supergraphSdl);
@@ -98,7 +102,15 @@ describe('@defer with incremental delivery', () => {
     gateway = spawn(process.execPath, ['gateway/src/main.ts'], {
       cwd: ROOT,
       stdio: ['ignore', 'ignore', 'inherit'],
-      env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', SUPERGRAPH_PATH: join(dir, 'supergraph.graphql'), DATA_DIR: dir, RESPONSE_CACHE: 'off' },
+      env: {
+        ...process.env,
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        LOG_LEVEL: 'warn',
+        SUPERGRAPH_PATH: join(dir, 'supergraph.graphql'),
+        DATA_DIR: dir,
+        RESPONSE_CACHE: 'off',
+      },
     });
     await waitForHttp(`http://127.0.0.1:${port}/healthz`, 60_000, () => gateway.exitCode === null);
     url = `http://127.0.0.1:${port}/graphql`;
@@ -136,7 +148,15 @@ describe('@defer with incremental delivery', () => {
     // The reviews subgraph still holds its answer: the first part cannot contain anything of it.
     expect(gate.open).toBe(false);
     expect(reviewsAnswered).toBe(answeredBefore);
-    expect(initial).toEqual({ data: { products: [{ id: 'p1', name: 'Coins' }, { id: 'p2', name: 'Gems' }] }, hasNext: true });
+    expect(initial).toEqual({
+      data: {
+        products: [
+          { id: 'p1', name: 'Coins' },
+          { id: 'p2', name: 'Gems' },
+        ],
+      },
+      hasNext: true,
+    });
 
     // The unlabelled fragment (same fast subgraph) is not held by the gate.
     const shopPart = (await parts.next()).value as Part;
@@ -148,7 +168,17 @@ describe('@defer with incremental delivery', () => {
     expect(reviewsPart.hasNext).toBe(false);
     expect(reviewsPart.incremental).toEqual([
       { data: { rating: 5, reviews: [{ body: 'great', stars: 5 }] }, path: ['products', 0], label: 'reviews' },
-      { data: { rating: 2.5, reviews: [{ body: 'ok', stars: 3 }, { body: 'meh', stars: 2 }] }, path: ['products', 1], label: 'reviews' },
+      {
+        data: {
+          rating: 2.5,
+          reviews: [
+            { body: 'ok', stars: 3 },
+            { body: 'meh', stars: 2 },
+          ],
+        },
+        path: ['products', 1],
+        label: 'reviews',
+      },
     ]);
     expect((await parts.next()).done).toBe(true);
 
@@ -175,7 +205,12 @@ describe('@defer with incremental delivery', () => {
       body: JSON.stringify({ query: 'query ($d: Boolean!) { products { id ... @defer(if: $d) { rating } } }', variables: { d: false } }),
     });
     expect(res.headers.get('content-type')).toMatch(/^application\/(graphql-response\+)?json/);
-    expect(((await res.json()) as { data: unknown }).data).toEqual({ products: [{ id: 'p1', rating: 5 }, { id: 'p2', rating: 2.5 }] });
+    expect(((await res.json()) as { data: unknown }).data).toEqual({
+      products: [
+        { id: 'p1', rating: 5 },
+        { id: 'p2', rating: 2.5 },
+      ],
+    });
 
     const invalid = await post('{ products { ... @defer { nope } } }', 'multipart/mixed;deferSpec=20220824,application/json');
     expect(invalid.status).toBe(400);

@@ -46,7 +46,6 @@ async function freshDatabase(): Promise<string | undefined> {
   return target.toString();
 }
 
-
 describe('npm start refuses a taken port', () => {
   let blocker: Server;
   afterAll(() => new Promise<void>((r) => (blocker ? blocker.close(() => r()) : r())));
@@ -55,7 +54,11 @@ describe('npm start refuses a taken port', () => {
     const base = await freeBase();
     blocker = createServer();
     await new Promise<void>((r) => blocker.listen(base, '127.0.0.1', () => r()));
-    const run = spawnSync(process.execPath, ['scripts/start.ts', '--base-port', String(base)], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+    const run = spawnSync(process.execPath, ['scripts/start.ts', '--base-port', String(base)], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
     expect(run.status).toBe(1);
     expect(run.stderr).toContain(`port ${base} (gateway) is already in use`);
     expect(run.stderr).toMatch(/--base-port/);
@@ -70,7 +73,11 @@ describe('npm run dev', { timeout: 300_000 }, () => {
   let gatewayUrl: string;
   const schemaFile = () => join(copy, 'subgraphs/payments/schema.graphql');
   const ask = async (query: string) => {
-    const res = await fetch(gatewayUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) });
+    const res = await fetch(gatewayUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query }),
+    });
     return (await res.json()) as { data?: Record<string, unknown>; errors?: unknown[] };
   };
   const productFields = async () => {
@@ -81,7 +88,9 @@ describe('npm run dev', { timeout: 300_000 }, () => {
   beforeAll(async () => {
     // A copy of the tracked sources (with this checkout's node_modules linked in).
     copy = mkdtempSync(join(tmpdir(), 'tma-dev-'));
-    const files = spawnSync('git', ['ls-files', '--cached', '--others', '--exclude-standard'], { cwd: ROOT, encoding: 'utf8' }).stdout.split('\n').filter(Boolean);
+    const files = spawnSync('git', ['ls-files', '--cached', '--others', '--exclude-standard'], { cwd: ROOT, encoding: 'utf8' })
+      .stdout.split('\n')
+      .filter(Boolean);
     for (const file of files) {
       mkdirSync(dirname(join(copy, file)), { recursive: true });
       try {
@@ -117,7 +126,13 @@ describe('npm run dev', { timeout: 300_000 }, () => {
   it('recomposes after a schema edit, warns that the partner contract grows, and serves the new field', async () => {
     expect(await productFields()).not.toContain('devLoopProbe');
     const before = output.length;
-    writeFileSync(schemaFile(), readFileSync(schemaFile(), 'utf8').replace(/(type Product @key[^{]*\{\n)/, '$1  "Added by the dev-loop test."\n  devLoopProbe: String\n'));
+    writeFileSync(
+      schemaFile(),
+      readFileSync(schemaFile(), 'utf8').replace(
+        /(type Product @key[^{]*\{\n)/,
+        '$1  "Added by the dev-loop test."\n  devLoopProbe: String\n',
+      ),
+    );
     await until(() => /ready \(.*gateway.*restarted\)/.test(output.slice(before)), 'the dev loop restarted the gateway');
     const log = output.slice(before);
     expect(log).toContain('composing');

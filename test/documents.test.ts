@@ -18,16 +18,23 @@ import { until as eventually } from './helpers/poll.ts';
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
 
 function documentsCli(env: Record<string, string>, ...args: string[]) {
-  const run = spawnSync(process.execPath, ['scripts/documents.ts', ...args], { cwd: ROOT, env: { ...process.env, REDIS_URL: '', ...env }, encoding: 'utf8' });
+  const run = spawnSync(process.execPath, ['scripts/documents.ts', ...args], {
+    cwd: ROOT,
+    env: { ...process.env, REDIS_URL: '', ...env },
+    encoding: 'utf8',
+  });
   return { status: run.status, stdout: run.stdout, stderr: run.stderr };
 }
 
 async function runById(gateway: ExtraGateway, id: string): Promise<{ status: number; code?: string; ids?: string[] }> {
-  const res = await fetch(gateway.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ documentId: `sha256:${id}` }) });
+  const res = await fetch(gateway.url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ documentId: `sha256:${id}` }),
+  });
   const body = (await res.json()) as { data?: { products: { id: string }[] }; errors?: { extensions: { code: string } }[] };
   return { status: res.status, code: body.errors?.[0]?.extensions.code, ids: body.data?.products.map((p) => p.id) };
 }
-
 
 function defineStoreSuite(name: string, storeEnv: () => Record<string, string>) {
   // CLI runs start a Node process each: generous timeouts for a loaded machine.
@@ -35,7 +42,10 @@ function defineStoreSuite(name: string, storeEnv: () => Record<string, string>) 
     let replicas: ExtraGateway[] = [];
     beforeAll(async () => {
       // Enforced, so a document the gateways do not know is refused rather than run as text.
-      replicas = [await startExtraGateway({ PERSISTED_DOCUMENTS: 'enforce', ...storeEnv() }), await startExtraGateway({ PERSISTED_DOCUMENTS: 'enforce', ...storeEnv() })];
+      replicas = [
+        await startExtraGateway({ PERSISTED_DOCUMENTS: 'enforce', ...storeEnv() }),
+        await startExtraGateway({ PERSISTED_DOCUMENTS: 'enforce', ...storeEnv() }),
+      ];
     });
     afterAll(async () => Promise.all(replicas.map((g) => g.stop())));
 
@@ -43,20 +53,33 @@ function defineStoreSuite(name: string, storeEnv: () => Record<string, string>) 
       const body = `query PushedCatalog_${name.replace(/\W/g, '')}_${randomUUID().slice(0, 8)} { products { id } }`;
       const id = sha(body);
       const manifest = join(mkdtempSync(join(tmpdir(), 'tma-docs-')), 'apollo.json');
-      writeFileSync(manifest, JSON.stringify({ format: 'apollo-persisted-query-manifest', version: 1, operations: [{ id, name: 'PushedCatalog', type: 'query', body }] }));
+      writeFileSync(
+        manifest,
+        JSON.stringify({
+          format: 'apollo-persisted-query-manifest',
+          version: 1,
+          operations: [{ id, name: 'PushedCatalog', type: 'query', body }],
+        }),
+      );
 
       for (const g of replicas) expect(await runById(g, id)).toMatchObject({ status: 400, code: 'PERSISTED_DOCUMENT_NOT_FOUND' });
       const push = documentsCli(storeEnv(), 'push', manifest);
       expect(push.status, push.stderr).toBe(0);
       expect(push.stdout).toMatch(/pushed 1 document\(s\) \(1 new\)/);
-      await eventually(async () => (await Promise.all(replicas.map((g) => runById(g, id)))).every((r) => r.status === 200 && (r.ids?.length ?? 0) > 0), 'both replicas run the pushed document');
+      await eventually(
+        async () => (await Promise.all(replicas.map((g) => runById(g, id)))).every((r) => r.status === 200 && (r.ids?.length ?? 0) > 0),
+        'both replicas run the pushed document',
+      );
 
       const list = documentsCli(storeEnv(), 'list');
       expect(list.stdout).toContain(`sha256:${id}  PushedCatalog`);
 
       const remove = documentsCli(storeEnv(), 'remove', `sha256:${id}`);
       expect(remove.stdout).toMatch(/removed 1 document/);
-      await eventually(async () => (await Promise.all(replicas.map((g) => runById(g, id)))).every((r) => r.code === 'PERSISTED_DOCUMENT_NOT_FOUND'), 'both replicas refuse the removed document');
+      await eventually(
+        async () => (await Promise.all(replicas.map((g) => runById(g, id)))).every((r) => r.code === 'PERSISTED_DOCUMENT_NOT_FOUND'),
+        'both replicas refuse the removed document',
+      );
     });
 
     it('push (codegen format) works too; manifest-file documents keep working', async () => {
@@ -66,7 +89,10 @@ function defineStoreSuite(name: string, storeEnv: () => Record<string, string>) 
       expect(documentsCli(storeEnv(), 'push', manifest).status).toBe(0);
       await eventually(async () => (await runById(replicas[1]!, sha(body))).status === 200, 'the codegen-format document runs');
       // The committed manifest (schema/client/persisted-documents.json) is still served.
-      const catalog = (await import('../schema/client/persisted-documents.json', { with: { type: 'json' } })).default as Record<string, string>;
+      const catalog = (await import('../schema/client/persisted-documents.json', { with: { type: 'json' } })).default as Record<
+        string,
+        string
+      >;
       const [catalogId] = Object.entries(catalog).find(([, b]) => b.startsWith('query Catalog'))!;
       expect((await runById(replicas[0]!, catalogId.replace('sha256:', ''))).status).toBe(200);
       documentsCli(storeEnv(), 'remove', sha(body));

@@ -10,7 +10,11 @@ let dev: ExtraGateway;
 let production: ExtraGateway;
 beforeAll(async () => {
   dev = await startExtraGateway({ NODE_ENV: 'development' });
-  production = await startExtraGateway({ NODE_ENV: 'production', TELEGRAM_BOT_TOKEN: '7000000001:live-token-for-this-test-only', TELEGRAM_WEBHOOK_SECRET: 'webhook-secret-for-this-test-only' });
+  production = await startExtraGateway({
+    NODE_ENV: 'production',
+    TELEGRAM_BOT_TOKEN: '7000000001:live-token-for-this-test-only',
+    TELEGRAM_WEBHOOK_SECRET: 'webhook-secret-for-this-test-only',
+  });
 });
 afterAll(async () => Promise.all([dev?.stop(), production?.stop()]));
 
@@ -25,14 +29,20 @@ describe('explorer (development)', () => {
     const page = await res.text();
     expect(page).not.toMatch(/https?:\/\//); // nothing from a CDN
     const assets = [...page.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]!);
-    expect(assets).toEqual(expect.arrayContaining(['/graphql/explorer/graphiql.js', '/graphql/explorer/graphiql.css', '/graphql/explorer/explorer.js']));
+    expect(assets).toEqual(
+      expect.arrayContaining(['/graphql/explorer/graphiql.js', '/graphql/explorer/graphiql.css', '/graphql/explorer/explorer.js']),
+    );
     for (const path of assets) {
       const asset = await fetch(`${baseOf(dev)}${path}`);
       expect(asset.status, path).toBe(200);
       expect((await asset.arrayBuffer()).byteLength, path).toBeGreaterThan(500);
     }
     // API clients still get GraphQL on the same URL.
-    const api = await fetch(dev.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ products { id } }"}' });
+    const api = await fetch(dev.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"query":"{ products { id } }"}',
+    });
     expect(api.status).toBe(200);
   });
 

@@ -67,7 +67,10 @@ async function startOtlpReceiver(): Promise<{ url: string; spans: ReceivedSpan[]
   const server = createServer((req, res) => {
     void readBody(req, 50_000_000).then((body) => {
       const doc = JSON.parse(body) as {
-        resourceSpans: { resource: { attributes: { key: string; value: { stringValue?: string } }[] }; scopeSpans: { spans: Omit<ReceivedSpan, 'service'>[] }[] }[];
+        resourceSpans: {
+          resource: { attributes: { key: string; value: { stringValue?: string } }[] };
+          scopeSpans: { spans: Omit<ReceivedSpan, 'service'>[] }[];
+        }[];
       };
       for (const rs of doc.resourceSpans ?? []) {
         const service = rs.resource.attributes.find((a) => a.key === 'service.name')?.value.stringValue ?? '';
@@ -105,93 +108,114 @@ describe('faults', () => {
     expect(res.body.data?.products?.length).toBeGreaterThan(0);
   });
 
-  it.skipIf(!process.env.TEST_DATABASE_URL)('survives PostgreSQL terminating every idle connection of the subgraphs', async () => {
-    const { default: pg } = await import('pg');
-    const admin = new pg.Client({ connectionString: fs.databaseUrl });
-    await admin.connect();
-    try {
-      const dbProcesses = ['telegram', 'payments', 'analytics'].map((name) => ({ name, pid: fs.stack.processes.get(name)!.pid! }));
-      const names = dbProcesses.map(({ name, pid }) => `tma-${name}-${pid}`);
-      // Warm the pools, so there are idle pooled connections to cut.
-      expect((await ask()).body.errors).toBeUndefined();
-      const idle = await admin.query<{ count: string }>(
-        `SELECT count(*) FROM pg_stat_activity WHERE application_name = ANY($1) AND state = 'idle'`,
-        [names],
-      );
-      expect(Number(idle.rows[0]!.count)).toBeGreaterThanOrEqual(3);
-      // Pick the backends first, terminate them in a second statement: in one WHERE the planner may
-      // call pg_terminate_backend before the name filter, on every connection of the server.
-      const picked = await admin.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE application_name = ANY($1)', [names]);
-      const cutPids = picked.rows.map((r) => r.pid);
-      await admin.query('SELECT pg_terminate_backend(pid) FROM unnest($1::int[]) AS pid', [cutPids]);
-      expect(cutPids.length).toBeGreaterThanOrEqual(3);
-      // The terminated backends are gone ...
-      await waitFor(async () => {
-        const left = await admin.query('SELECT 1 FROM pg_stat_activity WHERE pid = ANY($1)', [cutPids]);
-        return left.rowCount === 0 ? true : undefined;
-      }, 'terminated backends');
-      // ... and answers again, in the same process (no crash, no restart).
-      const res = await waitFor(async () => {
-        const r = await ask();
-        return r.body.errors === undefined ? r : undefined;
-      }, 'a full answer after the connections were cut');
-      expect(res.body.data?.me?.id).toBe(String(USER));
-      for (const { name, pid } of dbProcesses) {
-        const child = fs.stack.processes.get(name)!;
-        expect(child.pid, name).toBe(pid);
-        expect(child.exitCode, name).toBeNull();
-        expect(child.signalCode, name).toBeNull();
+  it.skipIf(!process.env.TEST_DATABASE_URL)(
+    'survives PostgreSQL terminating every idle connection of the subgraphs',
+    async () => {
+      const { default: pg } = await import('pg');
+      const admin = new pg.Client({ connectionString: fs.databaseUrl });
+      await admin.connect();
+      try {
+        const dbProcesses = ['telegram', 'payments', 'analytics'].map((name) => ({ name, pid: fs.stack.processes.get(name)!.pid! }));
+        const names = dbProcesses.map(({ name, pid }) => `tma-${name}-${pid}`);
+        // Warm the pools, so there are idle pooled connections to cut.
+        expect((await ask()).body.errors).toBeUndefined();
+        const idle = await admin.query<{ count: string }>(
+          `SELECT count(*) FROM pg_stat_activity WHERE application_name = ANY($1) AND state = 'idle'`,
+          [names],
+        );
+        expect(Number(idle.rows[0]!.count)).toBeGreaterThanOrEqual(3);
+        // Pick the backends first, terminate them in a second statement: in one WHERE the planner may
+        // call pg_terminate_backend before the name filter, on every connection of the server.
+        const picked = await admin.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE application_name = ANY($1)', [names]);
+        const cutPids = picked.rows.map((r) => r.pid);
+        await admin.query('SELECT pg_terminate_backend(pid) FROM unnest($1::int[]) AS pid', [cutPids]);
+        expect(cutPids.length).toBeGreaterThanOrEqual(3);
+        // The terminated backends are gone ...
+        await waitFor(async () => {
+          const left = await admin.query('SELECT 1 FROM pg_stat_activity WHERE pid = ANY($1)', [cutPids]);
+          return left.rowCount === 0 ? true : undefined;
+        }, 'terminated backends');
+        // ... and answers again, in the same process (no crash, no restart).
+        const res = await waitFor(async () => {
+          const r = await ask();
+          return r.body.errors === undefined ? r : undefined;
+        }, 'a full answer after the connections were cut');
+        expect(res.body.data?.me?.id).toBe(String(USER));
+        for (const { name, pid } of dbProcesses) {
+          const child = fs.stack.processes.get(name)!;
+          expect(child.pid, name).toBe(pid);
+          expect(child.exitCode, name).toBeNull();
+          expect(child.signalCode, name).toBeNull();
+        }
+      } finally {
+        await admin.end();
       }
-    } finally {
-      await admin.end();
-    }
-  }, 60_000);
+    },
+    60_000,
+  );
 
-  it.skipIf(!process.env.TEST_DATABASE_URL)('shows operators the dead letters of the webhook inbox and of analytics forwarding, without addresses', async () => {
-    const { default: pg } = await import('pg');
-    const admin = new pg.Client({ connectionString: fs.databaseUrl });
-    await admin.connect();
-    const eventId = `evt_dead_${randomUUID()}`;
-    const insertId = randomUUID();
-    try {
-      // What the inbox and the forwarder leave behind after their last attempt (the transitions are tested in
-      // test/inbox.resilience.test.ts and test/forwarder.resilience.test.ts).
-      await admin.query(
-        `INSERT INTO payments.inbox (source, event_id, kind, payload, attempts, last_error, dead_at)
+  it.skipIf(!process.env.TEST_DATABASE_URL)(
+    'shows operators the dead letters of the webhook inbox and of analytics forwarding, without addresses',
+    async () => {
+      const { default: pg } = await import('pg');
+      const admin = new pg.Client({ connectionString: fs.databaseUrl });
+      await admin.connect();
+      const eventId = `evt_dead_${randomUUID()}`;
+      const insertId = randomUUID();
+      try {
+        // What the inbox and the forwarder leave behind after their last attempt (the transitions are tested in
+        // test/inbox.resilience.test.ts and test/forwarder.resilience.test.ts).
+        await admin.query(
+          `INSERT INTO payments.inbox (source, event_id, kind, payload, attempts, last_error, dead_at)
          VALUES ('stripe', $1, 'payment_intent.succeeded', '{}'::jsonb, 10, 'stripe is unreachable (connect ECONNREFUSED 10.1.2.3:443)', clock_timestamp())`,
-        [eventId],
-      );
-      await admin.query(`INSERT INTO analytics.events (user_id, insert_id, name, occurred_at) VALUES ($1, $2, 'open', now())`, [String(USER), insertId]);
-      await admin.query(
-        `INSERT INTO analytics.outbox (sink, user_id, insert_id, attempts, last_error, dead_at)
+          [eventId],
+        );
+        await admin.query(`INSERT INTO analytics.events (user_id, insert_id, name, occurred_at) VALUES ($1, $2, 'open', now())`, [
+          String(USER),
+          insertId,
+        ]);
+        await admin.query(
+          `INSERT INTO analytics.outbox (sink, user_id, insert_id, attempts, last_error, dead_at)
          VALUES ('mixpanel', $1, $2, 200, 'POST https://api.mixpanel.com/import?strict=1 answered 500 (Bearer abc.def)', clock_timestamp())`,
-        [String(USER), insertId],
-      );
-    } finally {
-      await admin.end();
-    }
-    const DEAD_LETTERS = `{
+          [String(USER), insertId],
+        );
+      } finally {
+        await admin.end();
+      }
+      const DEAD_LETTERS = `{
       webhookDeadLetters(first: 100) { source eventId kind attempts lastError receivedAt deadLetteredAt }
       analyticsDeadLetters(first: 100) { sink userId insertId attempts lastError deadLetteredAt }
     }`;
-    const res = await gql<{
-      webhookDeadLetters: { eventId: string; lastError: string }[];
-      analyticsDeadLetters: { insertId: string; lastError: string }[];
-    }>(DEAD_LETTERS, { userId: OPERATOR, url: fs.stack.gatewayUrl });
-    expect(res.body.errors).toBeUndefined();
-    const webhook = res.body.data!.webhookDeadLetters.find((d) => d.eventId === eventId);
-    expect(webhook).toMatchObject({ source: 'STRIPE', kind: 'payment_intent.succeeded', attempts: 10, lastError: 'stripe is unreachable (connect ECONNREFUSED <address>)' });
-    const forward = res.body.data!.analyticsDeadLetters.find((d) => d.insertId === insertId);
-    expect(forward).toMatchObject({ sink: 'mixpanel', userId: String(USER), attempts: 200, lastError: 'POST <url> answered 500 (Bearer <token>)' });
-    expect(JSON.stringify(res.body)).not.toMatch(/10\.1\.2\.3|mixpanel\.com|abc\.def/);
+      const res = await gql<{
+        webhookDeadLetters: { eventId: string; lastError: string }[];
+        analyticsDeadLetters: { insertId: string; lastError: string }[];
+      }>(DEAD_LETTERS, { userId: OPERATOR, url: fs.stack.gatewayUrl });
+      expect(res.body.errors).toBeUndefined();
+      const webhook = res.body.data!.webhookDeadLetters.find((d) => d.eventId === eventId);
+      expect(webhook).toMatchObject({
+        source: 'STRIPE',
+        kind: 'payment_intent.succeeded',
+        attempts: 10,
+        lastError: 'stripe is unreachable (connect ECONNREFUSED <address>)',
+      });
+      const forward = res.body.data!.analyticsDeadLetters.find((d) => d.insertId === insertId);
+      expect(forward).toMatchObject({
+        sink: 'mixpanel',
+        userId: String(USER),
+        attempts: 200,
+        lastError: 'POST <url> answered 500 (Bearer <token>)',
+      });
+      expect(JSON.stringify(res.body)).not.toMatch(/10\.1\.2\.3|mixpanel\.com|abc\.def/);
 
-    const refused = await gql(DEAD_LETTERS, { userId: USER, url: fs.stack.gatewayUrl });
-    expect(refused.body.data ?? null).toBeNull();
-    expect(refused.body.errors?.map((e) => [e.path?.[0], e.extensions?.code]).sort()).toEqual([
-      ['analyticsDeadLetters', 'FORBIDDEN'],
-      ['webhookDeadLetters', 'FORBIDDEN'],
-    ]);
-  }, 60_000);
+      const refused = await gql(DEAD_LETTERS, { userId: USER, url: fs.stack.gatewayUrl });
+      expect(refused.body.data ?? null).toBeNull();
+      expect(refused.body.errors?.map((e) => [e.path?.[0], e.extensions?.code]).sort()).toEqual([
+        ['analyticsDeadLetters', 'FORBIDDEN'],
+        ['webhookDeadLetters', 'FORBIDDEN'],
+      ]);
+    },
+    60_000,
+  );
 
   it('waits out a Telegram 429 on createInvoiceLink (a write) and shows it in /metrics', async () => {
     const sandboxUrl = fs.stack.sandboxUrl;
@@ -203,7 +227,11 @@ describe('faults', () => {
     expect(fault.status).toBeLessThan(300);
     const created = await gql<{ createInvoice: { starsInvoiceLink: string | null } }>(
       `mutation ($input: CreateInvoiceInput!) { createInvoice(input: $input) { starsInvoiceLink } }`,
-      { userId: USER, url: fs.stack.gatewayUrl, variables: { input: { productId: 'prod_coins_100', provider: 'STARS', idempotencyKey: randomUUID() } } },
+      {
+        userId: USER,
+        url: fs.stack.gatewayUrl,
+        variables: { input: { productId: 'prod_coins_100', provider: 'STARS', idempotencyKey: randomUUID() } },
+      },
     );
     expect(created.body.errors).toBeUndefined();
     expect(created.body.data?.createInvoice.starsInvoiceLink).toMatch(/^https:/);
@@ -282,7 +310,11 @@ describe('faults', () => {
   async function tonInvoice(): Promise<{ id: string; amount: string; comment: string }> {
     const res = await gql<{ createInvoice: { payment: { id: string }; tonTransfer: { amount: string; comment: string } } }>(
       `mutation ($input: CreateInvoiceInput!) { createInvoice(input: $input) { payment { id } tonTransfer { amount comment } } }`,
-      { userId: USER, url: fs.stack.gatewayUrl, variables: { input: { productId: 'prod_coins_100', provider: 'TON', idempotencyKey: randomUUID() } } },
+      {
+        userId: USER,
+        url: fs.stack.gatewayUrl,
+        variables: { input: { productId: 'prod_coins_100', provider: 'TON', idempotencyKey: randomUUID() } },
+      },
     );
     expect(res.body.errors).toBeUndefined();
     return { id: res.body.data!.createInvoice.payment.id, ...res.body.data!.createInvoice.tonTransfer };
@@ -299,14 +331,18 @@ describe('faults', () => {
   }
 
   async function waitPaid(id: string): Promise<void> {
-    await waitFor(async () => {
-      const res = await gql<{ payment: { status: string } | null }>(`query ($id: ID!) { payment(id: $id) { status } }`, {
-        userId: USER,
-        url: fs.stack.gatewayUrl,
-        variables: { id },
-      });
-      return res.body.data?.payment?.status === 'PAID' ? true : undefined;
-    }, `payment ${id} PAID`, 180_000);
+    await waitFor(
+      async () => {
+        const res = await gql<{ payment: { status: string } | null }>(`query ($id: ID!) { payment(id: $id) { status } }`, {
+          userId: USER,
+          url: fs.stack.gatewayUrl,
+          variables: { id },
+        });
+        return res.body.data?.payment?.status === 'PAID' ? true : undefined;
+      },
+      `payment ${id} PAID`,
+      180_000,
+    );
   }
 
   it('TON: finds a payment buried under 1,100 dust transfers sent while payments was down', async () => {
@@ -321,29 +357,33 @@ describe('faults', () => {
     await waitPaid(invoice.id);
   }, 300_000);
 
-  it.skipIf(!process.env.TEST_DATABASE_URL)('TON: the reconcile pass settles a transfer the cursor was already moved past', async () => {
-    const invoice = await tonInvoice();
-    await fs.stack.kill('payments');
-    try {
-      await transfer({ value: invoice.amount, comment: invoice.comment });
-      const newest = await transfer({ value: '1', comment: '' });
-      // What the old watcher did after reading only the newest page: the cursor jumps past the payment.
-      const { default: pg } = await import('pg');
-      const admin = new pg.Client({ connectionString: fs.databaseUrl });
-      await admin.connect();
+  it.skipIf(!process.env.TEST_DATABASE_URL)(
+    'TON: the reconcile pass settles a transfer the cursor was already moved past',
+    async () => {
+      const invoice = await tonInvoice();
+      await fs.stack.kill('payments');
       try {
-        await admin.query('UPDATE payments.ton_cursor SET last_lt = $1, last_hash = $2, scan_head_lt = NULL, scan_head_hash = NULL, scan_next_lt = NULL, scan_next_hash = NULL', [
-          newest.transaction_id.lt,
-          newest.transaction_id.hash,
-        ]);
+        await transfer({ value: invoice.amount, comment: invoice.comment });
+        const newest = await transfer({ value: '1', comment: '' });
+        // What the old watcher did after reading only the newest page: the cursor jumps past the payment.
+        const { default: pg } = await import('pg');
+        const admin = new pg.Client({ connectionString: fs.databaseUrl });
+        await admin.connect();
+        try {
+          await admin.query(
+            'UPDATE payments.ton_cursor SET last_lt = $1, last_hash = $2, scan_head_lt = NULL, scan_head_hash = NULL, scan_next_lt = NULL, scan_next_hash = NULL',
+            [newest.transaction_id.lt, newest.transaction_id.hash],
+          );
+        } finally {
+          await admin.end();
+        }
       } finally {
-        await admin.end();
+        await fs.stack.restart('payments');
       }
-    } finally {
-      await fs.stack.restart('payments');
-    }
-    await waitPaid(invoice.id);
-  }, 300_000);
+      await waitPaid(invoice.id);
+    },
+    300_000,
+  );
 
   it('drains an in-flight request on SIGTERM (gateway and subgraph) before stopping', async () => {
     const sandboxUrl = fs.stack.sandboxUrl;
@@ -383,26 +423,44 @@ describe('faults', () => {
     const during = await ask();
     expect(during.body.data?.products?.length).toBeGreaterThan(0);
     expect(during.body.data?.me?.id).toBe(String(USER));
-    await waitFor(async () => {
-      const current = fs.stack.processes.get('crm');
-      if (!current || current === crashed) return undefined;
-      const res = await ask();
-      return res.body.errors === undefined ? true : undefined;
-    }, 'crm restarted by the supervisor', 180_000);
+    await waitFor(
+      async () => {
+        const current = fs.stack.processes.get('crm');
+        if (!current || current === crashed) return undefined;
+        const res = await ask();
+        return res.body.errors === undefined ? true : undefined;
+      },
+      'crm restarted by the supervisor',
+      180_000,
+    );
   }, 300_000);
 
   it('traces one request from the gateway through the subgraph to the connector', async () => {
     const res = await fetch(fs.stack.gatewayUrl, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-request-id': 'trace-test-1', authorization: `tma ${initDataFor(SANDBOX_CHAT_USER)}` },
+      headers: {
+        'content-type': 'application/json',
+        'x-request-id': 'trace-test-1',
+        authorization: `tma ${initDataFor(SANDBOX_CHAT_USER)}`,
+      },
       body: JSON.stringify({ query: 'mutation { sendMessage(text: "traced") { messageId } }' }),
     });
     expect(res.headers.get('x-request-id')).toBe('trace-test-1');
     expect(((await res.json()) as { errors?: unknown }).errors).toBeUndefined();
-    const trace = await waitFor(async () => {
-      const root = otlp.spans.find((s) => s.service === 'gateway' && s.name === 'POST /graphql' && !s.parentSpanId && otlp.spans.some((c) => c.traceId === s.traceId && c.service === 'subgraph-telegram' && c.name.startsWith('telegram POST')));
-      return root ? otlp.spans.filter((s) => s.traceId === root.traceId) : undefined;
-    }, 'the spans of the request', 30_000);
+    const trace = await waitFor(
+      async () => {
+        const root = otlp.spans.find(
+          (s) =>
+            s.service === 'gateway' &&
+            s.name === 'POST /graphql' &&
+            !s.parentSpanId &&
+            otlp.spans.some((c) => c.traceId === s.traceId && c.service === 'subgraph-telegram' && c.name.startsWith('telegram POST')),
+        );
+        return root ? otlp.spans.filter((s) => s.traceId === root.traceId) : undefined;
+      },
+      'the spans of the request',
+      30_000,
+    );
     const gateway = trace.find((s) => s.service === 'gateway' && !s.parentSpanId)!;
     const fetchSpan = trace.find((s) => s.service === 'gateway' && s.name === 'fetch telegram');
     const subgraph = trace.find((s) => s.service === 'subgraph-telegram' && s.name.startsWith('subgraph telegram'))!;

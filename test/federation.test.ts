@@ -30,21 +30,40 @@ describe('telegram subgraph', () => {
   it('me reflects the verified profile', async () => {
     const res = await gql<{ me: Record<string, unknown> }>('{ me { id firstName lastName username languageCode isPremium photoUrl } }', {
       initData: (await import('./helpers/client.ts')).initDataFor(100000001, {
-        user: { first_name: 'Anna', last_name: 'K', username: 'anna_k', language_code: 'ru', is_premium: true, photo_url: 'https://t.me/i/userpic/1.svg' },
+        user: {
+          first_name: 'Anna',
+          last_name: 'K',
+          username: 'anna_k',
+          language_code: 'ru',
+          is_premium: true,
+          photo_url: 'https://t.me/i/userpic/1.svg',
+        },
       }),
     });
-    expect(res.body.data?.me).toEqual({ id: '100000001', firstName: 'Anna', lastName: 'K', username: 'anna_k', languageCode: 'ru', isPremium: true, photoUrl: 'https://t.me/i/userpic/1.svg' });
+    expect(res.body.data?.me).toEqual({
+      id: '100000001',
+      firstName: 'Anna',
+      lastName: 'K',
+      username: 'anna_k',
+      languageCode: 'ru',
+      isPremium: true,
+      photoUrl: 'https://t.me/i/userpic/1.svg',
+    });
   });
 
   it('user(id) is for operators only', async () => {
     const denied = await gql('{ user(id: "100000001") { id } }', { userId: IVAN });
     expect(denied.body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
-    const allowed = await gql<{ user: { id: string; firstName: string } }>('{ user(id: "100000001") { id firstName } }', { userId: stack().operatorId });
+    const allowed = await gql<{ user: { id: string; firstName: string } }>('{ user(id: "100000001") { id firstName } }', {
+      userId: stack().operatorId,
+    });
     expect(allowed.body.data?.user?.id).toBe('100000001');
   });
 
   it('sendMessage goes to the caller through the Bot API; bad input is BAD_USER_INPUT', async () => {
-    const sent = await gql<{ sendMessage: { messageId: string } }>('mutation { sendMessage(text: "hello") { messageId sentAt } }', { userId: IVAN });
+    const sent = await gql<{ sendMessage: { messageId: string } }>('mutation { sendMessage(text: "hello") { messageId sentAt } }', {
+      userId: IVAN,
+    });
     expect(sent.body.errors).toBeUndefined();
     expect(sent.body.data?.sendMessage.messageId).toMatch(/^\d+$/);
     const empty = await gql('mutation { sendMessage(text: "   ") { messageId } }', { userId: IVAN });
@@ -54,9 +73,10 @@ describe('telegram subgraph', () => {
 
 describe('payments subgraph (read side)', () => {
   it('lists the catalog with prices in XTR and USD, and finds one product', async () => {
-    const res = await gql<{ products: { id: string; prices: { amount: number; currency: string }[] }[]; product: { title: string } | null }>(
-      `{ products { id prices { amount currency } } product(id: "${SEED_PRODUCTS[0]!.id}") { title } }`,
-    );
+    const res = await gql<{
+      products: { id: string; prices: { amount: number; currency: string }[] }[];
+      product: { title: string } | null;
+    }>(`{ products { id prices { amount currency } } product(id: "${SEED_PRODUCTS[0]!.id}") { title } }`);
     const first = res.body.data!.products.find((p) => p.id === SEED_PRODUCTS[0]!.id)!;
     expect(first.prices).toContainEqual({ amount: Number(SEED_PRODUCTS[0]!.metadata.stars_price), currency: 'XTR' });
     expect(first.prices.some((p) => p.currency === 'USD')).toBe(true);
@@ -82,10 +102,9 @@ describe('payments subgraph (read side)', () => {
 
 describe('crm subgraph', () => {
   it('User.customer maps the HubSpot contact', async () => {
-    const res = await gql<{ me: { customer: { id: string; email: string; tags: string[]; lifecycleStage: string; user: { id: string } } } }>(
-      '{ me { customer { id email tags lifecycleStage user { id } } } }',
-      { userId: IVAN },
-    );
+    const res = await gql<{
+      me: { customer: { id: string; email: string; tags: string[]; lifecycleStage: string; user: { id: string } } };
+    }>('{ me { customer { id email tags lifecycleStage user { id } } } }', { userId: IVAN });
     const customer = res.body.data!.me.customer;
     expect(customer.user.id).toBe(IVAN);
     expect(Array.isArray(customer.tags)).toBe(true);
@@ -108,10 +127,11 @@ describe('crm subgraph', () => {
   });
 
   it("a ticket resolves its user's payments and activity for an operator (support sees context)", async () => {
-    const res = await gql<{ ticket: { user: { id: string; firstName: string; payments: { edges: unknown[] }; activity: { eventCount: number } } } }>(
-      '{ ticket(id: "5001") { subject user { id firstName payments { edges { cursor } } activity { eventCount } } } }',
-      { userId: stack().operatorId },
-    );
+    const res = await gql<{
+      ticket: { user: { id: string; firstName: string; payments: { edges: unknown[] }; activity: { eventCount: number } } };
+    }>('{ ticket(id: "5001") { subject user { id firstName payments { edges { cursor } } activity { eventCount } } } }', {
+      userId: stack().operatorId,
+    });
     expect(res.body.errors).toBeUndefined();
     expect(res.body.data!.ticket.user.id).toBe(IVAN);
     expect(res.body.data!.ticket.user.activity.eventCount).toBeGreaterThan(0);
@@ -133,9 +153,14 @@ describe('crm subgraph', () => {
     const firstIds = new Set(page.body.data!.customers.edges.map((e) => e.node.id));
     expect(next.body.data!.customers.edges.some((e) => firstIds.has(e.node.id))).toBe(false);
     const customerId = page.body.data!.customers.edges[0]!.node.id;
-    const note = await gql<{ addNote: { body: string } }>(`mutation { addNote(customerId: "${customerId}", body: "called back") { id body } }`, { userId: stack().operatorId });
+    const note = await gql<{ addNote: { body: string } }>(
+      `mutation { addNote(customerId: "${customerId}", body: "called back") { id body } }`,
+      { userId: stack().operatorId },
+    );
     expect(note.body.data?.addNote.body).toBe('called back');
-    const notes = await gql<{ customer: { notes: { body: string }[] } }>(`{ customer(id: "${customerId}") { notes { body } } }`, { userId: stack().operatorId });
+    const notes = await gql<{ customer: { notes: { body: string }[] } }>(`{ customer(id: "${customerId}") { notes { body } } }`, {
+      userId: stack().operatorId,
+    });
     expect(notes.body.data?.customer.notes.map((n) => n.body)).toContain('called back');
   });
 });
@@ -149,14 +174,23 @@ describe('analytics subgraph', () => {
       { name: 'view_product', insertId: 'ins-2' },
     ];
     const mutation = 'mutation($e: [AnalyticsEventInput!]!) { trackEvents(events: $e) { accepted duplicates } }';
-    const first = await gql<{ trackEvents: { accepted: number; duplicates: number } }>(mutation, { userId: user, variables: { e: events } });
+    const first = await gql<{ trackEvents: { accepted: number; duplicates: number } }>(mutation, {
+      userId: user,
+      variables: { e: events },
+    });
     expect(first.body.data?.trackEvents).toEqual({ accepted: 2, duplicates: 1 });
-    const again = await gql<{ trackEvents: { accepted: number; duplicates: number } }>(mutation, { userId: user, variables: { e: events } });
+    const again = await gql<{ trackEvents: { accepted: number; duplicates: number } }>(mutation, {
+      userId: user,
+      variables: { e: events },
+    });
     expect(again.body.data?.trackEvents).toEqual({ accepted: 0, duplicates: 3 });
     // The same insertId from another user is that user's own event.
     const other = await gql<{ trackEvents: { accepted: number } }>(mutation, { userId: '100000041', variables: { e: events.slice(0, 1) } });
     expect(other.body.data?.trackEvents.accepted).toBe(1);
-    const activity = await gql<{ me: { activity: { eventCount: number; firstSeenAt: string; lastSeenAt: string } } }>('{ me { activity { eventCount firstSeenAt lastSeenAt } } }', { userId: user });
+    const activity = await gql<{ me: { activity: { eventCount: number; firstSeenAt: string; lastSeenAt: string } } }>(
+      '{ me { activity { eventCount firstSeenAt lastSeenAt } } }',
+      { userId: user },
+    );
     expect(activity.body.data?.me.activity.eventCount).toBe(2);
     expect(Date.parse(activity.body.data!.me.activity.lastSeenAt)).toBeGreaterThan(Date.now() - 60_000);
   });
@@ -199,7 +233,10 @@ describe('analytics subgraph', () => {
   it('funnel and retention are operator reports', async () => {
     const denied = await gql('{ funnel(steps: ["app_open", "purchase"]) { steps { name } } }', { userId: IVAN });
     expect(denied.body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
-    const res = await gql<{ funnel: { steps: { name: string; users: number; conversion: number }[] }; retention: { cohort: string; size: number; retained: number[] }[] }>(
+    const res = await gql<{
+      funnel: { steps: { name: string; users: number; conversion: number }[] };
+      retention: { cohort: string; size: number; retained: number[] }[];
+    }>(
       '{ funnel(steps: ["app_open", "view_product", "purchase"], from: "2026-09-01T00:00:00Z", to: "2026-12-31T00:00:00Z") { steps { name users conversion } } retention(days: 3, from: "2026-09-01T00:00:00Z", to: "2026-12-31T00:00:00Z") { cohort size retained } }',
       { userId: stack().operatorId },
     );

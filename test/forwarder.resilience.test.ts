@@ -39,7 +39,8 @@ let failing = true;
 /** insert id -> how many times Mixpanel received it */
 const received = new Map<string, number>();
 
-const events = (n: number) => Array.from({ length: n }, () => ({ insertId: randomUUID(), name: 'open', properties: {}, occurredAt: new Date() }));
+const events = (n: number) =>
+  Array.from({ length: n }, () => ({ insertId: randomUUID(), name: 'open', properties: {}, occurredAt: new Date() }));
 const makeDue = () => db.query(`UPDATE outbox SET next_attempt_at = now() - interval '1 second' WHERE dead_at IS NULL`);
 
 beforeAll(async () => {

@@ -10,8 +10,15 @@ describe('gateway HTTP surface', () => {
     expect((await fetch(`${base()}/healthz`)).status).toBe(200);
     const ready = await fetch(`${base()}/readyz`);
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toEqual({ ready: true, subgraphs: { telegram: 'reachable', payments: 'reachable', crm: 'reachable', analytics: 'reachable' } });
-    await fetch(stack().gatewayUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ products { id } }"}' });
+    expect(await ready.json()).toEqual({
+      ready: true,
+      subgraphs: { telegram: 'reachable', payments: 'reachable', crm: 'reachable', analytics: 'reachable' },
+    });
+    await fetch(stack().gatewayUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"query":"{ products { id } }"}',
+    });
     const metrics = await fetch(`${base()}/metrics`);
     expect(metrics.headers.get('content-type')).toMatch(/text\/plain/);
     const text = await metrics.text();
@@ -20,13 +27,17 @@ describe('gateway HTTP surface', () => {
   });
 
   it('answers a CORS preflight for Mini App origins with the Authorization header allowed', async () => {
-    const res = await fetch(stack().gatewayUrl, { method: 'OPTIONS', headers: { origin: 'https://miniapp.example', 'access-control-request-headers': 'authorization, content-type' } });
+    const res = await fetch(stack().gatewayUrl, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://miniapp.example', 'access-control-request-headers': 'authorization, content-type' },
+    });
     expect(res.status).toBe(204);
     expect(res.headers.get('access-control-allow-headers')).toMatch(/authorization/);
   });
 
   it('gives bad input a clear error with a stable code, never a crash or a stack trace', async () => {
-    const post = (body: string, headers: Record<string, string> = { 'content-type': 'application/json' }) => fetch(stack().gatewayUrl, { method: 'POST', headers, body });
+    const post = (body: string, headers: Record<string, string> = { 'content-type': 'application/json' }) =>
+      fetch(stack().gatewayUrl, { method: 'POST', headers, body });
     const badJson = await post('{"query": ');
     expect(badJson.status).toBe(400);
     expect(await codeOf(badJson)).toBe('BAD_REQUEST');
@@ -38,7 +49,9 @@ describe('gateway HTTP surface', () => {
     const invalid = await post(JSON.stringify({ query: '{ products { nope } }' }));
     expect(invalid.status).toBe(400);
     expect(await codeOf(invalid)).toBe('GRAPHQL_VALIDATION_FAILED');
-    const badVariables = await post(JSON.stringify({ query: 'query($id: ID!) { product(id: $id) { id } }', variables: { id: { nested: true } } }));
+    const badVariables = await post(
+      JSON.stringify({ query: 'query($id: ID!) { product(id: $id) { id } }', variables: { id: { nested: true } } }),
+    );
     expect(badVariables.status).toBe(400);
     expect(await codeOf(badVariables)).toBe('BAD_USER_INPUT');
     // A form post (a "simple" request) is refused by CSRF prevention.

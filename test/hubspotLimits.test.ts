@@ -22,7 +22,12 @@ beforeAll(async () => {
       res.writeHead(200, { 'content-type': 'application/json' });
       if (path.endsWith('/batch/read')) {
         const inputs = body.inputs as { id: string }[];
-        res.end(JSON.stringify({ status: 'COMPLETE', results: inputs.map((i) => ({ id: `c${i.id}`, properties: { telegram_user_id: i.id }, createdAt: '', updatedAt: '' })) }));
+        res.end(
+          JSON.stringify({
+            status: 'COMPLETE',
+            results: inputs.map((i) => ({ id: `c${i.id}`, properties: { telegram_user_id: i.id }, createdAt: '', updatedAt: '' })),
+          }),
+        );
         return;
       }
       // Search: the first page of every query has a next page.
@@ -56,7 +61,9 @@ describe('HubSpot connector limits (live mode)', () => {
     expect(reads.map((c) => (c.body.inputs as unknown[]).length)).toEqual([100, 100, 50]);
     const searches = calls.filter((c) => c.path.endsWith('/search'));
     expect(searches).toHaveLength(6);
-    expect(searches.map((c) => (c.body.filterGroups as { filters: { values: unknown[] }[] }[])[0]!.filters[0]!.values.length)).toEqual([100, 100, 100, 100, 50, 50]);
+    expect(searches.map((c) => (c.body.filterGroups as { filters: { values: unknown[] }[] }[])[0]!.filters[0]!.values.length)).toEqual([
+      100, 100, 100, 100, 50, 50,
+    ]);
     // No second of searches holds more than the budget (a token bucket: 4, then 4 a second later...).
     for (const call of searches) {
       const inWindow = searches.filter((c) => c.at >= call.at && c.at < call.at + 1000).length;

@@ -10,7 +10,11 @@ const BODY = Buffer.from('[{"eventId":1,"subscriptionType":"contact.creation","o
 const TS = '1700000000000';
 const SIGNATURE = 'kqrWR6ewFmgnftMBaPBxvF15Jcv7r1w5vrc1mQbw+a4=';
 const check = (over: Partial<Parameters<typeof verifyHubSpotSignature>[0]> = {}, secret = SECRET, now = 1700000000000) =>
-  verifyHubSpotSignature({ method: 'POST', uri: 'https://example.com/webhooks/hubspot?a=b:c', rawBody: BODY, signature: SIGNATURE, timestamp: TS, ...over }, secret, now);
+  verifyHubSpotSignature(
+    { method: 'POST', uri: 'https://example.com/webhooks/hubspot?a=b:c', rawBody: BODY, signature: SIGNATURE, timestamp: TS, ...over },
+    secret,
+    now,
+  );
 
 describe('X-HubSpot-Signature-v3', () => {
   it('accepts the vector, also when the URI arrives with the characters HubSpot decodes still encoded', () => {

@@ -65,7 +65,8 @@ async function hubspotApi(method: string, path: string, body?: unknown) {
 }
 
 const firstName = async (userId: string) =>
-  (await gql<{ me: { customer: { firstName: string | null } } }>('{ me { customer { firstName } } }', { userId })).body.data?.me.customer.firstName;
+  (await gql<{ me: { customer: { firstName: string | null } } }>('{ me { customer { firstName } } }', { userId })).body.data?.me.customer
+    .firstName;
 
 async function customerOf(userId: string, name: string) {
   const res = await gql<{ upsertCustomer: { id: string } }>('mutation ($i: UpsertCustomerInput!) { upsertCustomer(input: $i) { id } }', {
@@ -100,20 +101,28 @@ describe('HubSpot webhook', () => {
     expect(await firstName(user)).toBe('After');
 
     // The same event again (HubSpot retries): acknowledged, but not processed a second time.
-    const readsBefore = (await sandbox.requests('hubspot')).filter((e) => e.path.endsWith('/contacts/batch/read') && JSON.stringify(e.body).includes(`"${contactId}"`)).length;
+    const readsBefore = (await sandbox.requests('hubspot')).filter(
+      (e) => e.path.endsWith('/contacts/batch/read') && JSON.stringify(e.body).includes(`"${contactId}"`),
+    ).length;
     expect((await deliver([event])).status).toBe(200);
-    const readsAfter = (await sandbox.requests('hubspot')).filter((e) => e.path.endsWith('/contacts/batch/read') && JSON.stringify(e.body).includes(`"${contactId}"`)).length;
+    const readsAfter = (await sandbox.requests('hubspot')).filter(
+      (e) => e.path.endsWith('/contacts/batch/read') && JSON.stringify(e.body).includes(`"${contactId}"`),
+    ).length;
     expect(readsAfter).toBe(readsBefore);
   });
 
   it('a ticket change invalidates its customer', async () => {
     const user = newUser();
     const contactId = await customerOf(user, 'Old');
-    const opened = await gql<{ openTicket: { id: string } }>('mutation { openTicket(input: { subject: "Hi", body: "there" }) { id } }', { userId: user });
+    const opened = await gql<{ openTicket: { id: string } }>('mutation { openTicket(input: { subject: "Hi", body: "there" }) { id } }', {
+      userId: user,
+    });
     const ticketId = opened.body.data!.openTicket.id;
     expect(await firstName(user)).toBe('Old');
     await hubspotApi('PATCH', `/crm/v3/objects/contacts/${contactId}`, { properties: { firstname: 'New' } });
-    const res = await deliver([{ ...contactEvent(ticketId), subscriptionType: 'ticket.propertyChange', propertyName: 'hs_pipeline_stage', propertyValue: '4' }]);
+    const res = await deliver([
+      { ...contactEvent(ticketId), subscriptionType: 'ticket.propertyChange', propertyName: 'hs_pipeline_stage', propertyValue: '4' },
+    ]);
     expect(res.status).toBe(200);
     expect(await firstName(user)).toBe('New');
   });
@@ -132,7 +141,9 @@ describe('HubSpot webhook', () => {
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
     const address = server.address();
     try {
-      const res = await deliver([contactEvent('1001')], { base: `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}` });
+      const res = await deliver([contactEvent('1001')], {
+        base: `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`,
+      });
       expect(res.status).toBe(503);
     } finally {
       await closeServer(server);

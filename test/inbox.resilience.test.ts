@@ -65,7 +65,10 @@ async function statusOf(id: string): Promise<string | undefined> {
 }
 
 /** Makes every stored event due now (instead of waiting out its backoff). */
-const makeDue = () => db.query(`UPDATE inbox SET next_attempt_at = clock_timestamp() - interval '1 second', received_at = received_at - interval '2 seconds' WHERE processed_at IS NULL`);
+const makeDue = () =>
+  db.query(
+    `UPDATE inbox SET next_attempt_at = clock_timestamp() - interval '1 second', received_at = received_at - interval '2 seconds' WHERE processed_at IS NULL`,
+  );
 
 beforeAll(async () => {
   const url = await ownDatabase('inbox');
@@ -81,11 +84,21 @@ beforeAll(async () => {
   fakeStripe = createServer((req, res) => {
     const intent = decodeURIComponent((req.url ?? '').split('?')[0]!.split('/').pop() ?? '');
     if (poisonedIntents.has(intent)) {
-      res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { type: 'invalid_request_error', message: 'poisoned' } }));
+      res
+        .writeHead(400, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ error: { type: 'invalid_request_error', message: 'poisoned' } }));
       return;
     }
     res.writeHead(200, { 'content-type': 'application/json' }).end(
-      JSON.stringify({ id: intent, object: 'payment_intent', status: 'succeeded', amount: 499, amount_received: 499, currency: 'usd', latest_charge: null }),
+      JSON.stringify({
+        id: intent,
+        object: 'payment_intent',
+        status: 'succeeded',
+        amount: 499,
+        amount_received: 499,
+        currency: 'usd',
+        latest_charge: null,
+      }),
     );
   });
   await new Promise<void>((r) => fakeStripe.listen(0, '127.0.0.1', () => r()));
@@ -113,10 +126,12 @@ describe('webhook inbox under failures', () => {
     const first = await inbox.stripe(event);
     expect(first).toMatchObject({ status: 200, body: { stored: true, outcome: null } });
     const row = async () =>
-      (await db.query<{ attempts: number; dead: boolean; waits: boolean }>(
-        `SELECT attempts, dead_at IS NOT NULL AS dead, next_attempt_at > clock_timestamp() + interval '30 seconds' AS waits FROM inbox WHERE event_id = $1`,
-        [event.id],
-      ))[0]!;
+      (
+        await db.query<{ attempts: number; dead: boolean; waits: boolean }>(
+          `SELECT attempts, dead_at IS NOT NULL AS dead, next_attempt_at > clock_timestamp() + interval '30 seconds' AS waits FROM inbox WHERE event_id = $1`,
+          [event.id],
+        )
+      )[0]!;
     expect(await row()).toMatchObject({ attempts: 1, dead: false, waits: true });
     // Not due: a sweep leaves it alone.
     await inbox.sweep();
@@ -136,13 +151,17 @@ describe('webhook inbox under failures', () => {
 
   it('does not let 150 older failing events starve a newer good one', async () => {
     const poison = await Promise.all(Array.from({ length: 150 }, () => stripePayment()));
-    for (const p of poison) await db.query(`INSERT INTO inbox (source, event_id, kind, payload) VALUES ('stripe', $1, 'payment_intent.succeeded', $2::jsonb)`, [
-      `evt_${randomUUID()}`,
-      JSON.stringify(succeeded(p.intent, true)),
-    ]);
+    for (const p of poison)
+      await db.query(`INSERT INTO inbox (source, event_id, kind, payload) VALUES ('stripe', $1, 'payment_intent.succeeded', $2::jsonb)`, [
+        `evt_${randomUUID()}`,
+        JSON.stringify(succeeded(p.intent, true)),
+      ]);
     const good = await stripePayment();
     const event = succeeded(good.intent);
-    await db.query(`INSERT INTO inbox (source, event_id, kind, payload) VALUES ('stripe', $1, 'payment_intent.succeeded', $2::jsonb)`, [event.id, JSON.stringify(event)]);
+    await db.query(`INSERT INTO inbox (source, event_id, kind, payload) VALUES ('stripe', $1, 'payment_intent.succeeded', $2::jsonb)`, [
+      event.id,
+      JSON.stringify(event),
+    ]);
     await db.query(`UPDATE inbox SET received_at = received_at - interval '2 seconds' WHERE processed_at IS NULL AND dead_at IS NULL`);
     // The first sweep takes the 100 oldest (all failing); they back off, so the second reaches the good one.
     await inbox.sweep();
@@ -159,16 +178,16 @@ describe('webhook inbox with two replicas', () => {
       const payments = await Promise.all(Array.from({ length: 40 }, () => stripePayment()));
       const events = payments.map((p) => succeeded(p.intent));
       for (const e of events) {
-        await db.query(`INSERT INTO inbox (source, event_id, kind, payload, received_at) VALUES ('stripe', $1, $2, $3::jsonb, clock_timestamp() - interval '2 seconds')`, [
-          e.id,
-          e.type,
-          JSON.stringify(e),
-        ]);
+        await db.query(
+          `INSERT INTO inbox (source, event_id, kind, payload, received_at) VALUES ('stripe', $1, $2, $3::jsonb, clock_timestamp() - interval '2 seconds')`,
+          [e.id, e.type, JSON.stringify(e)],
+        );
       }
       await Promise.all([replicas[0]!.sweep(), replicas[1]!.sweep(), replicas[0]!.sweep(), replicas[1]!.sweep()]);
-      const rows = await db.query<{ attempts: number; outcome: string | null }>('SELECT attempts, outcome FROM inbox WHERE event_id = ANY($1::text[])', [
-        events.map((e) => e.id),
-      ]);
+      const rows = await db.query<{ attempts: number; outcome: string | null }>(
+        'SELECT attempts, outcome FROM inbox WHERE event_id = ANY($1::text[])',
+        [events.map((e) => e.id)],
+      );
       expect(rows).toHaveLength(40);
       for (const r of rows) expect(r).toMatchObject({ attempts: 1, outcome: expect.stringMatching(/^paid /) });
       for (const p of payments) expect(await statusOf(p.id)).toBe('PAID');

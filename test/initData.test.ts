@@ -23,7 +23,15 @@ describe('initData verification', () => {
     const verify = createInitDataVerifier({ botToken: TV1.token, maxAgeSeconds: 3600, now: at(TV1.authDate + 10) });
     const result = verify(TV1.raw);
     expect(result).toMatchObject({ ok: true, userId: '279058397', method: 'hmac', startParam: 'ref_42' });
-    if (result.ok) expect(result.profile).toEqual({ firstName: 'Ivan', lastName: 'Test', username: 'ivan_test', languageCode: 'en', isPremium: true, photoUrl: undefined });
+    if (result.ok)
+      expect(result.profile).toEqual({
+        firstName: 'Ivan',
+        lastName: 'Test',
+        username: 'ivan_test',
+        languageCode: 'en',
+        isPremium: true,
+        photoUrl: undefined,
+      });
   });
 
   it('accepts real Telegram data (TV2): signature is part of the HMAC string', () => {
@@ -34,7 +42,12 @@ describe('initData verification', () => {
   it('accepts TV2 by its Ed25519 third-party signature alone (production key)', () => {
     const verify = createInitDataVerifier({ botToken: '7342037359:NOT-THE-TOKEN', maxAgeSeconds: 60, now: at(TV2.authDate) });
     expect(verify(TV2.raw)).toMatchObject({ ok: true, method: 'ed25519' });
-    const withTestKey = createInitDataVerifier({ botToken: '7342037359:NOT-THE-TOKEN', maxAgeSeconds: 60, now: at(TV2.authDate), publicKeys: [TELEGRAM_PUBLIC_KEYS.test] });
+    const withTestKey = createInitDataVerifier({
+      botToken: '7342037359:NOT-THE-TOKEN',
+      maxAgeSeconds: 60,
+      now: at(TV2.authDate),
+      publicKeys: [TELEGRAM_PUBLIC_KEYS.test],
+    });
     expect(withTestKey(TV2.raw)).toMatchObject({ ok: false, reason: 'invalid_signature' });
   });
 
@@ -48,7 +61,10 @@ describe('initData verification', () => {
   it('rejects a tampered user, a wrong token, stale and future auth_date, duplicated keys', () => {
     const verify = createInitDataVerifier({ botToken: TV1.token, maxAgeSeconds: 3600, now: at(TV1.authDate + 10) });
     expect(verify(TV1.raw.replace('Ivan', 'Ivam'))).toMatchObject({ ok: false, reason: 'invalid_signature' });
-    expect(createInitDataVerifier({ botToken: '123456:OTHER', maxAgeSeconds: 3600, now: at(TV1.authDate) })(TV1.raw)).toMatchObject({ ok: false, reason: 'invalid_signature' });
+    expect(createInitDataVerifier({ botToken: '123456:OTHER', maxAgeSeconds: 3600, now: at(TV1.authDate) })(TV1.raw)).toMatchObject({
+      ok: false,
+      reason: 'invalid_signature',
+    });
     const late = createInitDataVerifier({ botToken: TV1.token, maxAgeSeconds: 3600, now: at(TV1.authDate + 3601) });
     expect(late(TV1.raw)).toMatchObject({ ok: false, reason: 'expired' });
     const early = createInitDataVerifier({ botToken: TV1.token, maxAgeSeconds: 3600, now: at(TV1.authDate - 3600) });

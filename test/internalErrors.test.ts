@@ -37,10 +37,28 @@ async function statusAnswer(nodeEnv: string) {
     createServices: async () => ({}),
     resolvers: () => ({ Query: { status: () => 'DISPUTED' } }),
   });
-  const subgraph = await startSubgraph(definition, { config: loadConfig({ INTERNAL_JWT_SECRET: SECRET, NODE_ENV: nodeEnv, TELEGRAM_BOT_TOKEN: '7000000001:test-only', TELEGRAM_WEBHOOK_SECRET: 'test-only-secret' }), port: 0, log });
+  const subgraph = await startSubgraph(definition, {
+    config: loadConfig({
+      INTERNAL_JWT_SECRET: SECRET,
+      NODE_ENV: nodeEnv,
+      TELEGRAM_BOT_TOKEN: '7000000001:test-only',
+      TELEGRAM_WEBHOOK_SECRET: 'test-only-secret',
+    }),
+    port: 0,
+    log,
+  });
   running.push(subgraph);
-  const token = await createInternalTokenSigner(SECRET)({ userId: '1', profile: { firstName: 'A', isPremium: false }, roles: [], audience: 'miniapp' });
-  const res = await fetch(subgraph.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: '{"query":"{ status }"}' });
+  const token = await createInternalTokenSigner(SECRET)({
+    userId: '1',
+    profile: { firstName: 'A', isPremium: false },
+    roles: [],
+    audience: 'miniapp',
+  });
+  const res = await fetch(subgraph.url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: '{"query":"{ status }"}',
+  });
   const body = (await res.json()) as { errors: { message: string; extensions: { code: string; errorId: string } }[] };
   return { error: body.errors[0]!, log: lines.join('') };
 }

@@ -25,7 +25,14 @@ const ARTIFACTS = join(ROOT, 'test/artifacts');
 // Outside CI a machine without Chromium skips this file; CI installs it (.ci/run), so there it must run.
 const available = existsSync(CHROMIUM) || process.env.CI === 'true';
 
-const THEME = { bg_color: '#17212b', text_color: '#f5f5f5', hint_color: '#708499', button_color: '#5288c1', button_text_color: '#ffffff', secondary_bg_color: '#232e3c' };
+const THEME = {
+  bg_color: '#17212b',
+  text_color: '#f5f5f5',
+  hint_color: '#708499',
+  button_color: '#5288c1',
+  button_text_color: '#ffffff',
+  secondary_bg_color: '#232e3c',
+};
 const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css' };
 
 function serveStatic(dir: string): Promise<{ server: Server; url: string }> {
@@ -35,7 +42,9 @@ function serveStatic(dir: string): Promise<{ server: Server; url: string }> {
     if (!file.startsWith(dir) || !existsSync(file)) return void res.writeHead(404).end();
     res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' }).end(readFileSync(file));
   });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, url: `http://127.0.0.1:${(server.address() as { port: number }).port}` })));
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () => resolve({ server, url: `http://127.0.0.1:${(server.address() as { port: number }).port}` })),
+  );
 }
 
 describe.skipIf(!available)('example Mini App in Chromium', { timeout: 180_000 }, () => {

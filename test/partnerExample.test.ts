@@ -18,7 +18,10 @@ const dataDir = mkdtempSync(join(tmpdir(), 'tma-partner-example-'));
 const storeEnv = { DATA_DIR: dataDir, DATABASE_URL: '' };
 
 async function createKey(name: string, scopes: string): Promise<string> {
-  const { stdout } = await run(process.execPath, ['scripts/keys.ts', 'create', '--name', name, '--scopes', scopes], { cwd: ROOT, env: { ...process.env, ...storeEnv } });
+  const { stdout } = await run(process.execPath, ['scripts/keys.ts', 'create', '--name', name, '--scopes', scopes], {
+    cwd: ROOT,
+    env: { ...process.env, ...storeEnv },
+  });
   return /^(pk_\S+)$/m.exec(stdout)![1]!;
 }
 
@@ -79,7 +82,11 @@ describe('examples/partner', { timeout: 120_000 }, () => {
   });
 
   it('its generated operation types match schema/public.graphql', () => {
-    const check = spawnSync(process.execPath, ['node_modules/@graphql-codegen/cli/cjs/bin.js', '--config', 'examples/partner/codegen.ts', '--check'], { cwd: ROOT, encoding: 'utf8' });
+    const check = spawnSync(
+      process.execPath,
+      ['node_modules/@graphql-codegen/cli/cjs/bin.js', '--config', 'examples/partner/codegen.ts', '--check'],
+      { cwd: ROOT, encoding: 'utf8' },
+    );
     expect(check.status, check.stdout + check.stderr).toBe(0);
   });
 });

@@ -60,8 +60,16 @@ async function listed(env: Record<string, string>, name: string): Promise<Listed
 const publicUrl = (g: ExtraGateway) => g.url.replace(/\/graphql$/, '/public/graphql');
 
 async function partnerQuery(g: ExtraGateway, key: string, query = '{ products { id } }') {
-  const res = await fetch(publicUrl(g), { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': key }, body: JSON.stringify({ query }) });
-  return { status: res.status, headers: res.headers, body: (await res.json()) as { data?: Record<string, unknown>; errors?: { message: string; extensions?: Record<string, unknown> }[] } };
+  const res = await fetch(publicUrl(g), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-api-key': key },
+    body: JSON.stringify({ query }),
+  });
+  return {
+    status: res.status,
+    headers: res.headers,
+    body: (await res.json()) as { data?: Record<string, unknown>; errors?: { message: string; extensions?: Record<string, unknown> }[] },
+  };
 }
 
 /** Polls until `check` holds (the registries refresh every 2 s); fails with the last value after 60 s. */
@@ -97,62 +105,91 @@ describe.each(stores)('keys CLI with the stack running (%s)', (_label, env) => {
     await Promise.all([a?.stop(), b?.stop()]);
   });
 
-  it.skipIf(!env)('create → usable on both replicas without restart; list shows it, then its last use; revoke → refused by both', async () => {
-    const created = await keys(env!, 'create', '--name', name, '--scopes', 'catalog:read', '--rpm', '50');
-    expect(created.code, created.stderr).toBe(0);
-    const key = printedKey(created.stdout)!;
-    expect(key).toBeDefined();
-    const id = /key (key_[0-9a-f]+)/.exec(created.stdout)![1]!;
+  it.skipIf(!env)(
+    'create → usable on both replicas without restart; list shows it, then its last use; revoke → refused by both',
+    async () => {
+      const created = await keys(env!, 'create', '--name', name, '--scopes', 'catalog:read', '--rpm', '50');
+      expect(created.code, created.stderr).toBe(0);
+      const key = printedKey(created.stdout)!;
+      expect(key).toBeDefined();
+      const id = /key (key_[0-9a-f]+)/.exec(created.stdout)![1]!;
 
-    for (const g of [a, b]) await eventually(() => partnerQuery(g, key), (r) => r.status === 200);
-    const [row] = await listed(env!, name);
-    expect(row).toMatchObject({ id, name, scopes: ['catalog:read'], rpm: 50, monthlyQuota: 1_000_000, revokedAt: null, status: 'active' });
-    expect(JSON.stringify(await listed(env!, name))).not.toContain(key);
-    // Last use is written back by the replicas' refresh loop.
-    const used = await eventually(() => listed(env!, name), (rows) => rows[0]!.lastUsedAt !== null);
-    expect(used[0]!.lastUsedAt).toBeGreaterThanOrEqual(row!.createdAt);
-    const table = await keys(env!, 'list');
-    expect(table.stdout).toMatch(new RegExp(`${name}\\s+${id}\\s+catalog:read\\s+50/min`));
+      for (const g of [a, b])
+        await eventually(
+          () => partnerQuery(g, key),
+          (r) => r.status === 200,
+        );
+      const [row] = await listed(env!, name);
+      expect(row).toMatchObject({
+        id,
+        name,
+        scopes: ['catalog:read'],
+        rpm: 50,
+        monthlyQuota: 1_000_000,
+        revokedAt: null,
+        status: 'active',
+      });
+      expect(JSON.stringify(await listed(env!, name))).not.toContain(key);
+      // Last use is written back by the replicas' refresh loop.
+      const used = await eventually(
+        () => listed(env!, name),
+        (rows) => rows[0]!.lastUsedAt !== null,
+      );
+      expect(used[0]!.lastUsedAt).toBeGreaterThanOrEqual(row!.createdAt);
+      const table = await keys(env!, 'list');
+      expect(table.stdout).toMatch(new RegExp(`${name}\\s+${id}\\s+catalog:read\\s+50/min`));
 
-    const revoked = await keys(env!, 'revoke', name);
-    expect(revoked.code, revoked.stderr).toBe(0);
-    expect(revoked.stdout).toContain(id);
-    // Both gateway processes stop accepting it, neither restarted.
-    for (const g of [a, b]) {
-      const refused = await eventually(() => partnerQuery(g, key), (r) => r.status === 401);
-      expect(refused.body.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
-    }
-    expect((await listed(env!, name))[0]!.status).toMatch(/^revoked /);
-  }, CLI_TEST_TIMEOUT_MS);
+      const revoked = await keys(env!, 'revoke', name);
+      expect(revoked.code, revoked.stderr).toBe(0);
+      expect(revoked.stdout).toContain(id);
+      // Both gateway processes stop accepting it, neither restarted.
+      for (const g of [a, b]) {
+        const refused = await eventually(
+          () => partnerQuery(g, key),
+          (r) => r.status === 401,
+        );
+        expect(refused.body.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+      }
+      expect((await listed(env!, name))[0]!.status).toMatch(/^revoked /);
+    },
+    CLI_TEST_TIMEOUT_MS,
+  );
 
-  it.skipIf(!env)('rotate: a new key works at once, the old one through the grace period; unknown names fail clearly', async () => {
-    const rotName = `${name}-rot`;
-    const created = await keys(env!, 'create', '--name', rotName, '--scopes', 'catalog:read');
-    const oldKey = printedKey(created.stdout)!;
-    const rotated = await keys(env!, 'rotate', rotName);
-    expect(rotated.code, rotated.stderr).toBe(0);
-    const newKey = printedKey(rotated.stdout)!;
-    expect(newKey).not.toBe(oldKey);
-    expect(rotated.stdout).toMatch(/keeps working until \d{4}-\d\d-\d\dT/);
+  it.skipIf(!env)(
+    'rotate: a new key works at once, the old one through the grace period; unknown names fail clearly',
+    async () => {
+      const rotName = `${name}-rot`;
+      const created = await keys(env!, 'create', '--name', rotName, '--scopes', 'catalog:read');
+      const oldKey = printedKey(created.stdout)!;
+      const rotated = await keys(env!, 'rotate', rotName);
+      expect(rotated.code, rotated.stderr).toBe(0);
+      const newKey = printedKey(rotated.stdout)!;
+      expect(newKey).not.toBe(oldKey);
+      expect(rotated.stdout).toMatch(/keeps working until \d{4}-\d\d-\d\dT/);
 
-    await eventually(() => partnerQuery(b, newKey), (r) => r.status === 200);
-    expect((await partnerQuery(b, oldKey)).status).toBe(200);
-    const rows = await listed(env!, rotName);
-    expect(rows.map((r) => r.status.split(',')[0])).toEqual(['rotated', 'active']);
-    // The grace period is 24 h by default.
-    const old = rows.find((r) => r.status.startsWith('rotated'))!;
-    expect(old.expiresAt! - Date.now()).toBeGreaterThan(23 * 3600_000);
+      await eventually(
+        () => partnerQuery(b, newKey),
+        (r) => r.status === 200,
+      );
+      expect((await partnerQuery(b, oldKey)).status).toBe(200);
+      const rows = await listed(env!, rotName);
+      expect(rows.map((r) => r.status.split(',')[0])).toEqual(['rotated', 'active']);
+      // The grace period is 24 h by default.
+      const old = rows.find((r) => r.status.startsWith('rotated'))!;
+      expect(old.expiresAt! - Date.now()).toBeGreaterThan(23 * 3600_000);
 
-    const missing = await keys(env!, 'rotate', `${name}-nobody`);
-    expect(missing.code).toBe(1);
-    expect(missing.stderr).toMatch(/no current key/);
-    const duplicate = await keys(env!, 'create', '--name', rotName, '--scopes', 'catalog:read');
-    expect(duplicate.code).toBe(1);
-    expect(duplicate.stderr).toMatch(/exists already/);
-    const badScope = await keys(env!, 'create', '--name', `${name}-x`, '--scopes', 'payments:write');
-    expect(badScope.code).toBe(2);
-    expect(badScope.stderr).toMatch(/unknown scope "payments:write"/);
-  }, CLI_TEST_TIMEOUT_MS);
+      const missing = await keys(env!, 'rotate', `${name}-nobody`);
+      expect(missing.code).toBe(1);
+      expect(missing.stderr).toMatch(/no current key/);
+      const duplicate = await keys(env!, 'create', '--name', rotName, '--scopes', 'catalog:read');
+      expect(duplicate.code).toBe(1);
+      expect(duplicate.stderr).toMatch(/exists already/);
+      const badScope = await keys(env!, 'create', '--name', `${name}-x`, '--scopes', 'payments:write');
+      expect(badScope.code).toBe(2);
+      expect(badScope.stderr).toMatch(/unknown scope "payments:write"/);
+    },
+    CLI_TEST_TIMEOUT_MS,
+  );
 });
 
 describe('a rotated-out key stops at the end of its grace period', () => {
@@ -161,7 +198,11 @@ describe('a rotated-out key stops at the end of its grace period', () => {
     const store = await openKeyStore({ dataDir: dir });
     const { key: oldKey } = await store.create({ name: 'grace', scopes: ['catalog:read'], rpm: 10, monthlyQuota: null });
     const { key: newKey, previous } = await store.rotate('grace', 60_000);
-    const registry = createPartnerRegistry({ configured: [], openStore: () => openKeyStore({ dataDir: dir }), log: createLogger('test', 'silent') });
+    const registry = createPartnerRegistry({
+      configured: [],
+      openStore: () => openKeyStore({ dataDir: dir }),
+      log: createLogger('test', 'silent'),
+    });
     await registry.ready();
     try {
       expect(registry.identify(oldKey)?.name).toBe('grace');
@@ -191,13 +232,17 @@ describe('scopes, quota and metrics per key', () => {
     proxy = await startCountingProxy(stack().subgraphUrls.analytics);
 
     catalogKey = printedKey((await keys(env, 'create', '--name', `catalog-${suffix}`, '--scopes', 'catalog:read')).stdout)!;
-    analyticsKey = printedKey((await keys(env, 'create', '--name', `analyst-${suffix}`, '--scopes', 'catalog:read,analytics:read')).stdout)!;
+    analyticsKey = printedKey(
+      (await keys(env, 'create', '--name', `analyst-${suffix}`, '--scopes', 'catalog:read,analytics:read')).stdout,
+    )!;
     quotaKey = printedKey((await keys(env, 'create', '--name', `quota-${suffix}`, '--scopes', 'catalog:read', '--quota', '3')).stdout)!;
     gw = await startExtraGateway({ ...env, SUBGRAPH_URL_ANALYTICS: proxy.url });
     // Something to count: events of two users on the shared stack.
     const event = `partner-visible-${suffix}`;
     for (const userId of [100000071, 100000072]) {
-      const r = await gql(`mutation { trackEvents(events: [{ name: "${event}", insertId: "${suffix}-${userId}" }]) { accepted } }`, { userId });
+      const r = await gql(`mutation { trackEvents(events: [{ name: "${event}", insertId: "${suffix}-${userId}" }]) { accepted } }`, {
+        userId,
+      });
       expect(r.body.errors).toBeUndefined();
     }
   });
@@ -206,7 +251,7 @@ describe('scopes, quota and metrics per key', () => {
     await proxy?.close();
   });
 
-  it('a field outside the key\'s scopes is FORBIDDEN naming the scope, and never reaches the subgraph', async () => {
+  it("a field outside the key's scopes is FORBIDDEN naming the scope, and never reaches the subgraph", async () => {
     const before = proxy.operations.length;
     const refused = await partnerQuery(gw, catalogKey, '{ eventCounts { day name events users } }');
     expect(refused.status).toBe(403);
@@ -221,7 +266,11 @@ describe('scopes, quota and metrics per key', () => {
     const allowed = await partnerQuery(gw, analyticsKey, '{ eventCounts { day name events users } }');
     expect(allowed.status, JSON.stringify(allowed.body)).toBe(200);
     const rows = allowed.body.data!.eventCounts as { day: string; name: string; events: number; users: number }[];
-    expect(rows.find((r) => r.name === `partner-visible-${suffix}`)).toMatchObject({ events: 2, users: 2, day: new Date().toISOString().slice(0, 10) });
+    expect(rows.find((r) => r.name === `partner-visible-${suffix}`)).toMatchObject({
+      events: 2,
+      users: 2,
+      day: new Date().toISOString().slice(0, 10),
+    });
     expect(proxy.operations.length).toBeGreaterThan(before);
     // Aggregates only: the contract has no way to name a user.
     const personal = await partnerQuery(gw, analyticsKey, '{ eventCounts { userId } }');
@@ -231,7 +280,9 @@ describe('scopes, quota and metrics per key', () => {
   it('on the Mini App endpoint eventCounts is for operators only', async () => {
     const user = await gql('{ eventCounts { name events } }', { userId: 100000071 });
     expect(user.body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
-    const operator = await gql<{ eventCounts: { name: string; events: number }[] }>('{ eventCounts { name events } }', { userId: stack().operatorId });
+    const operator = await gql<{ eventCounts: { name: string; events: number }[] }>('{ eventCounts { name events } }', {
+      userId: stack().operatorId,
+    });
     expect(operator.body.errors).toBeUndefined();
     expect(operator.body.data!.eventCounts.find((r) => r.name === `partner-visible-${suffix}`)?.events).toBe(2);
   });
@@ -248,7 +299,10 @@ describe('scopes, quota and metrics per key', () => {
     expect(Math.abs(retryAfter - (Date.parse(reset) - Date.now()) / 1000)).toBeLessThan(120);
     // Other partners are unaffected; the used-up count is in the store for every replica.
     expect((await partnerQuery(gw, catalogKey)).status).toBe(200);
-    const usage = await eventually(() => listed(env, `quota-${suffix}`).then((rows) => rows[0]), (row) => (row as unknown as { requestsThisMonth: number }).requestsThisMonth === 3);
+    const usage = await eventually(
+      () => listed(env, `quota-${suffix}`).then((rows) => rows[0]),
+      (row) => (row as unknown as { requestsThisMonth: number }).requestsThisMonth === 3,
+    );
     expect(usage).toBeDefined();
   });
 

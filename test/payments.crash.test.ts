@@ -26,7 +26,11 @@ describe('payments: crash between acknowledging and processing a webhook', () =>
   it('finishes the job after restart', async () => {
     const created = await gql<{ createInvoice: { payment: { id: string }; starsInvoiceLink: string } }>(
       `mutation ($input: CreateInvoiceInput!) { createInvoice(input: $input) { payment { id } starsInvoiceLink } }`,
-      { userId: USER, url: ps.gatewayUrl, variables: { input: { productId: 'prod_coins_100', provider: 'STARS', idempotencyKey: randomUUID() } } },
+      {
+        userId: USER,
+        url: ps.gatewayUrl,
+        variables: { input: { productId: 'prod_coins_100', provider: 'STARS', idempotencyKey: randomUUID() } },
+      },
     );
     expect(created.body.errors).toBeUndefined();
     const { payment, starsInvoiceLink } = created.body.data!.createInvoice;
@@ -60,5 +64,8 @@ describe('payments: crash between acknowledging and processing a webhook', () =>
   });
 
   // Runs after the restart above (tests in a file run in order): this stack has a sandbox of its own.
-  defineStripeOutageFlow(() => ({ gatewayUrl: ps.gatewayUrl, gatewayBase: ps.gatewayBase, sandboxUrl: ps.sandboxUrl, operatorId: stack().operatorId }), USER);
+  defineStripeOutageFlow(
+    () => ({ gatewayUrl: ps.gatewayUrl, gatewayBase: ps.gatewayBase, sandboxUrl: ps.sandboxUrl, operatorId: stack().operatorId }),
+    USER,
+  );
 });

@@ -24,7 +24,12 @@ describe.skipIf(!url)('payments (PostgreSQL ledger)', () => {
   afterAll(async () => {
     await ps?.stop();
   });
-  const target = () => ({ gatewayUrl: ps.gatewayUrl, gatewayBase: ps.gatewayBase, sandboxUrl: ps.sandboxUrl, operatorId: stack().operatorId });
+  const target = () => ({
+    gatewayUrl: ps.gatewayUrl,
+    gatewayBase: ps.gatewayBase,
+    sandboxUrl: ps.sandboxUrl,
+    operatorId: stack().operatorId,
+  });
   definePaymentFlows(target, { a: 100000044, b: 100000045, c: 100000046, d: 100000049 });
   // This stack has a sandbox of its own, so injecting Stripe faults disturbs no other test.
   defineStripeOutageFlow(target, 100000046);

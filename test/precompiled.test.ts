@@ -42,7 +42,13 @@ describe('precompiled TypeScript (bin/precompiled.mjs)', () => {
   it('the install step wrote a copy of every server module (the gateway starts without the stripper)', () => {
     const out = execFileSync(
       process.execPath,
-      ['--import', join(ROOT, 'bin/precompiled.mjs'), '--input-type=module', '-e', `await import('./gateway/src/server.ts'); await import('./subgraphs/shared/subgraph.ts'); console.log(process.moduleLoadList.some((m) => m.includes('amaro')));`],
+      [
+        '--import',
+        join(ROOT, 'bin/precompiled.mjs'),
+        '--input-type=module',
+        '-e',
+        `await import('./gateway/src/server.ts'); await import('./subgraphs/shared/subgraph.ts'); console.log(process.moduleLoadList.some((m) => m.includes('amaro')));`,
+      ],
       { cwd: ROOT, encoding: 'utf8' },
     );
     expect(out.trim().split('\n').at(-1)).toBe('false');

@@ -25,7 +25,9 @@ const KEY = newKey();
 const NO_SCOPE_KEY = newKey();
 const LIMITED_KEY = newKey();
 const ALL_KEYS = [KEY, NO_SCOPE_KEY, LIMITED_KEY];
-const PARTNER_API_KEYS = [`acme:${sha(KEY)}`, `reports:${sha(NO_SCOPE_KEY)}:reports:read`, `tiny:${sha(LIMITED_KEY)}:catalog:read:3`].join(',');
+const PARTNER_API_KEYS = [`acme:${sha(KEY)}`, `reports:${sha(NO_SCOPE_KEY)}:reports:read`, `tiny:${sha(LIMITED_KEY)}:catalog:read:3`].join(
+  ',',
+);
 
 interface PublicResponse {
   status: number;
@@ -37,14 +39,22 @@ interface PublicResponse {
 /** Every response text and header value seen, searched at the end for the keys. */
 const seen: string[] = [];
 
-async function pub(url: string, query: string, options: { key?: string; headers?: Record<string, string>; method?: 'GET' | 'POST'; variables?: Record<string, unknown> } = {}): Promise<PublicResponse> {
+async function pub(
+  url: string,
+  query: string,
+  options: { key?: string; headers?: Record<string, string>; method?: 'GET' | 'POST'; variables?: Record<string, unknown> } = {},
+): Promise<PublicResponse> {
   const headers: Record<string, string> = { ...(options.key ? { 'x-api-key': options.key } : {}), ...options.headers };
   let res: Response;
   if (options.method === 'GET') {
     const params = new URLSearchParams({ query, ...(options.variables ? { variables: JSON.stringify(options.variables) } : {}) });
     res = await fetch(`${url}?${params}`, { headers });
   } else {
-    res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ query, variables: options.variables }) });
+    res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: JSON.stringify({ query, variables: options.variables }),
+    });
   }
   const text = await res.text();
   seen.push(text, ...[...res.headers].map(([k, v]) => `${k}: ${v}`));
@@ -110,13 +120,22 @@ describe('partner endpoint /public/graphql', () => {
     expect(bearer.status).toBe(200);
     expect(bearer.body.data).toEqual(res.body.data);
 
-    const get = await pub(gw.publicUrl, 'query One($id: ID!) { product(id: $id) { id title } }', { key: KEY, method: 'GET', variables: { id: products[0]!.id } });
+    const get = await pub(gw.publicUrl, 'query One($id: ID!) { product(id: $id) { id title } }', {
+      key: KEY,
+      method: 'GET',
+      variables: { id: products[0]!.id },
+    });
     expect(get.status).toBe(200);
     expect((get.body.data!.product as { id: string }).id).toBe(products[0]!.id);
   });
 
   it('no key, a wrong key or Mini App initData: 401 UNAUTHENTICATED', async () => {
-    const attempts: Record<string, string>[] = [{}, { 'x-api-key': newKey() }, { authorization: `Bearer ${newKey()}` }, { authorization: `tma ${initDataFor(279058397)}` }];
+    const attempts: Record<string, string>[] = [
+      {},
+      { 'x-api-key': newKey() },
+      { authorization: `Bearer ${newKey()}` },
+      { authorization: `tma ${initDataFor(279058397)}` },
+    ];
     for (const headers of attempts) {
       const res = await pub(gw.publicUrl, '{ products { id } }', { headers });
       expect(res.status).toBe(401);
@@ -150,7 +169,10 @@ describe('partner endpoint /public/graphql', () => {
     ]) {
       const res = await pub(gw.publicUrl, query, { key: KEY });
       expect(res.status, query).toBe(400);
-      expect(codes(res)!.every((c) => c === 'GRAPHQL_VALIDATION_FAILED'), query).toBe(true);
+      expect(
+        codes(res)!.every((c) => c === 'GRAPHQL_VALIDATION_FAILED'),
+        query,
+      ).toBe(true);
       expect(leakedNames(res, query), query).toEqual([]);
     }
     // The full API would suggest its own fields here; the contract has nothing close.
@@ -159,9 +181,15 @@ describe('partner endpoint /public/graphql', () => {
   });
 
   it('introspection describes the contract only', async () => {
-    const res = await pub(gw.publicUrl, '{ __schema { types { name } queryType { fields { name } } mutationType { name } } }', { key: KEY });
+    const res = await pub(gw.publicUrl, '{ __schema { types { name } queryType { fields { name } } mutationType { name } } }', {
+      key: KEY,
+    });
     expect(res.status).toBe(200);
-    const schema = res.body.data!.__schema as { types: { name: string }[]; queryType: { fields: { name: string }[] }; mutationType: unknown };
+    const schema = res.body.data!.__schema as {
+      types: { name: string }[];
+      queryType: { fields: { name: string }[] };
+      mutationType: unknown;
+    };
     const types = schema.types.map((t) => t.name).filter((n) => !n.startsWith('__'));
     expect(types).toEqual(expect.arrayContaining(['Query', 'Product', 'Money']));
     for (const hidden of ['Payment', 'Customer', 'User', 'Mutation', 'Ticket']) expect(types).not.toContain(hidden);
@@ -194,7 +222,11 @@ describe('partner endpoint /public/graphql', () => {
       body: JSON.stringify({ extensions: { persistedQuery: { version: 1, sha256Hash: sha('{ me { id } }') } } }),
     });
     expect(hashOnly.status).toBe(400);
-    const batch = await fetch(gw.publicUrl, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': KEY }, body: JSON.stringify([{ query: '{ products { id } }' }]) });
+    const batch = await fetch(gw.publicUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': KEY },
+      body: JSON.stringify([{ query: '{ products { id } }' }]),
+    });
     expect(batch.status).toBe(400);
     seen.push(await hashOnly.text(), await batch.text());
   });
@@ -256,7 +288,7 @@ describe('partner keys configuration', () => {
 
 const redisUrl = process.env.TEST_REDIS_URL;
 
-describe.skipIf(!redisUrl)('two gateways on one Redis share a key\'s rate limit', () => {
+describe.skipIf(!redisUrl)("two gateways on one Redis share a key's rate limit", () => {
   // A fresh key name per run: counters of earlier runs on the same Redis stay out of the picture.
   const name = `shared-${randomUUID().slice(0, 8)}`;
   let a: ExtraGateway;

@@ -66,7 +66,11 @@ describe.skipIf(!baseUrl)('subscriptions across replicas (PostgreSQL LISTEN/NOTI
       TON_POLL_INTERVAL_MS: '0',
       SUBGRAPH_PORT: String(port),
     });
-    replica2 = spawn(process.execPath, ['subgraphs/shared/main.ts', 'payments'], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'inherit'] });
+    replica2 = spawn(process.execPath, ['subgraphs/shared/main.ts', 'payments'], {
+      cwd: ROOT,
+      env,
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
     await waitForHttp(`http://127.0.0.1:${port}/healthz`, 120_000, () => replica2!.exitCode === null);
     gateway2 = await startExtraGateway({ SUBGRAPH_URL_PAYMENTS: `http://127.0.0.1:${port}/graphql`, SANDBOX_URL: ps.sandboxUrl });
   }, 600_000); // five processes, two of them opening PostgreSQL ledgers
@@ -84,7 +88,11 @@ describe.skipIf(!baseUrl)('subscriptions across replicas (PostgreSQL LISTEN/NOTI
   it('a webhook processed by replica 1 reaches SSE and WebSocket subscribers on gateway 2 (replica 2); other users get nothing', async () => {
     const created = await gql<{ createInvoice: { payment: { id: string }; starsInvoiceLink: string } }>(
       `mutation ($input: CreateInvoiceInput!) { createInvoice(input: $input) { payment { id } starsInvoiceLink } }`,
-      { userId: USER, url: ps.gatewayUrl, variables: { input: { productId: 'prod_coins_100', provider: 'STARS', idempotencyKey: randomUUID() } } },
+      {
+        userId: USER,
+        url: ps.gatewayUrl,
+        variables: { input: { productId: 'prod_coins_100', provider: 'STARS', idempotencyKey: randomUUID() } },
+      },
     );
     expect(created.body.errors).toBeUndefined();
     const { payment, starsInvoiceLink } = created.body.data!.createInvoice;
@@ -104,16 +112,26 @@ describe.skipIf(!baseUrl)('subscriptions across replicas (PostgreSQL LISTEN/NOTI
         body: JSON.stringify({ invoiceLink: starsInvoiceLink, userId: USER }),
       });
       expect(((await res.json()) as { ok: boolean }).ok).toBe(true);
-      expect((await sse.next()).data).toMatchObject({ data: { paymentUpdated: { id: payment.id, status: 'PAID', user: { id: String(USER) } } } });
+      expect((await sse.next()).data).toMatchObject({
+        data: { paymentUpdated: { id: payment.id, status: 'PAID', user: { id: String(USER) } } },
+      });
       expect((await ws.next()).data).toMatchObject({ paymentUpdated: { id: payment.id, status: 'PAID' } });
-      console.log(`[realtime/postgres] PAID on gateway 2 ${Math.round(performance.now() - started)} ms after the checkout started on gateway 1`);
+      console.log(
+        `[realtime/postgres] PAID on gateway 2 ${Math.round(performance.now() - started)} ms after the checkout started on gateway 1`,
+      );
 
       // The other user's stream: its first event is its own new invoice, nothing of USER's before it.
       const own = await gql<{ createInvoice: { payment: { id: string } } }>(
         `mutation ($input: CreateInvoiceInput!) { createInvoice(input: $input) { payment { id } } }`,
-        { userId: OTHER, url: ps.gatewayUrl, variables: { input: { productId: 'prod_coins_100', provider: 'STARS', idempotencyKey: randomUUID() } } },
+        {
+          userId: OTHER,
+          url: ps.gatewayUrl,
+          variables: { input: { productId: 'prod_coins_100', provider: 'STARS', idempotencyKey: randomUUID() } },
+        },
       );
-      expect((await other.next()).data).toMatchObject({ data: { myPayments: { id: own.body.data!.createInvoice.payment.id, status: 'PENDING' } } });
+      expect((await other.next()).data).toMatchObject({
+        data: { myPayments: { id: own.body.data!.createInvoice.payment.id, status: 'PENDING' } },
+      });
     } finally {
       sse.close();
       ws.close();

@@ -51,10 +51,12 @@ async function pay(link: string, userId: number): Promise<void> {
 }
 
 async function statusOf(userId: number, id: string): Promise<string | undefined> {
-  const res = await gql<{ payment: { status: string } | null }>(`query ($id: ID!) { payment(id: $id) { status } }`, { userId, variables: { id } });
+  const res = await gql<{ payment: { status: string } | null }>(`query ($id: ID!) { payment(id: $id) { status } }`, {
+    userId,
+    variables: { id },
+  });
   return res.body.data?.payment?.status;
 }
-
 
 // Each case runs whole payment flows through several processes: generous timeouts for a loaded machine.
 describe('subscriptions through a second gateway', { timeout: 120_000 }, () => {
@@ -83,7 +85,11 @@ describe('subscriptions through a second gateway', { timeout: 120_000 }, () => {
     await pay(invoice.link, A);
     const paid = await stream.next();
     const ms = performance.now() - started;
-    expect((paid.data as { data: { paymentUpdated: LivePayment } }).data.paymentUpdated).toMatchObject({ id: invoice.id, status: 'PAID', user: { id: String(A) } });
+    expect((paid.data as { data: { paymentUpdated: LivePayment } }).data.paymentUpdated).toMatchObject({
+      id: invoice.id,
+      status: 'PAID',
+      user: { id: String(A) },
+    });
     console.log(`[realtime] SSE: PAID delivered ${Math.round(ms)} ms after the checkout started`);
     stream.close();
   });
@@ -95,7 +101,9 @@ describe('subscriptions through a second gateway', { timeout: 120_000 }, () => {
       const sub = wsSubscribe(client, { query: PAYMENT_UPDATED, variables: { id: invoice.id } });
       expect((await sub.next()).data).toMatchObject({ paymentUpdated: { id: invoice.id, status: 'PENDING', user: { id: String(A) } } });
       await pay(invoice.link, A);
-      expect((await sub.next()).data).toMatchObject({ paymentUpdated: { id: invoice.id, status: 'PAID', product: { id: 'prod_coins_100' } } });
+      expect((await sub.next()).data).toMatchObject({
+        paymentUpdated: { id: invoice.id, status: 'PAID', product: { id: 'prod_coins_100' } },
+      });
       sub.close();
     } finally {
       await client.dispose();
@@ -141,7 +149,10 @@ describe('subscriptions through a second gateway', { timeout: 120_000 }, () => {
 
     // paymentUpdated: the payment's current state comes first (re-opened with GET this time, as EventSource-like clients do).
     const again = await openSse(second.url, { query: PAYMENT_UPDATED, variables: { id: invoice.id } }, { userId: A, method: 'GET' });
-    expect(((await again.next()).data as { data: { paymentUpdated: LivePayment } }).data.paymentUpdated).toMatchObject({ id: invoice.id, status: 'PAID' });
+    expect(((await again.next()).data as { data: { paymentUpdated: LivePayment } }).data.paymentUpdated).toMatchObject({
+      id: invoice.id,
+      status: 'PAID',
+    });
     again.close();
 
     // myPayments(changedSince: last updatedAt seen): what changed meanwhile comes first (over WebSocket here).
@@ -161,7 +172,11 @@ describe('subscriptions through a second gateway', { timeout: 120_000 }, () => {
     const anonymous = await sseRefusal(second.url, { query: MY_PAYMENTS });
     expect(anonymous.status).toBe(401);
     expect(anonymous.body.errors![0]!.extensions!.code).toBe('UNAUTHENTICATED');
-    const forged = await sseRefusal(second.url, { query: MY_PAYMENTS }, { authorization: 'tma user=%7B%22id%22%3A1%7D&auth_date=1&hash=00' });
+    const forged = await sseRefusal(
+      second.url,
+      { query: MY_PAYMENTS },
+      { authorization: 'tma user=%7B%22id%22%3A1%7D&auth_date=1&hash=00' },
+    );
     expect(forged.status).toBe(401);
     const invalid = await sseRefusal(second.url, { query: 'subscription { nope }' }, { authorization: `tma ${initDataFor(C)}` });
     expect(invalid.status).toBe(400);

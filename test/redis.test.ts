@@ -25,9 +25,17 @@ describe.skipIf(!redisUrl)('two gateways sharing Redis', () => {
   it('an APQ hash registered on one replica is known to the other', async () => {
     const query = `{ ${alias()}: products { id } }`;
     const extensions = { persistedQuery: { version: 1, sha256Hash: sha(query) } };
-    const register = await fetch(a.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, extensions }) });
+    const register = await fetch(a.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query, extensions }),
+    });
     expect(register.status).toBe(200);
-    const hashOnly = await fetch(b.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ extensions }) });
+    const hashOnly = await fetch(b.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ extensions }),
+    });
     const body = (await hashOnly.json()) as { data?: Record<string, unknown[]>; errors?: unknown };
     expect(body.errors).toBeUndefined();
     expect(Object.values(body.data!)[0]!.length).toBeGreaterThan(0);

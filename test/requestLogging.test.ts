@@ -17,9 +17,16 @@ describe('request id in logs', () => {
       await runWithRequestId(requestIdFrom('req-42'), async () => { await new Promise((r) => setTimeout(r, 1)); log.info('inside'); });
       log.info(requestIdFrom('bad id with spaces').length === 36 ? 'fresh id for a malformed header' : 'kept a malformed header');
     `;
-    const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, LOG_LEVEL: 'info' } });
+    const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      env: { ...process.env, LOG_LEVEL: 'info' },
+    });
     expect(run.status, run.stderr).toBe(0);
-    const lines = run.stdout.trim().split('\n').map((l) => JSON.parse(l) as { msg: string; requestId?: string });
+    const lines = run.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { msg: string; requestId?: string });
     expect(lines).toEqual([
       expect.objectContaining({ msg: 'outside' }),
       expect.objectContaining({ msg: 'inside', requestId: 'req-42' }),

@@ -16,8 +16,12 @@ describe('response cache', () => {
 
   it("never serves one user's private data to another", async () => {
     const query = '{ me { id firstName username } }';
-    const alice = { initData: (await import('./helpers/client.ts')).initDataFor(100000010, { user: { first_name: 'Alice', username: 'alice' } }) };
-    const bob = { initData: (await import('./helpers/client.ts')).initDataFor(100000011, { user: { first_name: 'Bob', username: 'bob' } }) };
+    const alice = {
+      initData: (await import('./helpers/client.ts')).initDataFor(100000010, { user: { first_name: 'Alice', username: 'alice' } }),
+    };
+    const bob = {
+      initData: (await import('./helpers/client.ts')).initDataFor(100000011, { user: { first_name: 'Bob', username: 'bob' } }),
+    };
     const a1 = await gql(query, alice);
     const a2 = await gql(query, alice);
     expect(a2.headers.get('age')).not.toBeNull(); // cached for Alice

@@ -24,8 +24,16 @@ interface Result {
 
 let sb: SandboxHandle;
 
-async function call(method: string, path: string, init: { headers?: Record<string, string>; body?: string | Buffer } = {}): Promise<Result> {
-  const res = await fetch(`${sb.url}${path}`, { method, headers: init.headers ?? {}, ...(init.body === undefined ? {} : { body: init.body }) });
+async function call(
+  method: string,
+  path: string,
+  init: { headers?: Record<string, string>; body?: string | Buffer } = {},
+): Promise<Result> {
+  const res = await fetch(`${sb.url}${path}`, {
+    method,
+    headers: init.headers ?? {},
+    ...(init.body === undefined ? {} : { body: init.body }),
+  });
   const text = await res.text();
   let body: Json = text;
   try {
@@ -76,10 +84,11 @@ async function startReceiver(
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}/hook`,
-    close: () => new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 }
 
@@ -137,11 +146,19 @@ describe('telegram', () => {
 
     const viaForm = await call('POST', `/telegram/bot${C.telegramBotToken}/SendMessage`, {
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ chat_id: '100000001', text: 'hello', reply_markup: JSON.stringify({ inline_keyboard: [[{ text: 'Open', url: 'https://t.me' }]] }) }).toString(),
+      body: new URLSearchParams({
+        chat_id: '100000001',
+        text: 'hello',
+        reply_markup: JSON.stringify({ inline_keyboard: [[{ text: 'Open', url: 'https://t.me' }]] }),
+      }).toString(),
     });
     expect(viaForm.status).toBe(200);
     expect(viaForm.body.ok).toBe(true);
-    expect(viaForm.body.result).toMatchObject({ chat: { id: 100000001 }, text: 'hello', reply_markup: { inline_keyboard: [[{ text: 'Open' }]] } });
+    expect(viaForm.body.result).toMatchObject({
+      chat: { id: 100000001 },
+      text: 'hello',
+      reply_markup: { inline_keyboard: [[{ text: 'Open' }]] },
+    });
 
     const unknownChat = await tg('getChat', { chat_id: 42 });
     expect(unknownChat.status).toBe(400);
@@ -151,7 +168,10 @@ describe('telegram', () => {
     expect(unknownMethod.status).toBe(404);
     expect(unknownMethod.body).toEqual({ ok: false, error_code: 404, description: 'Not Found' });
 
-    const badJson = await call('POST', `/telegram/bot${C.telegramBotToken}/sendMessage`, { headers: { 'content-type': 'application/json' }, body: '{"chat_id":' });
+    const badJson = await call('POST', `/telegram/bot${C.telegramBotToken}/sendMessage`, {
+      headers: { 'content-type': 'application/json' },
+      body: '{"chat_id":',
+    });
     expect(badJson.status).toBe(400);
     expect(badJson.body.ok).toBe(false);
 
@@ -166,7 +186,13 @@ describe('telegram', () => {
   });
 
   it('validates createInvoiceLink for Stars (§3.2)', async () => {
-    const base = { title: 'Premium, 1 month', description: 'Premium features', payload: 'order-1', currency: 'XTR', prices: [{ label: 'Premium', amount: 250 }] };
+    const base = {
+      title: 'Premium, 1 month',
+      description: 'Premium features',
+      payload: 'order-1',
+      currency: 'XTR',
+      prices: [{ label: 'Premium', amount: 250 }],
+    };
     const ok = await tg('createInvoiceLink', base);
     expect(ok.status).toBe(200);
     expect(ok.body.result).toMatch(/^https:\/\/t\.me\/\$sandbox_invoice_\d+$/);
@@ -177,7 +203,12 @@ describe('telegram', () => {
       expect(res.body.ok).toBe(false);
       expect(res.body.description).toMatch(/^Bad Request: /);
     };
-    await bad({ prices: [{ label: 'a', amount: 100 }, { label: 'b', amount: 150 }] });
+    await bad({
+      prices: [
+        { label: 'a', amount: 100 },
+        { label: 'b', amount: 150 },
+      ],
+    });
     await bad({ provider_token: 'some-provider-token' });
     await bad({ payload: 'x'.repeat(129) });
     await bad({ payload: 'é'.repeat(65) }); // 130 bytes in UTF-8
@@ -209,7 +240,15 @@ describe('telegram', () => {
       const query = update.pre_checkout_query;
       if (query?.invoice_payload === 'order-declined') {
         // Answer inline in the webhook response (Bot API "making requests when getting updates").
-        return { status: 200, body: JSON.stringify({ method: 'answerPreCheckoutQuery', pre_checkout_query_id: query.id, ok: false, error_message: 'Out of stock' }) };
+        return {
+          status: 200,
+          body: JSON.stringify({
+            method: 'answerPreCheckoutQuery',
+            pre_checkout_query_id: query.id,
+            ok: false,
+            error_message: 'Out of stock',
+          }),
+        };
       }
       if (query) {
         const answer = await tg('answerPreCheckoutQuery', { pre_checkout_query_id: query.id, ok: true });
@@ -218,14 +257,33 @@ describe('telegram', () => {
       return { status: 200 };
     });
     try {
-      const set = await tg('setWebhook', { url: hook.url, secret_token: C.telegramWebhookSecret, allowed_updates: ['message', 'pre_checkout_query'] });
+      const set = await tg('setWebhook', {
+        url: hook.url,
+        secret_token: C.telegramWebhookSecret,
+        allowed_updates: ['message', 'pre_checkout_query'],
+      });
       expect(set.body).toMatchObject({ ok: true, result: true });
       const info = await tg('getWebhookInfo');
-      expect(info.body.result).toMatchObject({ url: hook.url, pending_update_count: 0, allowed_updates: ['message', 'pre_checkout_query'] });
+      expect(info.body.result).toMatchObject({
+        url: hook.url,
+        pending_update_count: 0,
+        allowed_updates: ['message', 'pre_checkout_query'],
+      });
       expect((await tg('setWebhook', { url: hook.url, secret_token: 'bad secret!' })).status).toBe(400);
 
-      const link = (await tg('createInvoiceLink', { title: 'Stickers', description: 'Sticker pack', payload: 'order-42', currency: 'XTR', prices: [{ label: 'Stickers', amount: 150 }] })).body.result;
-      const paid = await call('POST', '/telegram/__sandbox/pay', { headers: { 'content-type': 'application/json' }, body: JSON.stringify({ invoiceLink: link, userId: 279058397 }) });
+      const link = (
+        await tg('createInvoiceLink', {
+          title: 'Stickers',
+          description: 'Sticker pack',
+          payload: 'order-42',
+          currency: 'XTR',
+          prices: [{ label: 'Stickers', amount: 150 }],
+        })
+      ).body.result;
+      const paid = await call('POST', '/telegram/__sandbox/pay', {
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ invoiceLink: link, userId: 279058397 }),
+      });
       expect(paid.status).toBe(200);
       expect(paid.body).toMatchObject({ preCheckoutAnswered: true, ok: true });
       const chargeId: string = paid.body.chargeId;
@@ -233,9 +291,17 @@ describe('telegram', () => {
 
       expect(updates).toHaveLength(2);
       expect(secrets).toEqual([C.telegramWebhookSecret, C.telegramWebhookSecret]);
-      expect(updates[0].pre_checkout_query).toMatchObject({ from: { id: 279058397 }, currency: 'XTR', total_amount: 150, invoice_payload: 'order-42' });
+      expect(updates[0].pre_checkout_query).toMatchObject({
+        from: { id: 279058397 },
+        currency: 'XTR',
+        total_amount: 150,
+        invoice_payload: 'order-42',
+      });
       expect(updates[1].message.successful_payment).toMatchObject({
-        currency: 'XTR', total_amount: 150, invoice_payload: 'order-42', telegram_payment_charge_id: chargeId,
+        currency: 'XTR',
+        total_amount: 150,
+        invoice_payload: 'order-42',
+        telegram_payment_charge_id: chargeId,
       });
       expect(typeof updates[1].message.successful_payment.provider_payment_charge_id).toBe('string');
       expect(updates[1].update_id).toBeGreaterThan(updates[0].update_id);
@@ -243,15 +309,32 @@ describe('telegram', () => {
       // The pre-checkout query is answered: a late second answer is refused.
       const late = await tg('answerPreCheckoutQuery', { pre_checkout_query_id: updates[0].pre_checkout_query.id, ok: true });
       expect(late.status).toBe(400);
-      expect((await tg('answerPreCheckoutQuery', { pre_checkout_query_id: 'x', ok: false })).body.description).toBe('Bad Request: error_message is empty');
+      expect((await tg('answerPreCheckoutQuery', { pre_checkout_query_id: 'x', ok: false })).body.description).toBe(
+        'Bad Request: error_message is empty',
+      );
 
-      const declinedLink = (await tg('createInvoiceLink', { title: 'Hoodie', description: 'Hoodie', payload: 'order-declined', currency: 'XTR', prices: [{ label: 'Hoodie', amount: 500 }] })).body.result;
-      const declined = await call('POST', '/telegram/__sandbox/pay', { headers: { 'content-type': 'application/json' }, body: JSON.stringify({ invoiceLink: declinedLink, userId: 100000002 }) });
+      const declinedLink = (
+        await tg('createInvoiceLink', {
+          title: 'Hoodie',
+          description: 'Hoodie',
+          payload: 'order-declined',
+          currency: 'XTR',
+          prices: [{ label: 'Hoodie', amount: 500 }],
+        })
+      ).body.result;
+      const declined = await call('POST', '/telegram/__sandbox/pay', {
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ invoiceLink: declinedLink, userId: 100000002 }),
+      });
       expect(declined.body).toMatchObject({ preCheckoutAnswered: true, ok: false, errorMessage: 'Out of stock' });
 
       const transactions = await tg('getStarTransactions');
       expect(transactions.body.result.transactions).toEqual([
-        expect.objectContaining({ id: chargeId, amount: 150, source: expect.objectContaining({ type: 'user', transaction_type: 'invoice_payment', invoice_payload: 'order-42' }) }),
+        expect.objectContaining({
+          id: chargeId,
+          amount: 150,
+          source: expect.objectContaining({ type: 'user', transaction_type: 'invoice_payment', invoice_payload: 'order-42' }),
+        }),
       ]);
 
       const refund = await tg('refundStarPayment', { user_id: 279058397, telegram_payment_charge_id: chargeId });
@@ -302,10 +385,22 @@ describe('stripe', () => {
   });
 
   it('replays idempotent requests and rejects a key reused with other parameters', async () => {
-    const params = { amount: '3900', currency: 'usd', 'automatic_payment_methods[enabled]': 'true', 'metadata[order_id]': 'ord_1', 'metadata[telegram_user_id]': '279058397' };
+    const params = {
+      amount: '3900',
+      currency: 'usd',
+      'automatic_payment_methods[enabled]': 'true',
+      'metadata[order_id]': 'ord_1',
+      'metadata[telegram_user_id]': '279058397',
+    };
     const first = await stripe('POST', '/v1/payment_intents', params, { 'Idempotency-Key': 'key-1' });
     expect(first.status).toBe(200);
-    expect(first.body).toMatchObject({ object: 'payment_intent', amount: 3900, currency: 'usd', status: 'requires_payment_method', metadata: { order_id: 'ord_1', telegram_user_id: '279058397' } });
+    expect(first.body).toMatchObject({
+      object: 'payment_intent',
+      amount: 3900,
+      currency: 'usd',
+      status: 'requires_payment_method',
+      metadata: { order_id: 'ord_1', telegram_user_id: '279058397' },
+    });
     expect(first.body.client_secret).toMatch(new RegExp(`^${first.body.id}_secret_`));
     expect(first.headers.get('idempotent-replayed')).toBeNull();
 
@@ -341,7 +436,14 @@ describe('stripe', () => {
       return { status: 200 };
     });
     try {
-      expect((await call('POST', '/stripe/__sandbox/webhook_endpoint', { headers: { 'content-type': 'application/json' }, body: JSON.stringify({ url: hook.url, secret: C.stripeWebhookSecret }) })).status).toBe(200);
+      expect(
+        (
+          await call('POST', '/stripe/__sandbox/webhook_endpoint', {
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ url: hook.url, secret: C.stripeWebhookSecret }),
+          })
+        ).status,
+      ).toBe(200);
       const intent = (await stripe('POST', '/v1/payment_intents', { amount: '499', currency: 'usd' })).body;
 
       const early = await stripe('POST', '/v1/refunds', { payment_intent: intent.id });
@@ -361,13 +463,24 @@ describe('stripe', () => {
       expect(v1s.some((v) => v.length === expected.length && timingSafeEqual(v, expected))).toBe(true);
       expect(Math.abs(Date.now() / 1000 - t)).toBeLessThan(300);
       const event = JSON.parse(raw);
-      expect(event).toMatchObject({ object: 'event', type: 'payment_intent.succeeded', data: { object: { id: intent.id, status: 'succeeded', amount: 499 } } });
+      expect(event).toMatchObject({
+        object: 'event',
+        type: 'payment_intent.succeeded',
+        data: { object: { id: intent.id, status: 'succeeded', amount: 499 } },
+      });
 
       // A partial refund, then the rest: the charge keeps the cumulative amount, `refunded` only at the end.
       const chargeId = succeeded.body.paymentIntent.latest_charge;
       const partial = await stripe('POST', '/v1/refunds', { payment_intent: intent.id, amount: '100' });
       expect(partial.body).toMatchObject({ object: 'refund', amount: 100, charge: chargeId });
-      expect((await stripe('GET', `/v1/charges/${chargeId}`)).body).toMatchObject({ object: 'charge', payment_intent: intent.id, amount: 499, amount_refunded: 100, refunded: false, currency: 'usd' });
+      expect((await stripe('GET', `/v1/charges/${chargeId}`)).body).toMatchObject({
+        object: 'charge',
+        payment_intent: intent.id,
+        amount: 499,
+        amount_refunded: 100,
+        refunded: false,
+        currency: 'usd',
+      });
       const refund = await stripe('POST', '/v1/refunds', { payment_intent: intent.id }, { 'Idempotency-Key': 'refund-1' });
       expect(refund.status).toBe(200);
       expect(refund.body).toMatchObject({ object: 'refund', amount: 399, payment_intent: intent.id, status: 'succeeded' });
@@ -385,10 +498,13 @@ describe('stripe', () => {
       const failed = await call('POST', `/stripe/__sandbox/payment_intents/${other.id}/fail`);
       expect(failed.body.event.type).toBe('payment_intent.payment_failed');
       const events = deliveries.map((d) => JSON.parse(d.raw) as { type: string; data: { object: Record<string, unknown> } });
-      expect(events.find((e) => e.type === 'payment_intent.payment_failed')!.data.object.last_payment_error).toMatchObject({ code: 'card_declined' });
+      expect(events.find((e) => e.type === 'payment_intent.payment_failed')!.data.object.last_payment_error).toMatchObject({
+        code: 'card_declined',
+      });
       // Each refund was announced with the charge as it stood (deliveries are not awaited by the refund call).
       const deadline = Date.now() + 5_000;
-      while (deliveries.filter((d) => JSON.parse(d.raw).type === 'charge.refunded').length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      while (deliveries.filter((d) => JSON.parse(d.raw).type === 'charge.refunded').length < 2 && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 50));
       const refundedEvents = deliveries.map((d) => JSON.parse(d.raw)).filter((e) => e.type === 'charge.refunded');
       expect(refundedEvents.map((e) => e.data.object.amount_refunded).sort((x: number, y: number) => x - y)).toEqual([100, 499]);
     } finally {
@@ -398,8 +514,11 @@ describe('stripe', () => {
   });
 
   it('signs like the reference vector TV4', () => {
-    const body = '{"id":"evt_test_1","object":"event","type":"payment_intent.succeeded","data":{"object":{"id":"pi_test_1","object":"payment_intent","amount":1999,"currency":"usd","status":"succeeded"}}}';
-    expect(stripeSignature(body, 'whsec_test_secret_123', 1700000000)).toBe('t=1700000000,v1=e7c2e0df2850e11986f9ea6d6c420a3bfadc747bd6ce30278a8991b6abf9800a');
+    const body =
+      '{"id":"evt_test_1","object":"event","type":"payment_intent.succeeded","data":{"object":{"id":"pi_test_1","object":"payment_intent","amount":1999,"currency":"usd","status":"succeeded"}}}';
+    expect(stripeSignature(body, 'whsec_test_secret_123', 1700000000)).toBe(
+      't=1700000000,v1=e7c2e0df2850e11986f9ea6d6c420a3bfadc747bd6ce30278a8991b6abf9800a',
+    );
   });
 });
 
@@ -407,7 +526,11 @@ describe('hubspot', () => {
   it('batch-reads 50 contacts by telegram_user_id in one call', async () => {
     await call('DELETE', '/__sandbox/requests');
     const ids = SEED_USERS.slice(0, 50).map((u) => ({ id: String(u.id) }));
-    const res = await hubspot('POST', '/crm/v3/objects/contacts/batch/read', { inputs: ids, properties: ['email', 'telegram_user_id', 'tma_tags'], idProperty: 'telegram_user_id' });
+    const res = await hubspot('POST', '/crm/v3/objects/contacts/batch/read', {
+      inputs: ids,
+      properties: ['email', 'telegram_user_id', 'tma_tags'],
+      idProperty: 'telegram_user_id',
+    });
     expect(res.status).toBe(200);
     expect(res.headers.get('x-hubspot-ratelimit-max')).toBe('190');
     expect(res.headers.get('x-hubspot-ratelimit-remaining')).not.toBeNull();
@@ -415,7 +538,14 @@ describe('hubspot', () => {
     expect(res.body.results).toHaveLength(50);
     const ivan = res.body.results.find((r: Json) => r.properties.telegram_user_id === '279058397');
     expect(ivan).toMatchObject({ id: '1001', archived: false, properties: { email: 'ivan.test@example.com', hs_object_id: '1001' } });
-    expect(Object.keys(ivan.properties).sort()).toEqual(['createdate', 'email', 'hs_object_id', 'lastmodifieddate', 'telegram_user_id', 'tma_tags']);
+    expect(Object.keys(ivan.properties).sort()).toEqual([
+      'createdate',
+      'email',
+      'hs_object_id',
+      'lastmodifieddate',
+      'telegram_user_id',
+      'tma_tags',
+    ]);
     expect(typeof ivan.createdAt).toBe('string');
 
     const journal = (await call('GET', '/__sandbox/requests?service=hubspot')).body;
@@ -424,12 +554,16 @@ describe('hubspot', () => {
 
     // Users 50..59 have no contact: they are simply absent from results (HubSpot flags them with 207).
     const partial = await hubspot('POST', '/crm/v3/objects/contacts/batch/read', {
-      inputs: [{ id: '279058397' }, { id: String(SEED_USERS[55]!.id) }], properties: ['email'], idProperty: 'telegram_user_id',
+      inputs: [{ id: '279058397' }, { id: String(SEED_USERS[55]!.id) }],
+      properties: ['email'],
+      idProperty: 'telegram_user_id',
     });
     expect(partial.status).toBe(207);
     expect(partial.body.results.map((r: Json) => r.id)).toEqual(['1001']);
 
-    const tooMany = await hubspot('POST', '/crm/v3/objects/contacts/batch/read', { inputs: Array.from({ length: 101 }, (_, i) => ({ id: String(i) })) });
+    const tooMany = await hubspot('POST', '/crm/v3/objects/contacts/batch/read', {
+      inputs: Array.from({ length: 101 }, (_, i) => ({ id: String(i) })),
+    });
     expect(tooMany.status).toBe(400);
     expect(tooMany.body.category).toBe('VALIDATION_ERROR');
   });
@@ -458,48 +592,78 @@ describe('hubspot', () => {
     const duplicate = await hubspot('POST', '/crm/v3/objects/contacts', { properties: { email: 'IVAN.TEST@example.com' } });
     expect(duplicate.status).toBe(409);
     expect(duplicate.body).toMatchObject({ status: 'error', category: 'CONFLICT' });
-    expect((await hubspot('POST', '/crm/v3/objects/contacts', { properties: { email: 'new@example.com', telegram_user_id: '279058397' } })).status).toBe(409);
-    const unknownProperty = await hubspot('POST', '/crm/v3/objects/contacts', { properties: { email: 'x@example.com', favourite_color: 'blue' } });
+    expect(
+      (await hubspot('POST', '/crm/v3/objects/contacts', { properties: { email: 'new@example.com', telegram_user_id: '279058397' } }))
+        .status,
+    ).toBe(409);
+    const unknownProperty = await hubspot('POST', '/crm/v3/objects/contacts', {
+      properties: { email: 'x@example.com', favourite_color: 'blue' },
+    });
     expect(unknownProperty.status).toBe(400);
     expect(unknownProperty.body.message).toContain('PROPERTY_DOESNT_EXIST');
 
-    const created = await hubspot('POST', '/crm/v3/objects/contacts', { properties: { email: 'new.user@example.com', firstname: 'New', telegram_user_id: '100000055', tma_tags: 'new' } });
+    const created = await hubspot('POST', '/crm/v3/objects/contacts', {
+      properties: { email: 'new.user@example.com', firstname: 'New', telegram_user_id: '100000055', tma_tags: 'new' },
+    });
     expect(created.status).toBe(201);
     expect(created.body.properties).toMatchObject({ email: 'new.user@example.com', telegram_user_id: '100000055' });
-    const patched = await hubspot('PATCH', `/crm/v3/objects/contacts/${created.body.id}`, { properties: { lifecyclestage: 'lead', tma_tags: 'new;beta' } });
+    const patched = await hubspot('PATCH', `/crm/v3/objects/contacts/${created.body.id}`, {
+      properties: { lifecyclestage: 'lead', tma_tags: 'new;beta' },
+    });
     expect(patched.body.properties).toMatchObject({ lifecyclestage: 'lead', tma_tags: 'new;beta' });
 
     const eq = await hubspot('POST', '/crm/v3/objects/contacts/search', {
-      filterGroups: [{ filters: [{ propertyName: 'telegram_user_id', operator: 'EQ', value: '100000055' }] }], properties: ['email'],
+      filterGroups: [{ filters: [{ propertyName: 'telegram_user_id', operator: 'EQ', value: '100000055' }] }],
+      properties: ['email'],
     });
     expect(eq.body).toMatchObject({ total: 1, results: [{ id: created.body.id, properties: { email: 'new.user@example.com' } }] });
     const inFilter = await hubspot('POST', '/crm/v3/objects/contacts/search', {
-      filterGroups: [{ filters: [{ propertyName: 'telegram_user_id', operator: 'IN', values: ['279058397', '100000001', '1'] }] }], limit: 1,
+      filterGroups: [{ filters: [{ propertyName: 'telegram_user_id', operator: 'IN', values: ['279058397', '100000001', '1'] }] }],
+      limit: 1,
     });
     expect(inFilter.body.total).toBe(2);
     expect(inFilter.body.results).toHaveLength(1);
     expect(inFilter.body.paging.next.after).toBe('1');
     const tagged = await hubspot('POST', '/crm/v3/objects/contacts/search', {
-      filterGroups: [{ filters: [{ propertyName: 'tma_tags', operator: 'CONTAINS_TOKEN', value: 'premium' }] }], limit: 100,
+      filterGroups: [{ filters: [{ propertyName: 'tma_tags', operator: 'CONTAINS_TOKEN', value: 'premium' }] }],
+      limit: 100,
     });
     expect(tagged.body.total).toBe(SEED_CONTACTS.filter((c) => c.properties.tma_tags!.split(';').includes('premium')).length);
 
-    const ticket = await hubspot('GET', `/crm/v3/objects/tickets/${SEED_TICKETS[0]!.id}?properties=subject,telegram_user_id&associations=contacts`);
-    expect(ticket.body).toMatchObject({ properties: { subject: 'Stars payment not credited', telegram_user_id: '279058397' }, associations: { contacts: { results: [{ id: '1001' }] } } });
+    const ticket = await hubspot(
+      'GET',
+      `/crm/v3/objects/tickets/${SEED_TICKETS[0]!.id}?properties=subject,telegram_user_id&associations=contacts`,
+    );
+    expect(ticket.body).toMatchObject({
+      properties: { subject: 'Stars payment not credited', telegram_user_id: '279058397' },
+      associations: { contacts: { results: [{ id: '1001' }] } },
+    });
     const ticketSearch = await hubspot('POST', '/crm/v3/objects/tickets/search', {
-      filterGroups: [{ filters: [{ propertyName: 'telegram_user_id', operator: 'EQ', value: '279058397' }] }], properties: ['subject', 'hs_pipeline_stage'],
+      filterGroups: [{ filters: [{ propertyName: 'telegram_user_id', operator: 'EQ', value: '279058397' }] }],
+      properties: ['subject', 'hs_pipeline_stage'],
     });
     expect(ticketSearch.body.total).toBe(2);
     const ticketsOfIvan = await hubspot('GET', '/crm/v4/objects/contacts/1001/associations/tickets');
     expect(ticketsOfIvan.body.results.map((r: Json) => r.toObjectId)).toEqual([5001, 5002]);
     expect(ticketsOfIvan.body.results[0].associationTypes[0]).toMatchObject({ category: 'HUBSPOT_DEFINED', typeId: 15 });
 
-    const newTicket = await hubspot('POST', '/crm/v3/objects/tickets', { properties: { subject: 'Help', content: 'Where is my order?', hs_pipeline: '0', hs_pipeline_stage: '1', telegram_user_id: '100000055' } });
+    const newTicket = await hubspot('POST', '/crm/v3/objects/tickets', {
+      properties: {
+        subject: 'Help',
+        content: 'Where is my order?',
+        hs_pipeline: '0',
+        hs_pipeline_stage: '1',
+        telegram_user_id: '100000055',
+      },
+    });
     expect(newTicket.status).toBe(201);
     expect((await hubspot('POST', '/crm/v3/objects/tickets', { properties: { subject: 'No stage' } })).status).toBe(400);
     const linked = await hubspot('PUT', `/crm/v4/objects/contacts/${created.body.id}/associations/default/tickets/${newTicket.body.id}`);
     expect(linked.body.status).toBe('COMPLETE');
-    const batchTickets = await hubspot('POST', '/crm/v3/objects/tickets/batch/read', { inputs: [{ id: newTicket.body.id }], properties: ['subject'] });
+    const batchTickets = await hubspot('POST', '/crm/v3/objects/tickets/batch/read', {
+      inputs: [{ id: newTicket.body.id }],
+      properties: ['subject'],
+    });
     expect(batchTickets.body.results[0].properties.subject).toBe('Help');
 
     const note = await hubspot('POST', '/crm/v3/objects/notes', {
@@ -513,7 +677,10 @@ describe('hubspot', () => {
   });
 
   it('answers malformed JSON with its own 400', async () => {
-    const res = await call('POST', '/hubspot/crm/v3/objects/contacts/search', { headers: { authorization: `Bearer ${C.hubspotToken}`, 'content-type': 'application/json' }, body: '{"filterGroups":' });
+    const res = await call('POST', '/hubspot/crm/v3/objects/contacts/search', {
+      headers: { authorization: `Bearer ${C.hubspotToken}`, 'content-type': 'application/json' },
+      body: '{"filterGroups":',
+    });
     expect(res.status).toBe(400);
     expect(res.body).toMatchObject({ status: 'error', category: 'VALIDATION_ERROR' });
   });
@@ -522,22 +689,34 @@ describe('hubspot', () => {
 describe('mixpanel', () => {
   const now = Date.now();
   const event = (insertId: string, extra: Record<string, unknown> = {}) => ({
-    event: 'purchase', properties: { time: now - 60_000, distinct_id: '279058397', $insert_id: insertId, product_id: 'prod_coins_100', ...extra },
+    event: 'purchase',
+    properties: { time: now - 60_000, distinct_id: '279058397', $insert_id: insertId, product_id: 'prod_coins_100', ...extra },
   });
 
   async function exported(fromMs: number): Promise<Json[]> {
     const day = new Date(fromMs).toISOString().slice(0, 10);
-    const res = await call('GET', `/mixpanel/api/2.0/export?from_date=${day}&to_date=${new Date().toISOString().slice(0, 10)}`, { headers: mixpanelAuth });
+    const res = await call('GET', `/mixpanel/api/2.0/export?from_date=${day}&to_date=${new Date().toISOString().slice(0, 10)}`, {
+      headers: mixpanelAuth,
+    });
     expect(res.status).toBe(200);
-    return String(res.body).split('\n').filter(Boolean).map((line) => JSON.parse(line));
+    return String(res.body)
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line));
   }
 
   it('imports, de-duplicates on (event, distinct_id, time, $insert_id) and exports', async () => {
     const body = JSON.stringify([event('mp-dedupe-1'), event('mp-dedupe-2')]);
-    const first = await call('POST', '/mixpanel/import?strict=1', { headers: { ...mixpanelAuth, 'content-type': 'application/json' }, body });
+    const first = await call('POST', '/mixpanel/import?strict=1', {
+      headers: { ...mixpanelAuth, 'content-type': 'application/json' },
+      body,
+    });
     expect(first.status).toBe(200);
     expect(first.body).toEqual({ code: 200, num_records_imported: 2, status: 'OK' });
-    const again = await call('POST', '/mixpanel/import?strict=1', { headers: { ...mixpanelAuth, 'content-type': 'application/x-ndjson', 'content-encoding': 'gzip' }, body: gzipSync([event('mp-dedupe-1')].map((e) => JSON.stringify(e)).join('\n')) });
+    const again = await call('POST', '/mixpanel/import?strict=1', {
+      headers: { ...mixpanelAuth, 'content-type': 'application/x-ndjson', 'content-encoding': 'gzip' },
+      body: gzipSync([event('mp-dedupe-1')].map((e) => JSON.stringify(e)).join('\n')),
+    });
     expect(again.body.num_records_imported).toBe(1);
 
     const events = await exported(now - 86_400_000);
@@ -553,18 +732,33 @@ describe('mixpanel', () => {
       event('mp-anon', { distinct_id: 'anon' }),
       { event: 'purchase', properties: { distinct_id: '1', $insert_id: 'mp-no-time' } },
     ];
-    const res = await call('POST', '/mixpanel/import', { headers: { ...mixpanelAuth, 'content-type': 'application/json' }, body: JSON.stringify(records) });
+    const res = await call('POST', '/mixpanel/import', {
+      headers: { ...mixpanelAuth, 'content-type': 'application/json' },
+      body: JSON.stringify(records),
+    });
     expect(res.status).toBe(400);
     expect(res.body.num_records_imported).toBe(1);
     expect(res.body.failed_records.map((f: Json) => [f.index, f.field])).toEqual([
-      [1, 'properties.$insert_id'], [2, 'properties.time'], [3, 'properties.distinct_id'], [4, 'properties.time'],
+      [1, 'properties.$insert_id'],
+      [2, 'properties.time'],
+      [3, 'properties.distinct_id'],
+      [4, 'properties.time'],
     ]);
-    const tooMany = await call('POST', '/mixpanel/import', { headers: { ...mixpanelAuth, 'content-type': 'application/json' }, body: JSON.stringify(Array.from({ length: 2001 }, (_, i) => event(`bulk-${i}`))) });
+    const tooMany = await call('POST', '/mixpanel/import', {
+      headers: { ...mixpanelAuth, 'content-type': 'application/json' },
+      body: JSON.stringify(Array.from({ length: 2001 }, (_, i) => event(`bulk-${i}`))),
+    });
     expect(tooMany.status).toBe(400);
-    const garbage = await call('POST', '/mixpanel/import', { headers: { ...mixpanelAuth, 'content-type': 'application/json' }, body: '[{"event":' });
+    const garbage = await call('POST', '/mixpanel/import', {
+      headers: { ...mixpanelAuth, 'content-type': 'application/json' },
+      body: '[{"event":',
+    });
     expect(garbage.status).toBe(400);
     expect(garbage.body.code).toBe(400);
-    const badGzip = await call('POST', '/mixpanel/import', { headers: { ...mixpanelAuth, 'content-type': 'application/json', 'content-encoding': 'gzip' }, body: 'not gzip' });
+    const badGzip = await call('POST', '/mixpanel/import', {
+      headers: { ...mixpanelAuth, 'content-type': 'application/json', 'content-encoding': 'gzip' },
+      body: 'not gzip',
+    });
     expect(badGzip.status).toBe(400);
   });
 
@@ -572,23 +766,39 @@ describe('mixpanel', () => {
     const events = await exported(SEED_EVENTS[0]!.time);
     const seeded = events.filter((e) => String(e.properties.$insert_id).startsWith('seed-evt-'));
     expect(seeded).toHaveLength(SEED_EVENTS.length);
-    expect(seeded[0]).toMatchObject({ event: 'app_open', properties: { distinct_id: '279058397', time: Math.floor(SEED_EVENTS[0]!.time / 1000) } });
+    expect(seeded[0]).toMatchObject({
+      event: 'app_open',
+      properties: { distinct_id: '279058397', time: Math.floor(SEED_EVENTS[0]!.time / 1000) },
+    });
   });
 
   it('accepts /track with the token inside each event', async () => {
-    const ok = await call('POST', '/mixpanel/track?verbose=1', { headers: { 'content-type': 'application/json' }, body: JSON.stringify([{ event: 'app_open', properties: { token: C.mixpanelToken, distinct_id: '279058397' } }]) });
+    const ok = await call('POST', '/mixpanel/track?verbose=1', {
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify([{ event: 'app_open', properties: { token: C.mixpanelToken, distinct_id: '279058397' } }]),
+    });
     expect(ok.body).toEqual({ status: 1, error: null });
-    const bad = await call('POST', '/mixpanel/track', { headers: { 'content-type': 'application/json' }, body: JSON.stringify([{ event: 'app_open', properties: { token: 'wrong' } }]) });
+    const bad = await call('POST', '/mixpanel/track', {
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify([{ event: 'app_open', properties: { token: 'wrong' } }]),
+    });
     expect(bad.body).toBe(0);
   });
 });
 
 describe('amplitude', () => {
-  const send = (body: unknown) => call('POST', '/amplitude/2/httpapi', { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const send = (body: unknown) =>
+    call('POST', '/amplitude/2/httpapi', { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 
   it('ingests events and de-duplicates by insert_id', async () => {
     const events = [
-      { event_type: 'purchase', user_id: '279058397', time: Date.now(), insert_id: 'amp-1', event_properties: { product_id: 'prod_coins_100' } },
+      {
+        event_type: 'purchase',
+        user_id: '279058397',
+        time: Date.now(),
+        insert_id: 'amp-1',
+        event_properties: { product_id: 'prod_coins_100' },
+      },
       { event_type: 'app_open', device_id: 'device-abc', insert_id: 'amp-2' },
     ];
     const res = await send({ api_key: C.amplitudeApiKey, events });
@@ -602,7 +812,13 @@ describe('amplitude', () => {
   });
 
   it('validates ids, lengths and required fields per §7.2', async () => {
-    const short = await send({ api_key: C.amplitudeApiKey, events: [{ event_type: 'x', user_id: '42' }, { event_type: 'x', user_id: '279058397' }] });
+    const short = await send({
+      api_key: C.amplitudeApiKey,
+      events: [
+        { event_type: 'x', user_id: '42' },
+        { event_type: 'x', user_id: '279058397' },
+      ],
+    });
     expect(short.status).toBe(400);
     expect(short.body).toMatchObject({ code: 400, events_with_invalid_id_lengths: { user_id: [0] } });
     const allowed = await send({ api_key: C.amplitudeApiKey, events: [{ event_type: 'x', user_id: '42' }], options: { min_id_length: 1 } });
@@ -620,13 +836,20 @@ describe('toncenter', () => {
   it('appends transfers and pages getTransactions newest first with inclusive lt+hash', async () => {
     const transfers: Json[] = [];
     for (const [i, comment] of ['inv-1', 'inv-2', 'inv-3'].entries()) {
-      const res = await call('POST', '/toncenter/__sandbox/transfers', { headers: { 'content-type': 'application/json' }, body: JSON.stringify({ destination: C.tonWalletAddress, value: String((i + 1) * 100_000_000), comment }) });
+      const res = await call('POST', '/toncenter/__sandbox/transfers', {
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ destination: C.tonWalletAddress, value: String((i + 1) * 100_000_000), comment }),
+      });
       expect(res.status).toBe(200);
       transfers.push(res.body);
     }
     const lts = transfers.map((t) => BigInt(t.transaction_id.lt));
     expect(lts[1]! > lts[0]! && lts[2]! > lts[1]!).toBe(true);
-    expect(transfers[0].in_msg).toMatchObject({ value: '100000000', message: 'inv-1', msg_data: { '@type': 'msg.dataText', text: Buffer.from('inv-1').toString('base64') } });
+    expect(transfers[0].in_msg).toMatchObject({
+      value: '100000000',
+      message: 'inv-1',
+      msg_data: { '@type': 'msg.dataText', text: Buffer.from('inv-1').toString('base64') },
+    });
     expect(transfers[0].in_msg.source).not.toBe('');
 
     // Friendly and raw forms name the same account.
@@ -636,7 +859,10 @@ describe('toncenter', () => {
     expect(page1.body.ok).toBe(true);
     expect(page1.body.result.map((t: Json) => t.in_msg.message)).toEqual(['inv-3', 'inv-2']);
     const oldest = page1.body.result[1].transaction_id;
-    const page2 = await call('GET', `/toncenter/api/v2/getTransactions?address=${encodeURIComponent(C.tonWalletAddress)}&limit=3&lt=${oldest.lt}&hash=${encodeURIComponent(oldest.hash)}`);
+    const page2 = await call(
+      'GET',
+      `/toncenter/api/v2/getTransactions?address=${encodeURIComponent(C.tonWalletAddress)}&limit=3&lt=${oldest.lt}&hash=${encodeURIComponent(oldest.hash)}`,
+    );
     expect(page2.body.result.map((t: Json) => t.in_msg.message)).toEqual(['inv-2', 'inv-1', 'seed-order-3']);
     const toLt = await call('GET', `/toncenter/api/v2/getTransactions?address=${wallet}&limit=10&to_lt=${oldest.lt}`);
     expect(toLt.body.result.map((t: Json) => t.in_msg.message)).toEqual(['inv-3']);
@@ -647,7 +873,10 @@ describe('toncenter', () => {
     const badAddress = await call('GET', '/toncenter/api/v2/getTransactions?address=nope');
     expect(badAddress.body).toEqual({ ok: false, code: 422, error: 'failed to parse address' });
 
-    const bounced = await call('POST', '/toncenter/__sandbox/transfers', { headers: { 'content-type': 'application/json' }, body: JSON.stringify({ value: '1', comment: 'ignored', bounced: true }) });
+    const bounced = await call('POST', '/toncenter/__sandbox/transfers', {
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ value: '1', comment: 'ignored', bounced: true }),
+    });
     expect(bounced.body.in_msg).toMatchObject({ message: '', msg_data: { '@type': 'msg.dataRaw' } });
     expect(Buffer.from(bounced.body.in_msg.msg_data.body, 'base64').subarray(-8, -4).toString('hex')).toBe('ffffffff');
   });
@@ -657,7 +886,10 @@ describe('journal, faults and reset', () => {
   it('records redacted requests and filters by service', async () => {
     await call('DELETE', '/__sandbox/requests');
     await tg('getMe');
-    await call('POST', '/amplitude/2/httpapi', { headers: { 'content-type': 'application/json' }, body: JSON.stringify({ api_key: C.amplitudeApiKey, events: [{ event_type: 'x', user_id: 'user-12345' }] }) });
+    await call('POST', '/amplitude/2/httpapi', {
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ api_key: C.amplitudeApiKey, events: [{ event_type: 'x', user_id: 'user-12345' }] }),
+    });
     await stripe('POST', '/v1/payment_intents', { amount: '100', currency: 'usd' });
     const all = (await call('GET', '/__sandbox/requests')).body;
     expect(all.map((e: Json) => e.service)).toEqual(['telegram', 'amplitude', 'stripe']);
@@ -674,27 +906,51 @@ describe('journal, faults and reset', () => {
   });
 
   it('injects faults in each service’s own error shape', async () => {
-    expect((await call('POST', '/__sandbox/faults', { headers: { 'content-type': 'application/json' }, body: JSON.stringify({ service: 'nope', status: 500 }) })).status).toBe(400);
-    await call('POST', '/__sandbox/faults', { headers: { 'content-type': 'application/json' }, body: JSON.stringify({ service: 'telegram', status: 429, count: 2, retryAfter: 3 }) });
+    expect(
+      (
+        await call('POST', '/__sandbox/faults', {
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ service: 'nope', status: 500 }),
+        })
+      ).status,
+    ).toBe(400);
+    await call('POST', '/__sandbox/faults', {
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ service: 'telegram', status: 429, count: 2, retryAfter: 3 }),
+    });
     const limited = await tg('getMe');
     expect(limited.status).toBe(429);
-    expect(limited.body).toEqual({ ok: false, error_code: 429, description: 'Too Many Requests: retry after 3', parameters: { retry_after: 3 } });
+    expect(limited.body).toEqual({
+      ok: false,
+      error_code: 429,
+      description: 'Too Many Requests: retry after 3',
+      parameters: { retry_after: 3 },
+    });
     expect((await tg('getMe')).status).toBe(429);
     expect((await tg('getMe')).status).toBe(200);
 
-    await call('POST', '/__sandbox/faults', { headers: { 'content-type': 'application/json' }, body: JSON.stringify({ service: 'stripe', status: 503 }) });
+    await call('POST', '/__sandbox/faults', {
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ service: 'stripe', status: 503 }),
+    });
     const down = await stripe('GET', '/v1/products');
     expect(down.status).toBe(503);
     expect(down.body.error.type).toBe('api_error');
     expect(down.headers.get('request-id')).toMatch(/^req_/);
 
-    await call('POST', '/__sandbox/faults', { headers: { 'content-type': 'application/json' }, body: JSON.stringify({ service: 'hubspot', delayMs: 150 }) });
+    await call('POST', '/__sandbox/faults', {
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ service: 'hubspot', delayMs: 150 }),
+    });
     const started = Date.now();
     const slow = await hubspot('GET', '/crm/v3/objects/contacts/1001');
     expect(slow.status).toBe(200);
     expect(Date.now() - started).toBeGreaterThanOrEqual(140);
 
-    await call('POST', '/__sandbox/faults', { headers: { 'content-type': 'application/json' }, body: JSON.stringify({ service: 'toncenter', status: 429, count: 5 }) });
+    await call('POST', '/__sandbox/faults', {
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ service: 'toncenter', status: 429, count: 5 }),
+    });
     expect((await call('GET', '/__sandbox/faults')).body).toHaveLength(1);
     await call('DELETE', '/__sandbox/faults');
     expect((await call('GET', `/toncenter/api/v2/getTransactions?address=${C.tonWalletAddress}`)).status).toBe(200);
@@ -717,6 +973,9 @@ describe('journal, faults and reset', () => {
     expect((await hubspot('GET', '/crm/v3/objects/contacts/1050')).status).toBe(200);
     expect(sb.state.telegram.charges.size).toBe(0);
     const journal = (await call('GET', '/__sandbox/requests')).body;
-    expect(journal.map((e: Json) => [e.path, e.status])).toEqual([[`/crm/v3/objects/contacts/${created.body.id}`, 404], ['/crm/v3/objects/contacts/1050', 200]]);
+    expect(journal.map((e: Json) => [e.path, e.status])).toEqual([
+      [`/crm/v3/objects/contacts/${created.body.id}`, 404],
+      ['/crm/v3/objects/contacts/1050', 200],
+    ]);
   });
 });

@@ -31,17 +31,27 @@ function writeSubgraph(sdl: string) {
 }
 
 function script(name: string, ...args: string[]) {
-  return spawnSync(process.execPath, [join(ROOT, 'scripts', name), '--config', join(dir, 'supergraph.yaml'), ...args], { cwd: dir, encoding: 'utf8', env: { ...process.env, PERSISTED_DOCUMENTS_MANIFESTS: '' } });
+  return spawnSync(process.execPath, [join(ROOT, 'scripts', name), '--config', join(dir, 'supergraph.yaml'), ...args], {
+    cwd: dir,
+    encoding: 'utf8',
+    env: { ...process.env, PERSISTED_DOCUMENTS_MANIFESTS: '' },
+  });
 }
 
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'tma-schema-check-'));
-  writeFileSync(join(dir, 'supergraph.yaml'), 'subgraphs:\n  shop:\n    routing_url: http://127.0.0.1:1/graphql\n    schema:\n      file: ./shop.graphql\n');
+  writeFileSync(
+    join(dir, 'supergraph.yaml'),
+    'subgraphs:\n  shop:\n    routing_url: http://127.0.0.1:1/graphql\n    schema:\n      file: ./shop.graphql\n',
+  );
   writeSubgraph(BASE_SCHEMA);
   // The committed state: composed artefacts and the Mini App's manifest.
   expect(script('compose.ts').status).toBe(0);
   mkdirSync(join(dir, 'schema/client'), { recursive: true });
-  writeFileSync(join(dir, 'schema/client/persisted-documents.json'), JSON.stringify({ [`sha256:${createHash('sha256').update(OPERATION).digest('hex')}`]: OPERATION }));
+  writeFileSync(
+    join(dir, 'schema/client/persisted-documents.json'),
+    JSON.stringify({ [`sha256:${createHash('sha256').update(OPERATION).digest('hex')}`]: OPERATION }),
+  );
 });
 
 // Each case runs composition and the differ in child processes: seconds each on busy shared cores.
@@ -60,7 +70,9 @@ describe('npm run schema:check', { timeout: 120_000 }, () => {
   });
 
   it('a breaking change to the partner contract fails until acknowledged in the committed file', () => {
-    writeSubgraph(BASE_SCHEMA.replace('products: [Product!]! @tag(name: "public")', 'products(first: Int!): [Product!]! @tag(name: "public")'));
+    writeSubgraph(
+      BASE_SCHEMA.replace('products: [Product!]! @tag(name: "public")', 'products(first: Int!): [Product!]! @tag(name: "public")'),
+    );
     const breaking = script('schemaCheck.ts');
     expect(breaking.status).toBe(1);
     expect(breaking.stdout).toMatch(/BREAKING\s+FIELD_ARGUMENT_ADDED Query\.products\.first/);
@@ -76,7 +88,10 @@ describe('npm run schema:check', { timeout: 120_000 }, () => {
     expect(acknowledged.stdout).toContain('(acknowledged: every partner moved to paging in October)');
 
     // An entry without a reason is refused: an acknowledgement says why partners are fine.
-    writeFileSync(join(dir, 'schema/acknowledged-changes.yaml'), 'acknowledged:\n  - type: FIELD_ARGUMENT_ADDED\n    path: Query.products.first\n');
+    writeFileSync(
+      join(dir, 'schema/acknowledged-changes.yaml'),
+      'acknowledged:\n  - type: FIELD_ARGUMENT_ADDED\n    path: Query.products.first\n',
+    );
     expect(script('schemaCheck.ts').status).toBe(1);
   });
 
@@ -86,7 +101,9 @@ describe('npm run schema:check', { timeout: 120_000 }, () => {
     expect(run.status).toBe(1);
     expect(run.stdout).toMatch(/BREAKING\s+FIELD_REMOVED Order\.total/);
     expect(run.stdout).toContain('public.graphql (partner contract): no changes');
-    expect(run.stdout).toMatch(/INVALID MyOrders \(sha256:[0-9a-f]{12}… in .*persisted-documents\.json\): Cannot query field "total" on type "Order"/);
+    expect(run.stdout).toMatch(
+      /INVALID MyOrders \(sha256:[0-9a-f]{12}… in .*persisted-documents\.json\): Cannot query field "total" on type "Order"/,
+    );
     expect(run.stdout).toContain('persisted documents: 1 checked against the new API schema, 1 no longer valid');
   });
 });

@@ -13,7 +13,8 @@ const [meId] = docs.find(([, body]) => body.startsWith('query Me'))!;
 let gateway: ExtraGateway;
 const post = (body: unknown, headers: Record<string, string> = {}) =>
   fetch(gateway.url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
-const codeOf = async (res: Response) => ((await res.json()) as { errors?: { extensions: { code: string } }[] }).errors?.[0]?.extensions.code;
+const codeOf = async (res: Response) =>
+  ((await res.json()) as { errors?: { extensions: { code: string } }[] }).errors?.[0]?.extensions.code;
 
 beforeAll(async () => {
   gateway = await startExtraGateway({ PERSISTED_DOCUMENTS: 'enforce' });

@@ -5,7 +5,10 @@ import { ROOT } from '../scripts/lib/stack.ts';
 
 describe('typescript', () => {
   it('tsc --noEmit passes', () => {
-    const run = spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.json', '--noEmit'], { cwd: ROOT, encoding: 'utf8' });
+    const run = spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.json', '--noEmit'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    });
     expect(run.stdout + run.stderr).toBe('');
     expect(run.status).toBe(0);
   }, 180_000);

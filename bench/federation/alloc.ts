@@ -32,7 +32,11 @@ if (process.argv[2] === 'serve-subgraphs') {
   for (let i = 0; i < 50; i++) await run(); // warm up: plans, compiled shapers, JIT, connections
   const session = new Session();
   session.connect();
-  await session.post('HeapProfiler.startSampling', { samplingInterval: 1024, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+  await session.post('HeapProfiler.startSampling', {
+    samplingInterval: 1024,
+    includeObjectsCollectedByMajorGC: true,
+    includeObjectsCollectedByMinorGC: true,
+  });
   for (let i = 0; i < n; i++) await run();
   const { profile } = await session.post('HeapProfiler.stopSampling');
   if (process.argv[5]) (await import('node:fs')).writeFileSync(process.argv[5], JSON.stringify(profile));

@@ -35,7 +35,9 @@ lines.push(
     `unique authorization header: ${!!meta['settings'].uniqueHeader}, gateway pinned to CPU ${meta['settings'].gatewayCpus}.`,
   '',
 );
-lines.push('| target | runs | RPS median (each) | p50 ms | p95 ms | p99 ms | peak RSS MB | err/non2xx/bad | gw CPU% | busy% c0/c1 | sg req/op | correct | vs apollo |');
+lines.push(
+  '| target | runs | RPS median (each) | p50 ms | p95 ms | p99 ms | peak RSS MB | err/non2xx/bad | gw CPU% | busy% c0/c1 | sg req/op | correct | vs apollo |',
+);
 lines.push('|---|---|---:|---:|---:|---:|---:|---|---:|---|---:|---|---:|');
 for (const s of summary) {
   const ratio = base?.rpsMedian && s.rpsMedian ? (s.rpsMedian / base.rpsMedian).toFixed(2) + 'x' : '-';

@@ -76,13 +76,15 @@ async function main(): Promise<void> {
     for (const row of eventCounts.slice(0, 20)) console.log(`  ${row.day}  ${row.name}  ${row.events} events, ${row.users} users`);
   } catch (error) {
     // A key without the scope is told which scope it lacks; nothing ran.
-    if (error instanceof PartnerApiError && error.code === 'FORBIDDEN') console.log(`analytics: not available to this key (needs ${error.details?.requiredScope})`);
+    if (error instanceof PartnerApiError && error.code === 'FORBIDDEN')
+      console.log(`analytics: not available to this key (needs ${error.details?.requiredScope})`);
     else throw error;
   }
 }
 
 main().catch((error: unknown) => {
-  if (error instanceof PartnerApiError && error.code === 'QUOTA_EXCEEDED') console.error(`monthly quota used up until ${error.details?.resetAt}`);
+  if (error instanceof PartnerApiError && error.code === 'QUOTA_EXCEEDED')
+    console.error(`monthly quota used up until ${error.details?.resetAt}`);
   else console.error(`partner example failed: ${error instanceof PartnerApiError ? `${error.code}: ` : ''}${(error as Error).message}`);
   process.exit(1);
 });

@@ -80,11 +80,15 @@ export function rewriteRequestError(formatted: GraphQLFormattedError): GraphQLFo
   }
   // The parser is recursive: a document nested thousands deep overflows its stack, which Apollo reports as a parse error.
   if (formatted.extensions?.code === 'GRAPHQL_PARSE_FAILED' && /Maximum call stack size exceeded/.test(formatted.message)) {
-    return { message: 'The GraphQL document is nested too deeply to parse: select less deeply', extensions: { code: ClientErrorCode.DOCUMENT_TOO_DEEP } };
+    return {
+      message: 'The GraphQL document is nested too deeply to parse: select less deeply',
+      extensions: { code: ClientErrorCode.DOCUMENT_TOO_DEEP },
+    };
   }
   if (formatted.message === 'Validation aborted.') {
     return {
-      message: 'The operation is too complex to validate (too many selections of one response name to compare): send fewer repeated fields or aliases',
+      message:
+        'The operation is too complex to validate (too many selections of one response name to compare): send fewer repeated fields or aliases',
       extensions: { code: ClientErrorCode.OPERATION_TOO_COMPLEX },
     };
   }

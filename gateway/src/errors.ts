@@ -38,20 +38,38 @@ export function formatGatewayError(log: Logger, options: { production: boolean }
       else extensions[key] = value;
     }
     if (leaksAddress(formatted.message)) {
-      log.warn({ err: original ?? error, message: formatted.message, path: formatted.path }, 'error message named an internal address; masked');
+      log.warn(
+        { err: original ?? error, message: formatted.message, path: formatted.path },
+        'error message named an internal address; masked',
+      );
       const service = typeof extensions.serviceName === 'string' ? extensions.serviceName : undefined;
       const code = typeof extensions.code === 'string' ? extensions.code : ErrorCode.UPSTREAM_ERROR;
-      return masked(formatted, code, service ? `The ${service} service failed to answer` : 'A downstream service failed to answer', requestId, service);
+      return masked(
+        formatted,
+        code,
+        service ? `The ${service} service failed to answer` : 'A downstream service failed to answer',
+        requestId,
+        service,
+      );
     }
     if (dropped) {
-      log.warn({ extensions: formatted.extensions, message: formatted.message, path: formatted.path }, 'internal error details removed from a client error');
+      log.warn(
+        { extensions: formatted.extensions, message: formatted.message, path: formatted.path },
+        'internal error details removed from a client error',
+      );
       if (requestId) extensions.requestId = requestId;
     }
     return rewriteRequestError({ ...formatted, extensions });
   };
 }
 
-function masked(formatted: GraphQLFormattedError, code: string, message: string, requestId: string | undefined, serviceName?: string): GraphQLFormattedError {
+function masked(
+  formatted: GraphQLFormattedError,
+  code: string,
+  message: string,
+  requestId: string | undefined,
+  serviceName?: string,
+): GraphQLFormattedError {
   return {
     message,
     ...(formatted.path ? { path: formatted.path } : {}),

@@ -114,22 +114,26 @@ export function createExplorer(config: Config): Explorer | undefined {
   if (config.NODE_ENV === 'production') return undefined;
   // Read once, on first use: four fixed files, about 3 MB in all.
   const loaded = new Map<string, Buffer>();
-  const asset = (name: string, spec: { file: string; type: string }): Handler => async (_req, res) => {
-    let body = loaded.get(name);
-    if (!body) {
-      // By path: these packages do not export their UMD files.
-      body = readFileSync(join(PROJECT_ROOT, 'node_modules', spec.file));
-      loaded.set(name, body);
-    }
-    res.writeHead(200, { 'content-type': spec.type, 'content-length': body.length, 'cache-control': 'no-cache' });
-    res.end(body);
-  };
+  const asset =
+    (name: string, spec: { file: string; type: string }): Handler =>
+    async (_req, res) => {
+      let body = loaded.get(name);
+      if (!body) {
+        // By path: these packages do not export their UMD files.
+        body = readFileSync(join(PROJECT_ROOT, 'node_modules', spec.file));
+        loaded.set(name, body);
+      }
+      res.writeHead(200, { 'content-type': spec.type, 'content-length': body.length, 'cache-control': 'no-cache' });
+      res.end(body);
+    };
   const routes: Record<string, Handler> = {
     [`${EXPLORER_BASE}/explorer.js`]: async (_req, res) => sendText(res, 200, BOOTSTRAP, 'text/javascript; charset=utf-8'),
     // Signs with the sandbox bot token only: a live bot token never signs initData on request.
     [`${EXPLORER_BASE}/initdata`]: async (req, res) => {
       if (!config.telegram.sandbox) {
-        return sendJson(res, 403, { error: 'TELEGRAM_BOT_TOKEN is set: sign initData with your bot outside the gateway (npm run initdata)' });
+        return sendJson(res, 403, {
+          error: 'TELEGRAM_BOT_TOKEN is set: sign initData with your bot outside the gateway (npm run initdata)',
+        });
       }
       const userId = new URL(req.url ?? '/', 'http://x').searchParams.get('userId') ?? '';
       if (!/^[1-9]\d{0,15}$/.test(userId)) return sendJson(res, 400, { error: 'userId must be a Telegram user id (digits)' });
@@ -141,7 +145,13 @@ export function createExplorer(config: Config): Explorer | undefined {
         res.writeHead(302, { location: '/graphql' }).end();
         return;
       }
-      sendJson(res, 200, { graphql: '/graphql', explorer: 'open /graphql in a browser (development only)', partners: '/public/graphql', health: '/healthz', ready: '/readyz' });
+      sendJson(res, 200, {
+        graphql: '/graphql',
+        explorer: 'open /graphql in a browser (development only)',
+        partners: '/public/graphql',
+        health: '/healthz',
+        ready: '/readyz',
+      });
     },
   };
   for (const [name, spec] of Object.entries(ASSETS)) routes[`${EXPLORER_BASE}/${name}`] = asset(name, spec);

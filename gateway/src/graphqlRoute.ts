@@ -37,7 +37,12 @@ export interface GraphQLRouteOptions {
   /** Query text of an APQ hash registered earlier (possibly by another replica), for the limits. */
   registeredQuery: (hash: string) => Promise<string | undefined>;
   /** @defer queries (realtime/multipart.ts): answered incrementally, or the request to run as usual. */
-  respondDeferred?: (req: IncomingMessage, res: ServerResponse, request: GraphQLRequestFields, identity: Identity) => Promise<{ answered: true } | { answered: false; request: GraphQLRequestFields }>;
+  respondDeferred?: (
+    req: IncomingMessage,
+    res: ServerResponse,
+    request: GraphQLRequestFields,
+    identity: Identity,
+  ) => Promise<{ answered: true } | { answered: false; request: GraphQLRequestFields }>;
 }
 
 const GET_FIELDS = ['query', 'operationName', 'variables', 'extensions', 'documentId'] as const;
@@ -137,22 +142,42 @@ export function createGraphQLRoute(options: GraphQLRouteOptions) {
     const query = typeof request?.query === 'string' ? request.query : apqHash ? await options.registeredQuery(apqHash) : undefined;
     const operationName = typeof request?.operationName === 'string' ? request.operationName : null;
     // A text with an APQ hash is hashed by the limiter itself: a client's hash is not trusted to name another text.
-    const verdict = query !== undefined ? options.limits.check(query, operationName, variablesOf(request), typeof request?.query === 'string' ? undefined : apqHash) : undefined;
+    const verdict =
+      query !== undefined
+        ? options.limits.check(query, operationName, variablesOf(request), typeof request?.query === 'string' ? undefined : apqHash)
+        : undefined;
 
     // Refused documents count too, so the limit also caps probing.
     const operation = verdict?.ok ? verdict.operation : undefined;
     const costly = operation?.type === 'mutation' ? operation.rootFields.filter((f) => COSTLY_MUTATIONS.has(f)) : [];
     const rate = await options.rateLimits.consume({ userId: identity.userId, ip: clientIp(req, options.trustedProxyHops) }, costly);
-    if (!rate.allowed) return sendGraphQLError(res, 429, 'RATE_LIMITED', rate.message, { retryAfterSeconds: rate.retryAfterSeconds }, { 'retry-after': String(rate.retryAfterSeconds) });
+    if (!rate.allowed)
+      return sendGraphQLError(
+        res,
+        429,
+        'RATE_LIMITED',
+        rate.message,
+        { retryAfterSeconds: rate.retryAfterSeconds },
+        { 'retry-after': String(rate.retryAfterSeconds) },
+      );
     if (verdict && !verdict.ok) return sendGraphQLError(res, verdict.status, verdict.code, verdict.message);
 
     const isQuery = operation?.type === 'query';
     // The request as sent, plus every header that changes how Apollo treats it (CSRF rules, content type), hashed:
     // what a memo keeps per request is 64 bytes, whatever the size of the query. Only the response cache
     // and collapsing use it: not computed (a sha256 of the whole body) when both are off.
-    const requestKey = isQuery && (options.publicCache || options.collapsing)
-      ? hashParts([req.method ?? '', search, parsed.raw, identity.audience, req.headers['content-type'] ?? '', String(req.headers['apollo-require-preflight'] ?? ''), String(req.headers['x-apollo-operation-name'] ?? '')])
-      : undefined;
+    const requestKey =
+      isQuery && (options.publicCache || options.collapsing)
+        ? hashParts([
+            req.method ?? '',
+            search,
+            parsed.raw,
+            identity.audience,
+            req.headers['content-type'] ?? '',
+            String(req.headers['apollo-require-preflight'] ?? ''),
+            String(req.headers['x-apollo-operation-name'] ?? ''),
+          ])
+        : undefined;
 
     if (isQuery && request && options.respondDeferred) {
       const deferred = await options.respondDeferred(req, res, request, identity);

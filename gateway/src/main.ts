@@ -24,7 +24,14 @@ try {
   const routes =
     supergraph.path === DEFAULT_SUPERGRAPH_PATH && paymentsUrl && secret
       ? (hooks: { versions: import('./cache/responseCache.ts').CacheVersions }) =>
-          createWebhookRoutes({ config, log, paymentsUrl, crmUrl: urls.get('crm'), versions: hooks.versions, signToken: createInternalTokenSigner(secret) })
+          createWebhookRoutes({
+            config,
+            log,
+            paymentsUrl,
+            crmUrl: urls.get('crm'),
+            versions: hooks.versions,
+            signToken: createInternalTokenSigner(secret),
+          })
       : undefined;
   const gateway = await startGateway({ config, log, supergraphSdl: supergraph.sdl, routes });
   let stopping = false;

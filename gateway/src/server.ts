@@ -162,10 +162,13 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const versions = createCacheVersions(store);
   const manifestPaths = [DEFAULT_MANIFEST, ...config.PERSISTED_DOCUMENTS_MANIFESTS];
   // Manifest files read at start, plus documents pushed at run time (`npm run documents -- push`).
-  const live = config.PERSISTED_DOCUMENTS === 'off' ? undefined : await watchDocumentStore(await openDocumentStore({ redisUrl: config.REDIS_URL, dataDir: config.dataDir }), {
-    onError: (err) => log.error({ err }, 'persisted documents store unreadable; serving the last documents read'),
-    onReload: (count) => log.info({ count }, 'pushed persisted documents loaded'),
-  });
+  const live =
+    config.PERSISTED_DOCUMENTS === 'off'
+      ? undefined
+      : await watchDocumentStore(await openDocumentStore({ redisUrl: config.REDIS_URL, dataDir: config.dataDir }), {
+          onError: (err) => log.error({ err }, 'persisted documents store unreadable; serving the last documents read'),
+          onReload: (count) => log.info({ count }, 'pushed persisted documents loaded'),
+        });
   const files = config.PERSISTED_DOCUMENTS === 'off' ? new Map<string, string>() : loadManifests(manifestPaths).byHash;
   const trusted = createTrustedDocuments(config.PERSISTED_DOCUMENTS, {
     byHash: { get: (hash) => files.get(hash) ?? live?.get(hash), has: (hash) => files.has(hash) || live?.get(hash) !== undefined },
@@ -203,7 +206,15 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     log,
   });
   // Partner endpoint: always mounted; with no key configured or stored every request is 401.
-  const partnerRoute = await createPartnerRoute({ config, log, supergraphSdl: options.supergraphSdl, urlOverride, signToken, metricsRegistry: metrics.registry, queryLimits: limits });
+  const partnerRoute = await createPartnerRoute({
+    config,
+    log,
+    supergraphSdl: options.supergraphSdl,
+    urlOverride,
+    signToken,
+    metricsRegistry: metrics.registry,
+    queryLimits: limits,
+  });
 
   const subgraphs = subgraphUrls(options.supergraphSdl, urlOverride);
 
@@ -219,7 +230,12 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     signToken,
     formatError: formatGatewayError(log, { production: config.production }),
     // Stream operations count toward the same query limits and rate limits as HTTP requests.
-    admit: createStreamAdmission({ limits: queryLimiter, rateLimits, trustedProxyHops: config.TRUSTED_PROXY_HOPS, next: options.admitStreamOperation }),
+    admit: createStreamAdmission({
+      limits: queryLimiter,
+      rateLimits,
+      trustedProxyHops: config.TRUSTED_PROXY_HOPS,
+      next: options.admitStreamOperation,
+    }),
   });
   const sse = createSseRoute({ execution, resolveIdentity });
 
@@ -257,7 +273,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   // Development only: GraphiQL on GET /graphql from a browser, and `/` pointing to it.
   const explorer = createExplorer(config);
   const routes: Record<string, RouteHandler> = {
-    '/graphql': async (req, res) => (acceptsEventStream(req) ? sse(req, res) : explorer && wantsExplorer(req) ? explorer.page(req, res) : graphql(req, res)),
+    '/graphql': async (req, res) =>
+      acceptsEventStream(req) ? sse(req, res) : explorer && wantsExplorer(req) ? explorer.page(req, res) : graphql(req, res),
     ...explorer?.routes,
     '/public/graphql': partnerRoute.route,
     '/healthz': async (_req, res) => sendJson(res, 200, { status: 'ok' }),
@@ -292,13 +309,19 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     }
     if (!handler) return sendJson(res, 404, { errors: [{ message: `No route ${path}`, extensions: { code: 'NOT_FOUND' } }] });
     runWithRequestId(requestId, () =>
-      withServerSpan(`${req.method} ${path}`, req.headers, { 'http.request.method': req.method ?? '', 'url.path': path, 'request.id': requestId }, async (span) => {
-        await handler(req, res);
-        span.setAttribute('http.response.status_code', res.statusCode);
-      }),
+      withServerSpan(
+        `${req.method} ${path}`,
+        req.headers,
+        { 'http.request.method': req.method ?? '', 'url.path': path, 'request.id': requestId },
+        async (span) => {
+          await handler(req, res);
+          span.setAttribute('http.response.status_code', res.statusCode);
+        },
+      ),
     ).catch((error: unknown) => {
       log.error({ err: error, path }, 'request failed');
-      if (!res.headersSent) sendJson(res, 500, { errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR', requestId } }] });
+      if (!res.headersSent)
+        sendJson(res, 500, { errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR', requestId } }] });
       else res.destroy();
     });
   });
@@ -314,7 +337,14 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const port = typeof address === 'object' && address ? address.port : config.PORT;
   const url = `http://${config.HOST}:${port}/graphql`;
   log.info(
-    { url, engine: config.GATEWAY_ENGINE, store: store.kind, responseCache: config.RESPONSE_CACHE, collapsing: config.REQUEST_COLLAPSING, persistedDocuments: `${config.PERSISTED_DOCUMENTS} (${trusted.mode === 'off' ? 0 : 'loaded'})` },
+    {
+      url,
+      engine: config.GATEWAY_ENGINE,
+      store: store.kind,
+      responseCache: config.RESPONSE_CACHE,
+      collapsing: config.REQUEST_COLLAPSING,
+      persistedDocuments: `${config.PERSISTED_DOCUMENTS} (${trusted.mode === 'off' ? 0 : 'loaded'})`,
+    },
     'gateway ready',
   );
   return {

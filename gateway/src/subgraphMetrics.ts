@@ -15,7 +15,10 @@ const MAX_METRICS_BYTES = 1_000_000;
 
 async function fetchSubgraphMetrics(url: string): Promise<unknown[] | undefined> {
   try {
-    const res = await undiciRequest(new URL('/metrics?format=json', url), { method: 'GET', signal: AbortSignal.timeout(SCRAPE_TIMEOUT_MS) });
+    const res = await undiciRequest(new URL('/metrics?format=json', url), {
+      method: 'GET',
+      signal: AbortSignal.timeout(SCRAPE_TIMEOUT_MS),
+    });
     const length = Number(res.headers['content-length'] ?? 0);
     if (res.statusCode !== 200 || length > MAX_METRICS_BYTES) {
       await res.body.dump();

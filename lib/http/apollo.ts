@@ -40,7 +40,14 @@ export async function readGraphQLBody(req: IncomingMessage, options: GraphQLHttp
   }
 }
 
-export function sendGraphQLError(res: ServerResponse, status: number, code: string, message: string, extra: Record<string, unknown> = {}, headers: Record<string, string> = {}): void {
+export function sendGraphQLError(
+  res: ServerResponse,
+  status: number,
+  code: string,
+  message: string,
+  extra: Record<string, unknown> = {},
+  headers: Record<string, string> = {},
+): void {
   sendJson(res, status, { errors: [{ message, extensions: { code, ...extra } }] }, headers);
 }
 

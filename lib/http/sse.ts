@@ -16,7 +16,10 @@ export function acceptsEventStream(req: IncomingMessage): boolean {
   return /(^|,)\s*text\/event-stream\s*(;|,|$)/i.test(req.headers.accept ?? '');
 }
 
-export type SseHandlerOptions<Context extends object> = Omit<HandlerOptions<IncomingMessage, Context, Context & OperationContext>, 'authenticate' | 'context'>;
+export type SseHandlerOptions<Context extends object> = Omit<
+  HandlerOptions<IncomingMessage, Context, Context & OperationContext>,
+  'authenticate' | 'context'
+>;
 
 /** The operation as the GraphQL-over-HTTP request carried it (POST body or GET query string). */
 export type SseRequestParams = Record<string, unknown>;

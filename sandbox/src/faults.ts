@@ -36,7 +36,8 @@ export class Faults {
     const delayMs = input.delayMs ?? 0;
     if (typeof delayMs !== 'number' || delayMs < 0 || delayMs > 120_000) return 'delayMs must be 0..120000';
     const retryAfter = input.retryAfter ?? 1;
-    if (typeof retryAfter !== 'number' || !Number.isInteger(retryAfter) || retryAfter < 0) return 'retryAfter must be a non-negative integer';
+    if (typeof retryAfter !== 'number' || !Number.isInteger(retryAfter) || retryAfter < 0)
+      return 'retryAfter must be a non-negative integer';
     if (status === undefined && delayMs === 0) return 'give a status, a delayMs, or both';
     const rule: FaultRule = { service: service as ServiceName, count, delayMs, retryAfter, ...(status === undefined ? {} : { status }) };
     this.#rules.set(rule.service, rule);

@@ -15,8 +15,23 @@ import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import { Faults, type FaultRule } from './faults.ts';
 import {
-  jsonReply, mediaType, parseForm, parseJson, parseNdjson, parseNestedForm, queryObject, readBody, redact,
-  sendReply, SERVICE_NAMES, sleep, type JournalNote, type Reply, type Service, type ServiceContext, type ServiceName,
+  jsonReply,
+  mediaType,
+  parseForm,
+  parseJson,
+  parseNdjson,
+  parseNestedForm,
+  queryObject,
+  readBody,
+  redact,
+  sendReply,
+  SERVICE_NAMES,
+  sleep,
+  type JournalNote,
+  type Reply,
+  type Service,
+  type ServiceContext,
+  type ServiceName,
   type ServiceRequest,
 } from './http.ts';
 import { formatJournalLine, Journal } from './journal.ts';
@@ -136,11 +151,14 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       case 'GET /__sandbox/health':
         return jsonReply(200, { ok: true, services: Object.fromEntries(SERVICE_NAMES.map((name) => [name, `${baseUrl}/${name}`])) });
       case 'GET /__sandbox/requests':
-        return jsonReply(200, journal.list({
-          ...(url.searchParams.get('service') ? { service: url.searchParams.get('service')! } : {}),
-          ...(url.searchParams.get('method') ? { method: url.searchParams.get('method')! } : {}),
-          ...(url.searchParams.get('path') ? { path: url.searchParams.get('path')! } : {}),
-        }));
+        return jsonReply(
+          200,
+          journal.list({
+            ...(url.searchParams.get('service') ? { service: url.searchParams.get('service')! } : {}),
+            ...(url.searchParams.get('method') ? { method: url.searchParams.get('method')! } : {}),
+            ...(url.searchParams.get('path') ? { path: url.searchParams.get('path')! } : {}),
+          }),
+        );
       case 'DELETE /__sandbox/requests':
         return jsonReply(200, { cleared: journal.clear() });
       case 'POST /__sandbox/reset':
@@ -194,14 +212,21 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
           reply = service.errorReply(fault.status, STATUS_CODES[fault.status] ?? 'Error', { retryAfter: fault.retryAfter });
         } else {
           const request: ServiceRequest = {
-            method: req.method ?? 'GET', path: subPath, query: url.searchParams, headers: req.headers, body: decoded,
-            origin: `http://${req.headers.host ?? new URL(baseUrl).host}`, journal: note,
+            method: req.method ?? 'GET',
+            path: subPath,
+            query: url.searchParams,
+            headers: req.headers,
+            body: decoded,
+            origin: `http://${req.headers.host ?? new URL(baseUrl).host}`,
+            journal: note,
           };
           try {
             reply = await service.handle(request, ctx);
           } catch (error) {
             // A bug in an emulator must not take the sandbox down: answer like the service's own 500.
-            logger(`sandbox  ${service.name.padEnd(9)}  internal error on ${req.method} ${service.redactPath(subPath)}: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
+            logger(
+              `sandbox  ${service.name.padEnd(9)}  internal error on ${req.method} ${service.redactPath(subPath)}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+            );
             reply = service.errorReply(500, 'internal error');
           }
         }
@@ -211,7 +236,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     const durationMs = Math.round(performance.now() - started);
     if (helper) {
       // Helpers are test plumbing, not calls to the emulated API: logged, never journaled.
-      if (options.log) logger(`sandbox  ${service.name.padEnd(9)}  ${req.method} ${subPath} ${reply.status} ${durationMs}ms (sandbox helper)`);
+      if (options.log)
+        logger(`sandbox  ${service.name.padEnd(9)}  ${req.method} ${subPath} ${reply.status} ${durationMs}ms (sandbox helper)`);
       return;
     }
     const entry = journal.record({
@@ -280,4 +306,3 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       }),
   };
 }
-

@@ -35,7 +35,8 @@ export function superviseStack(stack: Stack, options: { exitWithChild: boolean; 
   Gateway   ${stack.gatewayUrl}  (production mode: no sandbox, no explorer, introspection off, metrics on METRICS_PORT)
   Stop:     Ctrl-C
 `);
-  } else console.log(`
+  } else
+    console.log(`
   Gateway   ${stack.gatewayUrl}   (open it in a browser: GraphQL explorer, development only)
   Sandbox   ${stack.sandboxUrl}  (emulated Telegram, Stripe, HubSpot, Mixpanel, Amplitude, toncenter)
   Sign in:  npm run initdata -- 279058397   → use the printed header

@@ -95,7 +95,13 @@ const LEVELS: Record<number, string> = { 10: 'trace', 20: 'debug', 30: 'info', 4
 /** pino JSON → `name  level message key=value`, so six processes stay readable in one terminal. */
 function formatLine(line: string): { text: string; level: number } {
   try {
-    const { level, time: _t, name: _n, msg, ...rest } = JSON.parse(line) as { level: number; time?: number; name?: string; msg?: string } & Record<string, unknown>;
+    const {
+      level,
+      time: _t,
+      name: _n,
+      msg,
+      ...rest
+    } = JSON.parse(line) as { level: number; time?: number; name?: string; msg?: string } & Record<string, unknown>;
     const extras = Object.entries(rest)
       .map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : String(v)}`)
       .join(' ');
@@ -152,7 +158,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     const spec = specs.get(name)!;
     const [command, ...wrapperArgs] = [...(options.wrapper ?? []), process.execPath];
     // bin/precompiled.mjs: the servers load the type-stripped copies written on install (less memory each)
-    const child = spawn(command!, [...wrapperArgs, '--import', PRECOMPILED, ...spec.args], { cwd: ROOT, env: spec.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command!, [...wrapperArgs, '--import', PRECOMPILED, ...spec.args], {
+      cwd: ROOT,
+      env: spec.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     if (!colors.has(name)) colors.set(name, COLORS[colorIndex++ % COLORS.length]!);
     const prefix = `${colors.get(name)}${name.padEnd(9)}\x1b[0m│ `;
     for (const stream of [child.stdout!, child.stderr!]) {
@@ -170,7 +180,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       const count = previous && startedAt - previous.startedAt < 60_000 ? previous.count + 1 : 1;
       crashes.set(name, { count, startedAt });
       const delay = Math.min(30_000, 500 * 2 ** (count - 1));
-      process.stdout.write(`${colors.get(name)}${name.padEnd(9)}\x1b[0m│ ERROR exited (${signal ?? `code ${code}`}); restarting in ${delay} ms (crash ${count})\n`);
+      process.stdout.write(
+        `${colors.get(name)}${name.padEnd(9)}\x1b[0m│ ERROR exited (${signal ?? `code ${code}`}); restarting in ${delay} ms (crash ${count})\n`,
+      );
       setTimeout(() => {
         if (stackStopping || stoppingOnPurpose.has(name) || processes.get(name) !== child) return;
         start(name).catch((error: Error) => process.stdout.write(`${name.padEnd(9)}│ ERROR restart failed: ${error.message}\n`));
@@ -199,14 +211,23 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   }
 
   if (!options.withoutSandbox) {
-    specs.set('sandbox', { args: ['sandbox/src/main.ts'], env: { ...env, SANDBOX_PORT: String(sandboxPort) }, health: `${sandboxUrl}/__sandbox/health` });
+    specs.set('sandbox', {
+      args: ['sandbox/src/main.ts'],
+      env: { ...env, SANDBOX_PORT: String(sandboxPort) },
+      health: `${sandboxUrl}/__sandbox/health`,
+    });
   }
   for (const [name, port] of Object.entries(ports)) {
-    specs.set(name, { args: ['subgraphs/shared/main.ts', name], env: { ...env, SUBGRAPH_PORT: String(port) }, health: `http://127.0.0.1:${port}/healthz` });
+    specs.set(name, {
+      args: ['subgraphs/shared/main.ts', name],
+      env: { ...env, SUBGRAPH_PORT: String(port) },
+      health: `http://127.0.0.1:${port}/healthz`,
+    });
   }
-  const gatewayEnv: Record<string, string> = { ...env, PORT: String(gatewayPort), HOST: "127.0.0.1" };
+  const gatewayEnv: Record<string, string> = { ...env, PORT: String(gatewayPort), HOST: '127.0.0.1' };
   for (const [k, v] of Object.entries(options.gatewayEnv ?? {})) if (v !== undefined) gatewayEnv[k] = v;
-  if (!options.withoutGateway) specs.set('gateway', { args: ['gateway/src/main.ts'], env: gatewayEnv, health: `http://127.0.0.1:${gatewayPort}/healthz` });
+  if (!options.withoutGateway)
+    specs.set('gateway', { args: ['gateway/src/main.ts'], env: gatewayEnv, health: `http://127.0.0.1:${gatewayPort}/healthz` });
 
   const stack: Stack = {
     gatewayUrl: `http://127.0.0.1:${gatewayPort}/graphql`,

@@ -29,7 +29,10 @@ export async function registerSandboxWebhooks(options: {
     const res = await fetch(`${sandboxUrl}/stripe/__sandbox/webhook_endpoint`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ url: `${gatewayBaseUrl}/webhooks/stripe`, secret: env.STRIPE_WEBHOOK_SECRET || SANDBOX_CREDENTIALS.stripeWebhookSecret }),
+      body: JSON.stringify({
+        url: `${gatewayBaseUrl}/webhooks/stripe`,
+        secret: env.STRIPE_WEBHOOK_SECRET || SANDBOX_CREDENTIALS.stripeWebhookSecret,
+      }),
     });
     if (!res.ok) throw new Error(`sandbox webhook endpoint registration failed: HTTP ${res.status} ${await res.text()}`);
   }

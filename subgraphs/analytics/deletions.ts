@@ -12,7 +12,6 @@ import type { EventStore } from './store.ts';
 const MAX_BACKOFF_MS = 10 * 60_000;
 
 export function startDeletionWorker(store: EventStore, sinks: readonly AnalyticsSink[], log: Logger, intervalMs = 1_000) {
-
   async function drain(sink: AnalyticsSink): Promise<void> {
     for (;;) {
       const due = await store.dueDeletions(sink.name, sink.deletionBatchLimit);
@@ -26,7 +25,10 @@ export function startDeletionWorker(store: EventStore, sinks: readonly Analytics
         const attempts = Math.min(...due.map((d) => d.attempts));
         const delay = Math.min(MAX_BACKOFF_MS, 2_000 * 2 ** attempts) + Math.floor(Math.random() * 1_000);
         await store.deletionsLater(sink.name, userIds, delay);
-        log.warn({ sink: sink.name, users: userIds.length, retryInMs: delay, reason: (error as Error).message }, 'deletion request failed, will retry');
+        log.warn(
+          { sink: sink.name, users: userIds.length, retryInMs: delay, reason: (error as Error).message },
+          'deletion request failed, will retry',
+        );
         return;
       }
       if (due.length < sink.deletionBatchLimit) return;
@@ -34,7 +36,8 @@ export function startDeletionWorker(store: EventStore, sinks: readonly Analytics
   }
 
   const tick = async () => {
-    for (const sink of sinks) await drain(sink).catch((error) => log.error({ err: error, sink: sink.name }, 'deletion outbox drain failed'));
+    for (const sink of sinks)
+      await drain(sink).catch((error) => log.error({ err: error, sink: sink.name }, 'deletion outbox drain failed'));
   };
   return startPeriodic(tick, intervalMs);
 }

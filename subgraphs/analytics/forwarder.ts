@@ -65,7 +65,10 @@ export function startForwarder(store: EventStore, sinks: readonly AnalyticsSink[
       } catch (error) {
         // Given up: the lease runs out and the batch goes again (both destinations deduplicate by insert id).
         if (attempt >= MARK_SENT_ATTEMPTS - 1) throw error;
-        log.warn({ sink: sink.name, events: rows.length, reason: (error as Error).message }, 'could not mark forwarded events as sent; retrying');
+        log.warn(
+          { sink: sink.name, events: rows.length, reason: (error as Error).message },
+          'could not mark forwarded events as sent; retrying',
+        );
         await new Promise((r) => setTimeout(r, Math.min(4_000, 250 * 2 ** attempt)));
       }
     }
@@ -82,7 +85,8 @@ export function startForwarder(store: EventStore, sinks: readonly AnalyticsSink[
     if (Date.now() - gaugesAt < 10_000) return;
     gaugesAt = Date.now();
     for (const c of await store.outboxCounts()) {
-      for (const state of ['pending', 'retrying', 'dead'] as const) durableWork.set({ queue: `analytics_outbox_${c.sink}`, state }, c[state]);
+      for (const state of ['pending', 'retrying', 'dead'] as const)
+        durableWork.set({ queue: `analytics_outbox_${c.sink}`, state }, c[state]);
     }
   }
 

@@ -26,17 +26,42 @@ export default defineSubgraph<Services>({
   defaultPort: 4004,
   schemaUrl: new URL('./schema.graphql', import.meta.url),
   async createServices({ config, log }) {
-    const db = await openDatabase({ name: 'analytics', dataDir: config.dataDir, databaseUrl: config.DATABASE_URL, migrations: STORE_MIGRATIONS, log });
+    const db = await openDatabase({
+      name: 'analytics',
+      dataDir: config.dataDir,
+      databaseUrl: config.DATABASE_URL,
+      migrations: STORE_MIGRATIONS,
+      log,
+    });
     // A sink switched off (production without its credentials) is not forwarded to at all: events are still stored.
     const sinks: AnalyticsSink[] = [
       ...(config.mixpanel.enabled
-        ? [createMixpanelSink({ baseUrl: config.mixpanel.baseUrl, token: config.mixpanel.token, gdprToken: config.mixpanel.gdprToken, deletionUrl: config.mixpanel.deletionUrl, log })]
+        ? [
+            createMixpanelSink({
+              baseUrl: config.mixpanel.baseUrl,
+              token: config.mixpanel.token,
+              gdprToken: config.mixpanel.gdprToken,
+              deletionUrl: config.mixpanel.deletionUrl,
+              log,
+            }),
+          ]
         : []),
       ...(config.amplitude.enabled
-        ? [createAmplitudeSink({ baseUrl: config.amplitude.baseUrl, apiKey: config.amplitude.apiKey, secretKey: config.amplitude.secretKey, deletionUrl: config.amplitude.deletionUrl, log })]
+        ? [
+            createAmplitudeSink({
+              baseUrl: config.amplitude.baseUrl,
+              apiKey: config.amplitude.apiKey,
+              secretKey: config.amplitude.secretKey,
+              deletionUrl: config.amplitude.deletionUrl,
+              log,
+            }),
+          ]
         : []),
     ];
-    const store = createEventStore(db, sinks.map((s) => s.name));
+    const store = createEventStore(
+      db,
+      sinks.map((s) => s.name),
+    );
     if (config.mixpanel.sandbox) await seedDemoEvents(store, log);
     const forwarder = startForwarder(store, sinks, log);
     const deletions = startDeletionWorker(store, sinks, log);

@@ -40,7 +40,9 @@ export function funnelSql(stepNames: readonly string[]): string {
 
 export async function funnel(db: Queryable, steps: string[], window: { from: Date; to: Date }) {
   const ranks = new Map(
-    (await db.query<{ name: string; rank: number }>('SELECT name, rank FROM event_names WHERE name = ANY($1::text[])', [steps])).map((r) => [r.name, Number(r.rank)]),
+    (await db.query<{ name: string; rank: number }>('SELECT name, rank FROM event_names WHERE name = ANY($1::text[])', [steps])).map(
+      (r) => [r.name, Number(r.rank)],
+    ),
   );
   // A step nobody ever did ends the funnel there: count only the prefix of known steps.
   const known = steps.findIndex((name) => !ranks.has(name));
@@ -65,7 +67,11 @@ export const RETENTION_SQL = `SELECT to_char(cohort, 'YYYY-MM-DD') AS cohort, da
    ORDER BY cohort, day_offset`;
 
 export async function retention(db: Queryable, days: number, window: { from: Date; to: Date }) {
-  const rows = await db.query<{ cohort: string; day_offset: number; users: number }>(RETENTION_SQL, [window.from.toISOString(), window.to.toISOString(), days]);
+  const rows = await db.query<{ cohort: string; day_offset: number; users: number }>(RETENTION_SQL, [
+    window.from.toISOString(),
+    window.to.toISOString(),
+    days,
+  ]);
   const cohorts = new Map<string, number[]>();
   for (const r of rows) {
     const counts = cohorts.get(r.cohort) ?? new Array<number>(days).fill(0);

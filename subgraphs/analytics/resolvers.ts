@@ -53,9 +53,11 @@ function validate(input: EventInput, index: number, now: number): NewEvent {
   const at = `events[${index}]`;
   const name = input.name.trim();
   if (name.length < 1 || name.length > 255) throw badInput(`${at}.name must be 1-255 characters`, `${at}.name`);
-  if (!/^[A-Za-z0-9-]{1,36}$/.test(input.insertId)) throw badInput(`${at}.insertId must be 1-36 letters, digits or dashes (what Mixpanel accepts as $insert_id)`, `${at}.insertId`);
+  if (!/^[A-Za-z0-9-]{1,36}$/.test(input.insertId))
+    throw badInput(`${at}.insertId must be 1-36 letters, digits or dashes (what Mixpanel accepts as $insert_id)`, `${at}.insertId`);
   const properties = input.properties ?? {};
-  if (typeof properties !== 'object' || properties === null || Array.isArray(properties)) throw badInput(`${at}.properties must be a JSON object`, `${at}.properties`);
+  if (typeof properties !== 'object' || properties === null || Array.isArray(properties))
+    throw badInput(`${at}.properties must be a JSON object`, `${at}.properties`);
   if (JSON.stringify(properties).length > MAX_PROPERTIES_BYTES) throw badInput(`${at}.properties is larger than 32 KB`, `${at}.properties`);
   let occurredAt = new Date(now);
   if (input.timestamp) {
@@ -82,7 +84,8 @@ function window(from?: string | null, to?: string | null): { from: Date; to: Dat
   const start = from ? new Date(from) : new Date(end.getTime() - 30 * 24 * 3600_000);
   if (Number.isNaN(start.getTime()) || Number.isNaN(end.getTime())) throw badInput('`from`/`to` must be ISO-8601 dates');
   if (start > end) throw badInput('`from` must be before `to`');
-  if (end.getTime() - start.getTime() > MAX_WINDOW_DAYS * 24 * 3600_000) throw badInput(`a report covers at most ${MAX_WINDOW_DAYS} days`, 'from');
+  if (end.getTime() - start.getTime() > MAX_WINDOW_DAYS * 24 * 3600_000)
+    throw badInput(`a report covers at most ${MAX_WINDOW_DAYS} days`, 'from');
   return { from: start, to: end };
 }
 
@@ -112,9 +115,11 @@ export const analyticsResolvers: Resolvers<Ctx> = {
   Query: {
     async eventCounts(_: unknown, args: { from?: string | null; to?: string | null }, ctx: Ctx) {
       // The gateway lets partner keys through only with the analytics:read scope; Mini App users need the operator role.
-      if (ctx.identity.audience !== 'partner' && !isOperator(ctx)) throw forbidden('Operators and partner keys with the analytics:read scope only');
+      if (ctx.identity.audience !== 'partner' && !isOperator(ctx))
+        throw forbidden('Operators and partner keys with the analytics:read scope only');
       const span = window(args.from, args.to);
-      if (span.to.getTime() - span.from.getTime() > MAX_EVENT_COUNT_DAYS * 24 * 3600_000) throw badInput(`at most ${MAX_EVENT_COUNT_DAYS} days per query`, 'from');
+      if (span.to.getTime() - span.from.getTime() > MAX_EVENT_COUNT_DAYS * 24 * 3600_000)
+        throw badInput(`at most ${MAX_EVENT_COUNT_DAYS} days per query`, 'from');
       return eventCounts(ctx.services.store.db, span);
     },
     async analyticsDeadLetters(_: unknown, args: { first?: number | null }, ctx: Ctx) {

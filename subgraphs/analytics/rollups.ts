@@ -120,7 +120,10 @@ async function lockSummary(tx: Queryable, userId: string): Promise<{ cohort?: st
 export async function foldIntoRollups(tx: Queryable, userId: string, events: readonly { name: string; occurredAt: Date }[]): Promise<void> {
   if (events.length === 0) return;
   // Make sure a row exists to lock, so two first-ever writes of one user do not both count as first.
-  await tx.query(`INSERT INTO user_activity (user_id, first_seen, last_seen, event_count) VALUES ($1, now(), now(), 0) ON CONFLICT (user_id) DO NOTHING`, [userId]);
+  await tx.query(
+    `INSERT INTO user_activity (user_id, first_seen, last_seen, event_count) VALUES ($1, now(), now(), 0) ON CONFLICT (user_id) DO NOTHING`,
+    [userId],
+  );
   const before = await lockSummary(tx, userId);
   const times = events.map((e) => e.occurredAt.getTime());
   const earliest = new Date(Math.min(...times));

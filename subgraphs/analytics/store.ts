@@ -84,10 +84,24 @@ export function createEventStore(db: Database, sinks: readonly string[]) {
            FROM jsonb_to_recordset($2::jsonb) AS e(insert_id text, name text, properties jsonb, occurred_at timestamptz)
            ON CONFLICT (user_id, insert_id) DO NOTHING
            RETURNING insert_id`,
-          [userId, JSON.stringify(events.map((e) => ({ insert_id: e.insertId, name: e.name, properties: e.properties, occurred_at: e.occurredAt.toISOString() })))],
+          [
+            userId,
+            JSON.stringify(
+              events.map((e) => ({
+                insert_id: e.insertId,
+                name: e.name,
+                properties: e.properties,
+                occurred_at: e.occurredAt.toISOString(),
+              })),
+            ),
+          ],
         );
         const fresh = new Set(inserted.map((r) => r.insert_id));
-        await foldIntoRollups(tx, userId, events.filter((e) => fresh.has(e.insertId)));
+        await foldIntoRollups(
+          tx,
+          userId,
+          events.filter((e) => fresh.has(e.insertId)),
+        );
         if (inserted.length > 0 && sinks.length > 0) {
           await tx.query(
             `INSERT INTO outbox (sink, user_id, insert_id)
@@ -107,7 +121,10 @@ export function createEventStore(db: Database, sinks: readonly string[]) {
     async deleteUser(userId: string): Promise<{ deletedEvents: number; sinks: string[] }> {
       return db.transaction(async (tx) => {
         await removeFromRollups(tx, userId);
-        const [deleted] = await tx.query<{ n: number }>('WITH d AS (DELETE FROM events WHERE user_id = $1 RETURNING 1) SELECT count(*)::int AS n FROM d', [userId]);
+        const [deleted] = await tx.query<{ n: number }>(
+          'WITH d AS (DELETE FROM events WHERE user_id = $1 RETURNING 1) SELECT count(*)::int AS n FROM d',
+          [userId],
+        );
         await tx.query('DELETE FROM outbox WHERE user_id = $1', [userId]);
         await tx.query(
           `INSERT INTO deletion_outbox (sink, user_id) SELECT s, $1 FROM unnest($2::text[]) AS s
@@ -156,7 +173,14 @@ export function createEventStore(db: Database, sinks: readonly string[]) {
      * the entries are due again (destinations deduplicate by insert id).
      */
     async due(sink: string, limit: number, leaseMs = 120_000) {
-      return db.query<{ user_id: string; insert_id: string; name: string; properties: Record<string, unknown> | string; occurred_ms: string; attempts: number }>(
+      return db.query<{
+        user_id: string;
+        insert_id: string;
+        name: string;
+        properties: Record<string, unknown> | string;
+        occurred_ms: string;
+        attempts: number;
+      }>(
         `WITH claimed AS (
            SELECT sink, user_id, insert_id FROM outbox
            WHERE sink = $1 AND dead_at IS NULL AND next_attempt_at <= now()
@@ -171,19 +195,33 @@ export function createEventStore(db: Database, sinks: readonly string[]) {
       );
     },
     async done(sink: string, keys: readonly { user_id: string; insert_id: string }[]) {
-      await db.query(
-        `DELETE FROM outbox WHERE sink = $1 AND (user_id, insert_id) IN (SELECT * FROM unnest($2::text[], $3::text[]))`,
-        [sink, keys.map((k) => k.user_id), keys.map((k) => k.insert_id)],
-      );
+      await db.query(`DELETE FROM outbox WHERE sink = $1 AND (user_id, insert_id) IN (SELECT * FROM unnest($2::text[], $3::text[]))`, [
+        sink,
+        keys.map((k) => k.user_id),
+        keys.map((k) => k.insert_id),
+      ]);
     },
     /** Backs the entries off by `delayMs`; those at `maxAttempts` become dead letters. Returns how many died. */
-    async retryLater(sink: string, keys: readonly { user_id: string; insert_id: string }[], delayMs: number, maxAttempts = Number.MAX_SAFE_INTEGER, reason = '') {
+    async retryLater(
+      sink: string,
+      keys: readonly { user_id: string; insert_id: string }[],
+      delayMs: number,
+      maxAttempts = Number.MAX_SAFE_INTEGER,
+      reason = '',
+    ) {
       const rows = await db.query<{ dead: boolean }>(
         `UPDATE outbox SET attempts = attempts + 1, next_attempt_at = now() + ($4::int * interval '1 millisecond'), last_error = $6,
            dead_at = CASE WHEN attempts + 1 >= $5 THEN clock_timestamp() END
          WHERE sink = $1 AND (user_id, insert_id) IN (SELECT * FROM unnest($2::text[], $3::text[]))
          RETURNING dead_at IS NOT NULL AS dead`,
-        [sink, keys.map((k) => k.user_id), keys.map((k) => k.insert_id), Math.round(delayMs), Math.min(maxAttempts, 2 ** 31 - 1), reason.slice(0, 500)],
+        [
+          sink,
+          keys.map((k) => k.user_id),
+          keys.map((k) => k.insert_id),
+          Math.round(delayMs),
+          Math.min(maxAttempts, 2 ** 31 - 1),
+          reason.slice(0, 500),
+        ],
       );
       return rows.filter((r) => r.dead).length;
     },
@@ -199,7 +237,14 @@ export function createEventStore(db: Database, sinks: readonly string[]) {
     },
     /** The newest dead letters, for operators (the `analyticsDeadLetters` query); last_error as stored. */
     async deadLetters(limit: number) {
-      const rows = await db.query<{ sink: string; user_id: string; insert_id: string; attempts: number; last_error: string | null; dead_at: Date | string }>(
+      const rows = await db.query<{
+        sink: string;
+        user_id: string;
+        insert_id: string;
+        attempts: number;
+        last_error: string | null;
+        dead_at: Date | string;
+      }>(
         `SELECT sink, user_id, insert_id, attempts, last_error, dead_at FROM outbox
          WHERE dead_at IS NOT NULL ORDER BY dead_at DESC, insert_id LIMIT $1`,
         [limit],

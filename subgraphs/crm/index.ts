@@ -32,7 +32,13 @@ export default defineSubgraph<Services>({
   async createServices({ config, log }) {
     const hubspot = createHubSpot({ baseUrl: config.hubspot.baseUrl, token: config.hubspot.token, sandbox: config.hubspot.sandbox, log });
     const contacts = createContactCache(hubspot);
-    const db = await openDatabase({ name: 'crm', dataDir: config.dataDir, databaseUrl: config.DATABASE_URL, migrations: CRM_MIGRATIONS, log });
+    const db = await openDatabase({
+      name: 'crm',
+      dataDir: config.dataDir,
+      databaseUrl: config.DATABASE_URL,
+      migrations: CRM_MIGRATIONS,
+      log,
+    });
     const inbox = createHubSpotInbox({ db, hubspot, contacts, log });
     await inbox.recover().catch((error: unknown) => log.error({ err: error }, 'hubspot inbox recovery failed'));
     return {
@@ -50,7 +56,10 @@ export default defineSubgraph<Services>({
   routes: (services) => ({
     [HUBSPOT_WEBHOOK_ROUTE]: async (body: unknown, ctx: SubgraphContext<Services>) => {
       if (!ctx.identity.roles.includes('system')) {
-        return { status: 403, body: { errors: [{ message: forbidden('Webhook hand-off is for the gateway only').message, extensions: { code: 'FORBIDDEN' } }] } };
+        return {
+          status: 403,
+          body: { errors: [{ message: forbidden('Webhook hand-off is for the gateway only').message, extensions: { code: 'FORBIDDEN' } }] },
+        };
       }
       const delivery = parseDelivery(body);
       if (!delivery.ok) return { status: 400, body: { error: delivery.reason } };

@@ -28,7 +28,10 @@ export interface Ticket {
 /** Default HubSpot support pipeline stage ids → our statuses. */
 const STAGE_TO_STATUS: Record<string, TicketStatus> = { '1': 'OPEN', '2': 'IN_PROGRESS', '3': 'WAITING', '4': 'CLOSED' };
 export const OPEN_STAGE = '1';
-export const STATUS_TO_STAGE = Object.fromEntries(Object.entries(STAGE_TO_STATUS).map(([stage, status]) => [status, stage])) as Record<TicketStatus, string>;
+export const STATUS_TO_STAGE = Object.fromEntries(Object.entries(STAGE_TO_STATUS).map(([stage, status]) => [status, stage])) as Record<
+  TicketStatus,
+  string
+>;
 
 /** Tags travel as one `;`-separated HubSpot property. */
 export const TAG_SEPARATOR = ';';
@@ -44,7 +47,10 @@ export function toCustomer(contact: HubSpotObject): Customer {
     language: p.hs_language ?? null,
     marketingConsent: p.tma_marketing_consent ? p.tma_marketing_consent === 'true' : null,
     lifecycleStage: p.lifecyclestage ?? null,
-    tags: (p.tma_tags ?? '').split(TAG_SEPARATOR).map((t) => t.trim()).filter(Boolean),
+    tags: (p.tma_tags ?? '')
+      .split(TAG_SEPARATOR)
+      .map((t) => t.trim())
+      .filter(Boolean),
     userId: p.telegram_user_id ?? null,
   };
 }

@@ -39,7 +39,8 @@ function ticketsByUserLoader(ctx: Ctx) {
   });
 }
 
-const visibleCustomer = (ctx: Ctx, c: Customer | null) => (c && (isOperator(ctx) || (c.userId !== null && c.userId === ctx.identity.userId)) ? c : null);
+const visibleCustomer = (ctx: Ctx, c: Customer | null) =>
+  c && (isOperator(ctx) || (c.userId !== null && c.userId === ctx.identity.userId)) ? c : null;
 const visibleTicket = (ctx: Ctx, t: Ticket | null) => (t && canSeeUser(ctx, t.userId) ? t : null);
 
 /** The user a customer write is for: the caller, or for operators any user they name. */
@@ -163,7 +164,11 @@ export const crmResolvers: Resolvers<Ctx> = {
         if (ids.length === 0) return [];
         const notes = await ctx.services.hubspot.notesByIds(ids);
         return notes
-          .map((n) => ({ id: n.id, body: n.properties.hs_note_body ?? '', createdAt: new Date(n.properties.hs_timestamp ?? n.createdAt).toISOString() }))
+          .map((n) => ({
+            id: n.id,
+            body: n.properties.hs_note_body ?? '',
+            createdAt: new Date(n.properties.hs_timestamp ?? n.createdAt).toISOString(),
+          }))
           .sort((a, b) => b.createdAt.localeCompare(a.createdAt));
       } catch (error) {
         if (error instanceof HubSpotError && error.status === 404) return [];

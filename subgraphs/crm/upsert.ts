@@ -19,14 +19,31 @@ export const UpsertCustomerInput = z
   .object({
     userId: optional(z.string().regex(/^\d{1,20}$/, 'must be a Telegram user id (digits)')),
     email: optional(z.string().trim().toLowerCase().max(254).pipe(z.email('must be an e-mail address'))),
-    phone: optional(z.string().trim().regex(/^\+?[0-9][0-9 ()-]{3,30}$/, 'must be a phone number (digits, spaces, + ( ) -)')),
+    phone: optional(
+      z
+        .string()
+        .trim()
+        .regex(/^\+?[0-9][0-9 ()-]{3,30}$/, 'must be a phone number (digits, spaces, + ( ) -)'),
+    ),
     firstName: optional(z.string().trim().min(1).max(100)),
     lastName: optional(z.string().trim().min(1).max(100)),
-    language: optional(z.string().trim().regex(/^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'must be a language tag such as en or pt-BR')),
+    language: optional(
+      z
+        .string()
+        .trim()
+        .regex(/^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'must be a language tag such as en or pt-BR'),
+    ),
     marketingConsent: optional(z.boolean()),
     tags: optional(
       z
-        .array(z.string().trim().min(1).max(50).regex(/^[^;]+$/, `must not contain "${TAG_SEPARATOR}"`))
+        .array(
+          z
+            .string()
+            .trim()
+            .min(1)
+            .max(50)
+            .regex(/^[^;]+$/, `must not contain "${TAG_SEPARATOR}"`),
+        )
         .max(20),
     ),
   })
@@ -53,7 +70,10 @@ export function toContactProperties(input: UpsertCustomerInput): Record<string, 
   set('firstname', input.firstName);
   set('lastname', input.lastName);
   set('hs_language', input.language);
-  set('tma_marketing_consent', input.marketingConsent === undefined ? undefined : input.marketingConsent === null ? null : String(input.marketingConsent));
+  set(
+    'tma_marketing_consent',
+    input.marketingConsent === undefined ? undefined : input.marketingConsent === null ? null : String(input.marketingConsent),
+  );
   set('tma_tags', input.tags === undefined ? undefined : input.tags === null ? null : [...new Set(input.tags)].sort().join(TAG_SEPARATOR));
   return out;
 }
@@ -69,8 +89,7 @@ export function changedProperties(current: HubSpotObject | undefined, wanted: Re
   return changes;
 }
 
-const emailTaken = () =>
-  appError(ErrorCode.CONFLICT, '`email` belongs to the CRM contact of another Telegram user', { field: 'email' });
+const emailTaken = () => appError(ErrorCode.CONFLICT, '`email` belongs to the CRM contact of another Telegram user', { field: 'email' });
 
 const isConflict = (error: unknown) => error instanceof HubSpotError && error.status === 409;
 
@@ -82,7 +101,11 @@ async function byTelegramId(hubspot: HubSpot, userId: string): Promise<HubSpotOb
  * Creates the contact; when a concurrent request created it first (409 on the unique
  * `telegram_user_id`), that one is used instead, so two racing requests still make one contact.
  */
-async function createOrAdopt(hubspot: HubSpot, userId: string, properties: Record<string, string>): Promise<{ contact: HubSpotObject; created: boolean }> {
+async function createOrAdopt(
+  hubspot: HubSpot,
+  userId: string,
+  properties: Record<string, string>,
+): Promise<{ contact: HubSpotObject; created: boolean }> {
   const nonEmpty = Object.fromEntries(Object.entries(properties).filter(([, v]) => v !== ''));
   try {
     return { contact: await hubspot.createContact({ ...nonEmpty, telegram_user_id: userId }), created: true };

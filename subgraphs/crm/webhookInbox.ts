@@ -88,7 +88,8 @@ export function createHubSpotInbox(options: { db: Database; hubspot: HubSpot; co
     const readBack = await hubspot.contactsByIds([...contactIds]);
     for (const c of readBack) if (c.properties.telegram_user_id) users.add(c.properties.telegram_user_id);
     if (ticketIds.size > 0) {
-      for (const t of await hubspot.ticketsByIds([...ticketIds])) if (t.properties.telegram_user_id) users.add(t.properties.telegram_user_id);
+      for (const t of await hubspot.ticketsByIds([...ticketIds]))
+        if (t.properties.telegram_user_id) users.add(t.properties.telegram_user_id);
     }
     contacts.forgetUsers(users);
     return [...users];
@@ -105,7 +106,10 @@ export function createHubSpotInbox(options: { db: Database; hubspot: HubSpot; co
     try {
       userIds = await affectedUsers(events);
     } catch (error) {
-      log.warn({ reason: (error as Error).message, events: events.length }, 'hubspot events: affected users unknown, dropping every cached contact');
+      log.warn(
+        { reason: (error as Error).message, events: events.length },
+        'hubspot events: affected users unknown, dropping every cached contact',
+      );
       contacts.clear();
       userIds = null;
     }
@@ -132,7 +136,9 @@ export function createHubSpotInbox(options: { db: Database; hubspot: HubSpot; co
     },
     /** Finishes events a crash left unprocessed; forgets old processed ones. */
     async recover(): Promise<void> {
-      const pending = await db.query<{ event_id: string }>('SELECT event_id FROM hubspot_events WHERE processed_at IS NULL ORDER BY received_at LIMIT 1000');
+      const pending = await db.query<{ event_id: string }>(
+        'SELECT event_id FROM hubspot_events WHERE processed_at IS NULL ORDER BY received_at LIMIT 1000',
+      );
       await process(pending.map((r) => r.event_id));
       await db.query(`DELETE FROM hubspot_events WHERE processed_at < now() - interval '30 days'`);
     },

@@ -27,7 +27,8 @@ export function toProduct(product: StripeProduct, prices: StripePrice[]): Produc
   const stars = product.metadata.stars_price;
   if (stars && /^\d+$/.test(stars)) priceBy.set('XTR', BigInt(stars));
   for (const price of prices) {
-    if (price.product === product.id && price.active && price.unit_amount !== null) priceBy.set(price.currency.toUpperCase(), BigInt(price.unit_amount));
+    if (price.product === product.id && price.active && price.unit_amount !== null)
+      priceBy.set(price.currency.toUpperCase(), BigInt(price.unit_amount));
   }
   const ton = product.metadata.ton_price_nanotons;
   if (ton && /^\d+$/.test(ton)) priceBy.set('TON', BigInt(ton));

@@ -125,7 +125,12 @@ export function createInbox(options: InboxOptions) {
   let closed = false;
 
   /** Stores an event once. `processed` is true when an earlier delivery already completed it. */
-  async function store(source: InboxSource, eventId: string, kind: string, payload: unknown): Promise<{ fresh: boolean; processed: boolean }> {
+  async function store(
+    source: InboxSource,
+    eventId: string,
+    kind: string,
+    payload: unknown,
+  ): Promise<{ fresh: boolean; processed: boolean }> {
     const inserted = await db.query<{ event_id: string }>(
       `INSERT INTO inbox (source, event_id, kind, payload) VALUES ($1, $2, $3, $4::jsonb)
        ON CONFLICT (source, event_id) DO NOTHING RETURNING event_id`,
@@ -145,7 +150,10 @@ export function createInbox(options: InboxOptions) {
    * event we act on, or about a PaymentIntent the ledger does not have (no Stripe call for those).
    */
   async function readStripeTruth(eventId: string): Promise<StripeTruth | undefined> {
-    const rows = await db.query<{ payload: unknown }>(`SELECT payload FROM inbox WHERE source = 'stripe' AND event_id = $1 AND processed_at IS NULL`, [eventId]);
+    const rows = await db.query<{ payload: unknown }>(
+      `SELECT payload FROM inbox WHERE source = 'stripe' AND event_id = $1 AND processed_at IS NULL`,
+      [eventId],
+    );
     if (!rows[0]) return undefined;
     const claim = claimOf(parsePayload(rows[0].payload) as StripeEvent);
     if (!claim) return undefined;
@@ -168,12 +176,13 @@ export function createInbox(options: InboxOptions) {
         if (!row) return undefined; // done by someone else meanwhile
         const payload = parsePayload(row.payload);
         const outcome =
-          source === 'telegram' ? await applyTelegram(tx, payload as TelegramUpdate) : await applyStripe(tx, payload as StripeEvent, stripeTruth);
-        await tx.query('UPDATE inbox SET processed_at = clock_timestamp(), outcome = $3, attempts = attempts + 1 WHERE source = $1 AND event_id = $2', [
-          source,
-          eventId,
-          outcome,
-        ]);
+          source === 'telegram'
+            ? await applyTelegram(tx, payload as TelegramUpdate)
+            : await applyStripe(tx, payload as StripeEvent, stripeTruth);
+        await tx.query(
+          'UPDATE inbox SET processed_at = clock_timestamp(), outcome = $3, attempts = attempts + 1 WHERE source = $1 AND event_id = $2',
+          [source, eventId, outcome],
+        );
         log.info({ source, eventId, kind: row.kind, outcome }, 'webhook event processed');
         return outcome;
       });
@@ -190,7 +199,8 @@ export function createInbox(options: InboxOptions) {
         )
         .catch(() => []);
       const row = failed[0];
-      if (row?.dead) log.error({ source, eventId, attempts: row.attempts, reason }, 'webhook event is a dead letter: an operator must look at it');
+      if (row?.dead)
+        log.error({ source, eventId, attempts: row.attempts, reason }, 'webhook event is a dead letter: an operator must look at it');
       else log.warn({ source, eventId, attempts: row?.attempts, reason }, 'webhook event processing failed; will retry');
       return undefined;
     }
@@ -218,7 +228,12 @@ export function createInbox(options: InboxOptions) {
       }
       if (payment.telegramChargeId === paid.telegram_payment_charge_id) return `duplicate charge for ${payment.id}`;
       const expiresAt = paid.subscription_expiration_date ?? null;
-      if ((payment.status === 'PAID' || payment.status === 'REFUNDED') && payment.subscriptionPeriod !== null && paid.is_recurring && !paid.is_first_recurring) {
+      if (
+        (payment.status === 'PAID' || payment.status === 'REFUNDED') &&
+        payment.subscriptionPeriod !== null &&
+        paid.is_recurring &&
+        !paid.is_first_recurring
+      ) {
         // A subscription renewal: Telegram charged the next period. Each charge is a ledger row of its own
         // (refundable on its own); the unique charge id keeps a redelivered renewal from counting twice.
         const renewalId = newPaymentId();
@@ -251,7 +266,9 @@ export function createInbox(options: InboxOptions) {
       if (!payment) return 'refund of an unknown charge';
       if (payment.status === 'REFUNDED') return `already refunded ${payment.id}`;
       // Telegram refunds a Stars charge whole.
-      await tx.query(`UPDATE payments SET status = 'REFUNDED', refunded_at = clock_timestamp(), refunded_amount = amount WHERE id = $1`, [payment.id]);
+      await tx.query(`UPDATE payments SET status = 'REFUNDED', refunded_at = clock_timestamp(), refunded_amount = amount WHERE id = $1`, [
+        payment.id,
+      ]);
       return `refunded ${payment.id}`;
     }
     return 'ignored';
@@ -278,7 +295,10 @@ export function createInbox(options: InboxOptions) {
       log.error({ err: error }, 'pre-checkout validation failed');
       reason = 'The order could not be checked right now. Please try again.';
     }
-    const params = reason === undefined ? { pre_checkout_query_id: query.id, ok: true } : { pre_checkout_query_id: query.id, ok: false, error_message: reason };
+    const params =
+      reason === undefined
+        ? { pre_checkout_query_id: query.id, ok: true }
+        : { pre_checkout_query_id: query.id, ok: false, error_message: reason };
     await Promise.race([
       bot.call<boolean>('answerPreCheckoutQuery', params),
       new Promise((_, reject) => setTimeout(() => reject(new Error('answerPreCheckoutQuery timed out')), preCheckoutTimeoutMs).unref()),
@@ -317,7 +337,15 @@ export function createInbox(options: InboxOptions) {
 
   /** The newest dead letters, for operators (the `webhookDeadLetters` query). */
   async function deadLetters(limit: number): Promise<WebhookDeadLetterRow[]> {
-    const rows = await db.query<{ source: InboxSource; event_id: string; kind: string; attempts: number; last_error: string | null; received_at: Date | string; dead_at: Date | string }>(
+    const rows = await db.query<{
+      source: InboxSource;
+      event_id: string;
+      kind: string;
+      attempts: number;
+      last_error: string | null;
+      received_at: Date | string;
+      dead_at: Date | string;
+    }>(
       `SELECT source, event_id, kind, attempts, last_error, received_at, dead_at FROM inbox
        WHERE dead_at IS NOT NULL AND processed_at IS NULL ORDER BY dead_at DESC, event_id LIMIT $1`,
       [limit],
@@ -360,10 +388,10 @@ export function createInbox(options: InboxOptions) {
         const { fresh, processed } = await store('telegram', eventId, 'pre_checkout_query', update);
         if (!fresh && processed) return { status: 200, body: { duplicate: true } };
         const answer = await answerPreCheckout(query);
-        await db.query(`UPDATE inbox SET processed_at = clock_timestamp(), outcome = $2, attempts = attempts + 1 WHERE source = 'telegram' AND event_id = $1`, [
-          eventId,
-          answer.ok ? 'pre-checkout ok' : `pre-checkout refused: ${answer.reason}`,
-        ]);
+        await db.query(
+          `UPDATE inbox SET processed_at = clock_timestamp(), outcome = $2, attempts = attempts + 1 WHERE source = 'telegram' AND event_id = $1`,
+          [eventId, answer.ok ? 'pre-checkout ok' : `pre-checkout refused: ${answer.reason}`],
+        );
         return { status: 200, body: { preCheckout: answer } };
       }
       const message = update.message;
@@ -381,7 +409,8 @@ export function createInbox(options: InboxOptions) {
 
     /** Stripe event from the gateway (signature already verified). */
     async stripe(event: StripeEvent): Promise<RouteResult> {
-      if (!event || typeof event.id !== 'string' || typeof event.type !== 'string') return { status: 400, body: { error: 'not a Stripe event' } };
+      if (!event || typeof event.id !== 'string' || typeof event.type !== 'string')
+        return { status: 400, body: { error: 'not a Stripe event' } };
       const { fresh, processed } = await store('stripe', event.id, event.type, event);
       if (processed) return { status: 200, body: { duplicate: true } };
       if (options.crashAfterStore) {

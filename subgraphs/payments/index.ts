@@ -36,10 +36,26 @@ export default defineSubgraph<Services>({
   schemaUrl: new URL('./schema.graphql', import.meta.url),
 
   async createServices({ config, log }) {
-    const db = await openDatabase({ name: 'payments', dataDir: config.dataDir, databaseUrl: config.DATABASE_URL, migrations: LEDGER_MIGRATIONS, log });
-    const stripe = createStripe({ baseUrl: config.stripe.baseUrl, secretKey: config.stripe.secretKey, sandbox: config.stripe.sandbox, log });
+    const db = await openDatabase({
+      name: 'payments',
+      dataDir: config.dataDir,
+      databaseUrl: config.DATABASE_URL,
+      migrations: LEDGER_MIGRATIONS,
+      log,
+    });
+    const stripe = createStripe({
+      baseUrl: config.stripe.baseUrl,
+      secretKey: config.stripe.secretKey,
+      sandbox: config.stripe.sandbox,
+      log,
+    });
     const bot = createBotApi({ baseUrl: config.telegram.baseUrl, token: config.telegram.botToken, sandbox: config.telegram.sandbox, log });
-    const toncenter = createToncenter({ baseUrl: config.toncenter.baseUrl, apiKey: config.toncenter.apiKey, sandbox: config.toncenter.sandbox, log });
+    const toncenter = createToncenter({
+      baseUrl: config.toncenter.baseUrl,
+      apiKey: config.toncenter.apiKey,
+      sandbox: config.toncenter.sandbox,
+      log,
+    });
     const catalog = createCatalog(stripe);
     const ledger = createLedger(db);
     const inbox = createInbox({
@@ -50,7 +66,13 @@ export default defineSubgraph<Services>({
       // Test hook only (see test/payments.crash.test.ts): acknowledge a stored webhook event, then die before processing it.
       crashAfterStore: process.env.PAYMENTS_TEST_CRASH_AFTER_STORE === '1',
     });
-    const ton = createTonWatcher({ db, toncenter, wallet: config.toncenter.walletAddress, intervalMs: config.toncenter.enabled ? config.TON_POLL_INTERVAL_MS : 0, log });
+    const ton = createTonWatcher({
+      db,
+      toncenter,
+      wallet: config.toncenter.walletAddress,
+      intervalMs: config.toncenter.enabled ? config.TON_POLL_INTERVAL_MS : 0,
+      log,
+    });
     const events = createPaymentEvents(db, log);
     await events.start();
     inbox.start();

@@ -158,28 +158,30 @@ export function createInvoices(services: InvoiceServices) {
       const price = priceFor(product, input.provider);
       if (!price) throw badInput(`Product ${product.id} is not sold through ${input.provider}`, 'provider');
       const subscription = input.subscription === true;
-      if (subscription && input.provider !== 'STARS') throw badInput('Subscriptions are Telegram Stars subscriptions: use provider STARS', 'subscription');
+      if (subscription && input.provider !== 'STARS')
+        throw badInput('Subscriptions are Telegram Stars subscriptions: use provider STARS', 'subscription');
       if (subscription && price.amount > STARS_SUBSCRIPTION_MAX_PRICE) {
         throw badInput(`A Stars subscription costs at most ${STARS_SUBSCRIPTION_MAX_PRICE} Stars a month`, 'subscription');
       }
 
       const id = newPaymentId();
       const ton =
-        input.provider === 'TON'
-          ? { address: services.tonWalletAddress, amount: price.amount.toString(), comment: id }
-          : undefined;
-      const result = await ledger.insertOrGet({
-        id,
-        userId,
-        productId: product.id,
-        provider: input.provider,
-        amount: price.amount,
-        currency: price.currency,
-        idempotencyKey: input.idempotencyKey,
-        tonComment: ton?.comment ?? null,
-        invoice: ton ? { tonTransfer: ton } : null,
-        subscriptionPeriod: subscription ? STARS_SUBSCRIPTION_PERIOD : null,
-      }, services.maxPendingPerUser);
+        input.provider === 'TON' ? { address: services.tonWalletAddress, amount: price.amount.toString(), comment: id } : undefined;
+      const result = await ledger.insertOrGet(
+        {
+          id,
+          userId,
+          productId: product.id,
+          provider: input.provider,
+          amount: price.amount,
+          currency: price.currency,
+          idempotencyKey: input.idempotencyKey,
+          tonComment: ton?.comment ?? null,
+          invoice: ton ? { tonTransfer: ton } : null,
+          subscriptionPeriod: subscription ? STARS_SUBSCRIPTION_PERIOD : null,
+        },
+        services.maxPendingPerUser,
+      );
       if ('limited' in result) {
         throw appError(
           ErrorCode.TOO_MANY_PENDING_INVOICES,
@@ -188,8 +190,15 @@ export function createInvoices(services: InvoiceServices) {
         );
       }
       const { payment, created } = result;
-      if (!created && (payment.productId !== input.productId || payment.provider !== input.provider || (payment.subscriptionPeriod !== null) !== subscription)) {
-        throw conflict('This idempotencyKey was already used for another product, provider or kind of purchase; use a new key for a new purchase');
+      if (
+        !created &&
+        (payment.productId !== input.productId ||
+          payment.provider !== input.provider ||
+          (payment.subscriptionPeriod !== null) !== subscription)
+      ) {
+        throw conflict(
+          'This idempotencyKey was already used for another product, provider or kind of purchase; use a new key for a new purchase',
+        );
       }
       if (created) log.info({ paymentId: payment.id, provider: payment.provider, productId: payment.productId }, 'payment created');
       const withInvoice = await ensureInvoice(payment, product);

@@ -227,7 +227,10 @@ export function createLedger(db: Database) {
      */
     async insertOrGet(p: NewPayment, maxPending: number): Promise<{ payment: PaymentRecord; created: boolean } | { limited: true }> {
       const byKey = async (q: Queryable) => {
-        const rows = await q.query<Row>(`SELECT ${COLUMNS} FROM payments WHERE user_id = $1 AND idempotency_key = $2`, [p.userId, p.idempotencyKey]);
+        const rows = await q.query<Row>(`SELECT ${COLUMNS} FROM payments WHERE user_id = $1 AND idempotency_key = $2`, [
+          p.userId,
+          p.idempotencyKey,
+        ]);
         return rows[0] ? toPayment(rows[0]) : undefined;
       };
       const repeated = await byKey(db);
@@ -238,14 +241,28 @@ export function createLedger(db: Database) {
         await tx.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`payments.pending:${p.userId}`]);
         const raced = await byKey(tx);
         if (raced) return { payment: raced, created: false };
-        const [count] = await tx.query<{ pending: number }>(`SELECT count(*)::int AS pending FROM payments WHERE user_id = $1 AND status = 'PENDING'`, [p.userId]);
+        const [count] = await tx.query<{ pending: number }>(
+          `SELECT count(*)::int AS pending FROM payments WHERE user_id = $1 AND status = 'PENDING'`,
+          [p.userId],
+        );
         if ((count?.pending ?? 0) >= maxPending) return { limited: true as const };
         const inserted = await tx.query<Row>(
           `INSERT INTO payments (id, user_id, product_id, provider, status, amount, currency, idempotency_key, ton_comment, invoice, subscription_period)
            VALUES ($1, $2, $3, $4, 'PENDING', $5::bigint, $6, $7, $8, $9::jsonb, $10)
            ON CONFLICT (user_id, idempotency_key) DO NOTHING
            RETURNING ${COLUMNS}`,
-          [p.id, p.userId, p.productId, p.provider, p.amount.toString(), p.currency, p.idempotencyKey, p.tonComment ?? null, p.invoice ? JSON.stringify(p.invoice) : null, p.subscriptionPeriod ?? null],
+          [
+            p.id,
+            p.userId,
+            p.productId,
+            p.provider,
+            p.amount.toString(),
+            p.currency,
+            p.idempotencyKey,
+            p.tonComment ?? null,
+            p.invoice ? JSON.stringify(p.invoice) : null,
+            p.subscriptionPeriod ?? null,
+          ],
         );
         if (inserted[0]) return { payment: toPayment(inserted[0]), created: true };
         const existing = await byKey(tx);

@@ -68,7 +68,11 @@ export const liveResolvers = {
         const userId = requireUser(ctx);
         const since = args.changedSince ? parseInstant(args.changedSince) : undefined;
         const missed = since ? await ctx.services.ledger.changedSince(userId, since, CATCH_UP_LIMIT) : [];
-        return watch(ctx, (change) => change.userId === userId, missed.map((p) => p.id));
+        return watch(
+          ctx,
+          (change) => change.userId === userId,
+          missed.map((p) => p.id),
+        );
       },
       resolve: asPayment,
     },

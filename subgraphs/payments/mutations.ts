@@ -18,7 +18,8 @@ type Ctx = SubgraphContext<MutationServices>;
 
 export const mutationResolvers: Resolvers<Ctx> = {
   Mutation: {
-    createInvoice: (_: unknown, args: { input: CreateInvoiceInput }, ctx: Ctx) => ctx.services.invoices.createInvoice(requireUser(ctx), args.input),
+    createInvoice: (_: unknown, args: { input: CreateInvoiceInput }, ctx: Ctx) =>
+      ctx.services.invoices.createInvoice(requireUser(ctx), args.input),
     refundPayment: (_: unknown, args: { id: string }, ctx: Ctx) => {
       requireOperator(ctx);
       return ctx.services.refunds.refund(args.id);
@@ -32,7 +33,10 @@ export const WEBHOOK_ROUTES = { telegram: '/internal/webhooks/telegram', stripe:
 
 function systemOnly(ctx: Ctx): RouteResult | undefined {
   if (ctx.identity.roles.includes('system')) return undefined;
-  return { status: 403, body: { errors: [{ message: forbidden('Webhook hand-off is for the gateway only').message, extensions: { code: 'FORBIDDEN' } }] } };
+  return {
+    status: 403,
+    body: { errors: [{ message: forbidden('Webhook hand-off is for the gateway only').message, extensions: { code: 'FORBIDDEN' } }] },
+  };
 }
 
 export function webhookRoutes(services: MutationServices) {

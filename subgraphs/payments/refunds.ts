@@ -54,7 +54,10 @@ export function createRefunds(services: { ledger: Ledger; bot: BotApi; stripe: S
         if (payment.provider === 'STARS') {
           if (!payment.telegramChargeId) throw new Error(`paid Stars payment ${id} has no charge id`);
           try {
-            await bot.call<boolean>('refundStarPayment', { user_id: Number(payment.userId), telegram_payment_charge_id: payment.telegramChargeId });
+            await bot.call<boolean>('refundStarPayment', {
+              user_id: Number(payment.userId),
+              telegram_payment_charge_id: payment.telegramChargeId,
+            });
           } catch (error) {
             // A refund that happened before (e.g. we crashed before recording it) is the outcome we want.
             if (!(error instanceof BotApiError && error.description.includes('CHARGE_ALREADY_REFUNDED'))) throw error;

@@ -16,7 +16,6 @@ export interface PaymentsServices {
 }
 type Ctx = SubgraphContext<PaymentsServices>;
 
-
 function paymentLoader(ctx: Ctx) {
   return ctx.loaders.get<string, PaymentRecord | null>('payments.byId', async (ids) => {
     const rows = await ctx.services.ledger.byIds(ids);
@@ -37,7 +36,9 @@ function firstPageLoader(ctx: Ctx, limit: number) {
 function money(p: PaymentRecord, amount: bigint, field: string) {
   if (amount > GRAPHQL_INT_MAX) {
     // GraphQL Int is 32-bit: never report a wrong number. (TON prices above ~2.1 TON hit this.)
-    throw appError(ErrorCode.BAD_USER_INPUT, `${field} of payment ${p.id} exceeds GraphQL Int; see the invoice's tonTransfer.amount`, { field });
+    throw appError(ErrorCode.BAD_USER_INPUT, `${field} of payment ${p.id} exceeds GraphQL Int; see the invoice's tonTransfer.amount`, {
+      field,
+    });
   }
   return { amount: Number(amount), currency: p.currency };
 }
@@ -58,7 +59,11 @@ export const readResolvers: Resolvers<Ctx> = {
     async webhookDeadLetters(_: unknown, args: { first?: number | null }, ctx: Ctx) {
       requireOperator(ctx);
       const rows = await ctx.services.inbox.deadLetters(pageSize(args.first));
-      return rows.map((r) => ({ ...r, source: r.source === 'telegram' ? ('TELEGRAM' as const) : ('STRIPE' as const), lastError: operatorSafeError(r.lastError) }));
+      return rows.map((r) => ({
+        ...r,
+        source: r.source === 'telegram' ? ('TELEGRAM' as const) : ('STRIPE' as const),
+        lastError: operatorSafeError(r.lastError),
+      }));
     },
   },
   Product: {
@@ -73,14 +78,18 @@ export const readResolvers: Resolvers<Ctx> = {
     refundedAmount: (p: PaymentRecord) => money(p, p.refundedAmount, 'refundedAmount'),
     async product(p: PaymentRecord, _: unknown, ctx: Ctx) {
       // A product removed from the catalog still identifies what was bought.
-      return (await ctx.services.catalog.get(p.productId)) ?? { id: p.productId, title: p.productId, description: null, priceBy: new Map() };
+      return (
+        (await ctx.services.catalog.get(p.productId)) ?? { id: p.productId, title: p.productId, description: null, priceBy: new Map() }
+      );
     },
     user: (p: PaymentRecord) => ({ __typename: 'User', id: p.userId }),
-    renewalOf: async (p: PaymentRecord, _: unknown, ctx: Ctx) => (p.renewalOf ? visible(ctx, await paymentLoader(ctx).load(p.renewalOf)) : null),
+    renewalOf: async (p: PaymentRecord, _: unknown, ctx: Ctx) =>
+      p.renewalOf ? visible(ctx, await paymentLoader(ctx).load(p.renewalOf)) : null,
   },
   User: {
     async payments(user: { id: string }, args: { first?: number | null; after?: string | null }, ctx: Ctx) {
-      if (!canSeeUser(ctx, user.id)) throw forbidden(isOperator(ctx) ? 'Not allowed' : "Only the user themself or an operator can read a user's payments");
+      if (!canSeeUser(ctx, user.id))
+        throw forbidden(isOperator(ctx) ? 'Not allowed' : "Only the user themself or an operator can read a user's payments");
       const first = pageSize(args.first);
       const after = decodeCursor(args.after);
       const rows = after

@@ -85,7 +85,10 @@ export function createStripeEvents(options: { stripe: Stripe; log: Logger }) {
   }
 
   async function markPaid(tx: Queryable, payment: PaymentRecord): Promise<void> {
-    await tx.query(`UPDATE payments SET status = 'PAID', paid_at = COALESCE(paid_at, clock_timestamp()), failure_reason = NULL WHERE id = $1`, [payment.id]);
+    await tx.query(
+      `UPDATE payments SET status = 'PAID', paid_at = COALESCE(paid_at, clock_timestamp()), failure_reason = NULL WHERE id = $1`,
+      [payment.id],
+    );
   }
 
   return {
@@ -128,7 +131,9 @@ export function createStripeEvents(options: { stripe: Stripe; log: Logger }) {
         }
         case 'failed': {
           // Stripe leaves a declined PaymentIntent in requires_payment_method with the decline attached.
-          const confirmed = claim.canceled ? intent.status === 'canceled' : intent.status === 'requires_payment_method' && intent.last_payment_error != null;
+          const confirmed = claim.canceled
+            ? intent.status === 'canceled'
+            : intent.status === 'requires_payment_method' && intent.last_payment_error != null;
           if (!confirmed) return contradicted(payment, claim, `the PaymentIntent is ${intent.status}`);
           if (payment.status !== 'PENDING') return `ignored failure of ${payment.status.toLowerCase()} ${payment.id}`;
           const reason = claim.canceled ? 'canceled' : (intent.last_payment_error?.message ?? 'payment failed');
@@ -137,7 +142,8 @@ export function createStripeEvents(options: { stripe: Stripe; log: Logger }) {
         }
         case 'refunded': {
           const charge = truth.charge;
-          if (!charge || charge.payment_intent !== intent.id) return contradicted(payment, claim, 'Stripe does not know this charge of the PaymentIntent');
+          if (!charge || charge.payment_intent !== intent.id)
+            return contradicted(payment, claim, 'Stripe does not know this charge of the PaymentIntent');
           if (charge.currency.toUpperCase() !== payment.currency) {
             log.error({ paymentId: payment.id }, 'Stripe refund in another currency than the payment: reconcile by hand');
             return 'mismatch';
@@ -147,7 +153,8 @@ export function createStripeEvents(options: { stripe: Stripe; log: Logger }) {
           if (payment.status === 'REFUNDED') return `already refunded ${payment.id}`;
           if (payment.status !== 'PAID') {
             // Events arrive in any order: a refund can be seen before the success it refunds.
-            if (intent.status !== 'succeeded' || !covers) return contradicted(payment, claim, `refund of a PaymentIntent that is ${intent.status}`);
+            if (intent.status !== 'succeeded' || !covers)
+              return contradicted(payment, claim, `refund of a PaymentIntent that is ${intent.status}`);
             await markPaid(tx, payment);
           }
           // `refunded` is Stripe's "fully refunded"; amount_refunded is cumulative, so a stale read never lowers it.

@@ -25,7 +25,8 @@ export function createSubscriptions(services: { ledger: Ledger; bot: BotApi }) {
           { idempotent: true }, // setting the same flag twice is the same as once
         );
       } catch (error) {
-        if (error instanceof BotApiError) throw appError(ErrorCode.UPSTREAM_ERROR, `Telegram refused: ${error.description}`, { service: 'telegram' });
+        if (error instanceof BotApiError)
+          throw appError(ErrorCode.UPSTREAM_ERROR, `Telegram refused: ${error.description}`, { service: 'telegram' });
         throw error;
       }
       const rows = await ledger.db.query<PaymentRow>(

@@ -127,7 +127,10 @@ export function createTonWatcher(options: { db: Database; toncenter: Toncenter; 
       const comment = commentOf(tx);
       // Internal (has a source), to our wallet, with a comment (a bounce carries none).
       if (msg && msg.source && !msg.bounced && normalizeTonAddress(msg.destination) === wallet && comment) {
-        const rows = await q.query<PaymentRow>(`SELECT ${PAYMENT_COLUMNS} FROM payments WHERE provider = 'TON' AND ton_comment = $1 FOR UPDATE`, [comment]);
+        const rows = await q.query<PaymentRow>(
+          `SELECT ${PAYMENT_COLUMNS} FROM payments WHERE provider = 'TON' AND ton_comment = $1 FOR UPDATE`,
+          [comment],
+        );
         const payment = rows[0] ? toPayment(rows[0]) : undefined;
         if (!payment) outcome = 'no payment with this comment';
         else if (payment.status !== 'PENDING' && payment.status !== 'FAILED') outcome = `payment ${payment.id} already ${payment.status}`;
@@ -137,10 +140,10 @@ export function createTonWatcher(options: { db: Database; toncenter: Toncenter; 
         } else {
           const dup = await q.query(`SELECT 1 FROM payments WHERE ton_tx_hash = $1`, [tx.transaction_id.hash]);
           if (dup.length === 0) {
-            await q.query(`UPDATE payments SET status = 'PAID', paid_at = clock_timestamp(), ton_tx_hash = $2, failure_reason = NULL WHERE id = $1`, [
-              payment.id,
-              tx.transaction_id.hash,
-            ]);
+            await q.query(
+              `UPDATE payments SET status = 'PAID', paid_at = clock_timestamp(), ton_tx_hash = $2, failure_reason = NULL WHERE id = $1`,
+              [payment.id, tx.transaction_id.hash],
+            );
             outcome = `paid ${payment.id}`;
             log.info({ paymentId: payment.id, lt: tx.transaction_id.lt }, 'TON payment confirmed');
           } else outcome = 'duplicate transaction';
@@ -155,7 +158,13 @@ export function createTonWatcher(options: { db: Database; toncenter: Toncenter; 
   async function pollOnce(): Promise<number> {
     // One replica walks at a time: take the lease on the cursor row (or skip this poll).
     await db.query(`INSERT INTO ton_cursor (wallet, last_lt, last_hash) VALUES ($1, '0', '') ON CONFLICT (wallet) DO NOTHING`, [wallet]);
-    const leased = await db.query<{ last_lt: string; scan_head_lt: string | null; scan_head_hash: string | null; scan_next_lt: string | null; scan_next_hash: string | null }>(
+    const leased = await db.query<{
+      last_lt: string;
+      scan_head_lt: string | null;
+      scan_head_hash: string | null;
+      scan_next_lt: string | null;
+      scan_next_hash: string | null;
+    }>(
       `UPDATE ton_cursor SET lease_owner = $2, lease_until = clock_timestamp() + ($3::int * interval '1 second')
        WHERE wallet = $1 AND (lease_until IS NULL OR lease_until < clock_timestamp() OR lease_owner = $2)
        RETURNING last_lt, scan_head_lt, scan_head_hash, scan_next_lt, scan_next_hash`,
@@ -168,14 +177,10 @@ export function createTonWatcher(options: { db: Database; toncenter: Toncenter; 
       const savedNext = state.scan_next_lt && state.scan_next_hash ? { lt: state.scan_next_lt, hash: state.scan_next_hash } : undefined;
       const start = savedHead ? savedNext : undefined;
       const saveProgress = async (next: TxId, head: TxId) => {
-        await db.query(`UPDATE ton_cursor SET scan_head_lt = $2, scan_head_hash = $3, scan_next_lt = $4, scan_next_hash = $5 WHERE wallet = $1 AND lease_owner = $6`, [
-          wallet,
-          (savedHead ?? head).lt,
-          (savedHead ?? head).hash,
-          next.lt,
-          next.hash,
-          owner,
-        ]);
+        await db.query(
+          `UPDATE ton_cursor SET scan_head_lt = $2, scan_head_hash = $3, scan_next_lt = $4, scan_next_hash = $5 WHERE wallet = $1 AND lease_owner = $6`,
+          [wallet, (savedHead ?? head).lt, (savedHead ?? head).hash, next.lt, next.hash, owner],
+        );
       };
       const result = await walk(start, BigInt(state.last_lt), await openPaymentsFloor(), MAX_PAGES, saveProgress);
       const head = savedHead ?? result.head;
@@ -227,7 +232,8 @@ export function createTonWatcher(options: { db: Database; toncenter: Toncenter; 
     /** One reconcile pass now (also on start and hourly). */
     reconcile(): Promise<number> {
       return reconcileOnce().catch((error: unknown) => {
-        if (!closed) log.warn({ err: error instanceof Error ? { name: error.name, message: error.message } : error }, 'TON reconcile failed');
+        if (!closed)
+          log.warn({ err: error instanceof Error ? { name: error.name, message: error.message } : error }, 'TON reconcile failed');
         return 0;
       });
     },

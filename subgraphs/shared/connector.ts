@@ -176,10 +176,13 @@ export function createConnector(options: ConnectorOptions): Connector {
     headersTimeout: timeoutMs,
     bodyTimeout: timeoutMs,
   });
-  const budgetOf = (limit: { points: number; durationSeconds: number }) => new RateLimiterMemory({ points: limit.points, duration: limit.durationSeconds });
+  const budgetOf = (limit: { points: number; durationSeconds: number }) =>
+    new RateLimiterMemory({ points: limit.points, duration: limit.durationSeconds });
   const limiter = options.rateLimit && !options.sandbox ? budgetOf(options.rateLimit) : undefined;
   // Extra budgets some requests also spend (e.g. HubSpot's per-second search limit), the same way.
-  const buckets = new Map(options.sandbox ? [] : Object.entries(options.buckets ?? {}).map(([name, limit]) => [name, budgetOf(limit)] as const));
+  const buckets = new Map(
+    options.sandbox ? [] : Object.entries(options.buckets ?? {}).map(([name, limit]) => [name, budgetOf(limit)] as const),
+  );
   let queued = 0;
 
   // Breaker opens after 5 consecutive failures that look like the service is down (5xx, network);
@@ -199,7 +202,15 @@ export function createConnector(options: ConnectorOptions): Connector {
     if (!budget) return;
     const started = performance.now();
     const fail = () =>
-      new UpstreamError(service, 429, undefined, `${service} outbound rate limit: no slot within ${Math.round(maxWaitMs)} ms`, false, undefined, 'queue_timeout');
+      new UpstreamError(
+        service,
+        429,
+        undefined,
+        `${service} outbound rate limit: no slot within ${Math.round(maxWaitMs)} ms`,
+        false,
+        undefined,
+        'queue_timeout',
+      );
     if (queued >= MAX_QUEUED) throw fail();
     queued++;
     try {
@@ -244,17 +255,21 @@ export function createConnector(options: ConnectorOptions): Connector {
     let res: Dispatcher.ResponseData;
     let text: string;
     try {
-      ({ res, text } = await withClientSpan(`${service} ${req.method}`, { 'peer.service': service, 'http.request.method': req.method }, async (span) => {
-        const answer = await undiciRequest(url, {
-          method: req.method,
-          headers: injectTraceHeaders(headers),
-          body,
-          dispatcher,
-          signal: AbortSignal.timeout(Math.min(timeoutMs, remaining())),
-        });
-        span.setAttribute('http.response.status_code', answer.statusCode);
-        return { res: answer, text: await answer.body.text() };
-      }));
+      ({ res, text } = await withClientSpan(
+        `${service} ${req.method}`,
+        { 'peer.service': service, 'http.request.method': req.method },
+        async (span) => {
+          const answer = await undiciRequest(url, {
+            method: req.method,
+            headers: injectTraceHeaders(headers),
+            body,
+            dispatcher,
+            signal: AbortSignal.timeout(Math.min(timeoutMs, remaining())),
+          });
+          span.setAttribute('http.response.status_code', answer.statusCode);
+          return { res: answer, text: await answer.body.text() };
+        },
+      ));
     } catch (error) {
       const reason = error instanceof Error ? error.name : 'Error';
       upstreamCalls.inc({ service, outcome: 'network' });
@@ -273,7 +288,10 @@ export function createConnector(options: ConnectorOptions): Connector {
     const seconds = (performance.now() - started) / 1000;
     upstreamCalls.inc({ service, outcome: String(res.statusCode) });
     upstreamDuration.observe({ service }, seconds);
-    log?.debug({ service, method: req.method, path: redactPath(req.path), status: res.statusCode, ms: Math.round(seconds * 1000) }, 'upstream call');
+    log?.debug(
+      { service, method: req.method, path: redactPath(req.path), status: res.statusCode, ms: Math.round(seconds * 1000) },
+      'upstream call',
+    );
     if (res.statusCode >= 200 && res.statusCode < 300) {
       return { status: res.statusCode, headers: res.headers, body: parsed as T };
     }
@@ -313,14 +331,25 @@ export function createConnector(options: ConnectorOptions): Connector {
           if (error instanceof BrokenCircuitError) {
             upstreamCalls.inc({ service, outcome: 'circuit_open' });
             upstreamErrors.inc({ service });
-            throw new UpstreamError(service, 0, undefined, `${service} is temporarily unavailable (circuit open)`, false, undefined, 'circuit_open');
+            throw new UpstreamError(
+              service,
+              0,
+              undefined,
+              `${service} is temporarily unavailable (circuit open)`,
+              false,
+              undefined,
+              'circuit_open',
+            );
           }
           const wait = error instanceof UpstreamError ? retryDelay(error, repeatable, attempt) : undefined;
           if (wait === undefined || Date.now() + wait >= deadline) {
             upstreamErrors.inc({ service });
             throw error;
           }
-          upstreamRetries.inc({ service, reason: (error as UpstreamError).status === 0 ? 'network' : String((error as UpstreamError).status) });
+          upstreamRetries.inc({
+            service,
+            reason: (error as UpstreamError).status === 0 ? 'network' : String((error as UpstreamError).status),
+          });
           await sleep(wait);
         }
       }

@@ -25,7 +25,11 @@ export interface EntityRef {
 export class LoaderRegistry {
   readonly #loaders = new Map<string, DataLoader<unknown, unknown>>();
 
-  get<K, V>(name: string, batch: (keys: readonly K[]) => Promise<readonly (V | Error)[]>, options?: DataLoader.Options<K, V, string>): DataLoader<K, V, string> {
+  get<K, V>(
+    name: string,
+    batch: (keys: readonly K[]) => Promise<readonly (V | Error)[]>,
+    options?: DataLoader.Options<K, V, string>,
+  ): DataLoader<K, V, string> {
     let loader = this.#loaders.get(name) as DataLoader<K, V, string> | undefined;
     if (!loader) {
       loader = new DataLoader<K, V, string>(batch, { maxBatchSize: 100, ...options });

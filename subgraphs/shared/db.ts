@@ -58,7 +58,9 @@ const IDENTIFIER = /^[a-z_][a-z0-9_]*$/;
 
 export async function openDatabase(options: OpenDatabaseOptions): Promise<Database> {
   if (!IDENTIFIER.test(options.name)) throw new Error(`database name must be a lowercase identifier: ${options.name}`);
-  const db = options.databaseUrl ? await openPostgres(options.name, options.databaseUrl, options.log) : await openPglite(options.name, options.dataDir);
+  const db = options.databaseUrl
+    ? await openPostgres(options.name, options.databaseUrl, options.log)
+    : await openPglite(options.name, options.dataDir);
   await migrate(db, options.migrations);
   options.log?.info({ engine: db.kind, migrations: options.migrations.length }, 'database ready');
   return db;
@@ -134,7 +136,8 @@ async function withRetryOnConnect<T>(work: () => Promise<T>, log?: Logger, attem
       return await work();
     } catch (error) {
       const code = (error as { code?: string }).code;
-      const transient = code === undefined || code === 'ECONNREFUSED' || code === '57P03' /* cannot_connect_now */ || code === '57P01' /* admin_shutdown */;
+      const transient =
+        code === undefined || code === 'ECONNREFUSED' || code === '57P03' /* cannot_connect_now */ || code === '57P01' /* admin_shutdown */;
       if (!transient || attempt >= attempts) throw error;
       const delay = Math.min(5_000, 200 * 2 ** attempt);
       log?.warn({ code, attempt, retryInMs: delay }, 'database not reachable yet');
@@ -148,7 +151,12 @@ async function withRetryOnConnect<T>(work: () => Promise<T>, log?: Logger, attem
  * a connection loss with a capped backoff. Notifications sent while it was down are not replayed:
  * consumers treat a notification as "re-read the row", never as the data itself.
  */
-async function listenPostgres(url: string, schema: string, channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>> {
+async function listenPostgres(
+  url: string,
+  schema: string,
+  channel: string,
+  onPayload: (payload: string) => void,
+): Promise<() => Promise<void>> {
   if (!IDENTIFIER.test(channel)) throw new Error(`channel must be a lowercase identifier: ${channel}`);
   const { default: pg } = await import('pg');
   let stopped = false;
@@ -218,7 +226,9 @@ async function openPglite(name: string, dataDir: string): Promise<Database> {
 }
 
 async function migrate(db: Database, migrations: readonly string[]): Promise<void> {
-  await db.query('CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())');
+  await db.query(
+    'CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())',
+  );
   const rows = await db.query<{ version: number }>('SELECT version FROM schema_migrations');
   const applied = new Set(rows.map((r) => Number(r.version)));
   for (const [index, sql] of migrations.entries()) {

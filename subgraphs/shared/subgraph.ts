@@ -37,7 +37,9 @@ export interface SubgraphDefinition<Services extends ServiceHandle> {
   createServices(input: { config: Config; log: Logger }): Promise<Services>;
   resolvers(services: Services): GraphQLResolverMap<SubgraphContext<Services>>;
   /** Extra HTTP routes for internal callers (gateway only, same token check), e.g. webhook hand-off. */
-  routes?: (services: Services) => Record<string, (body: unknown, ctx: SubgraphContext<Services>) => Promise<{ status: number; body: unknown }>>;
+  routes?: (
+    services: Services,
+  ) => Record<string, (body: unknown, ctx: SubgraphContext<Services>) => Promise<{ status: number; body: unknown }>>;
 }
 
 export function defineSubgraph<S extends ServiceHandle>(def: SubgraphDefinition<S>): SubgraphDefinition<S> {
@@ -128,7 +130,9 @@ export async function startSubgraph<S extends ServiceHandle>(
   const subscriptions = createSseServer<SubgraphContext<S>>({
     schema,
     onNext: (_ctx, _req, result) =>
-      'errors' in result && result.errors ? { ...result, errors: result.errors.map((e) => formatError(e.toJSON(), e) as GraphQLError) } : undefined,
+      'errors' in result && result.errors
+        ? { ...result, errors: result.errors.map((e) => formatError(e.toJSON(), e) as GraphQLError) }
+        : undefined,
   });
   const openStreams = new Set<import('node:http').ServerResponse>();
 
@@ -139,41 +143,51 @@ export async function startSubgraph<S extends ServiceHandle>(
     if (path === '/metrics') return void serveMetrics(req, res);
     const route = routes[path];
     if (path !== '/graphql' && !route) return sendJson(res, 404, { error: 'not found' });
-    void withServerSpan(`subgraph ${def.name} ${req.method} ${path}`, req.headers, { 'subgraph.name': def.name, 'url.path': path }, async () => {
-      let identity;
-      try {
-        identity = await verify(req.headers.authorization);
-      } catch (error) {
-        const message = error instanceof InternalTokenError ? error.message : 'invalid internal token';
-        // Subgraphs are reachable only through the gateway: refuse before parsing anything.
-        return sendJson(res, 401, { errors: [{ message: `Subgraph ${def.name}: ${message}`, extensions: { code: ErrorCode.UNAUTHENTICATED } }] });
-      }
-      const context = async (): Promise<SubgraphContext<S>> => ({ identity, services, log, loaders: new LoaderRegistry() });
-      if (route) {
-        let body: unknown;
+    void withServerSpan(
+      `subgraph ${def.name} ${req.method} ${path}`,
+      req.headers,
+      { 'subgraph.name': def.name, 'url.path': path },
+      async () => {
+        let identity;
         try {
-          body = JSON.parse(await readBody(req));
-        } catch {
-          return sendJson(res, 400, { error: 'body must be JSON' });
-        }
-        const out = await route(body, await context());
-        return sendJson(res, out.status, out.body);
-      }
-      if (acceptsEventStream(req)) {
-        let params: SseRequestParams;
-        try {
-          params = req.method === 'POST' ? (JSON.parse(await readBody(req)) as SseRequestParams) : paramsFromSearch(req.url);
+          identity = await verify(req.headers.authorization);
         } catch (error) {
-          return sendJson(res, error instanceof BodyTooLargeError ? 413 : 400, { errors: [{ message: 'Unreadable request body', extensions: { code: 'BAD_REQUEST' } }] });
+          const message = error instanceof InternalTokenError ? error.message : 'invalid internal token';
+          // Subgraphs are reachable only through the gateway: refuse before parsing anything.
+          return sendJson(res, 401, {
+            errors: [{ message: `Subgraph ${def.name}: ${message}`, extensions: { code: ErrorCode.UNAUTHENTICATED } }],
+          });
         }
-        openStreams.add(res);
-        res.once('close', () => openStreams.delete(res));
-        return subscriptions(req, res, params, await context());
-      }
-      await handleGraphQLRequest(apollo, req, res, context);
-    }).catch((error) => {
+        const context = async (): Promise<SubgraphContext<S>> => ({ identity, services, log, loaders: new LoaderRegistry() });
+        if (route) {
+          let body: unknown;
+          try {
+            body = JSON.parse(await readBody(req));
+          } catch {
+            return sendJson(res, 400, { error: 'body must be JSON' });
+          }
+          const out = await route(body, await context());
+          return sendJson(res, out.status, out.body);
+        }
+        if (acceptsEventStream(req)) {
+          let params: SseRequestParams;
+          try {
+            params = req.method === 'POST' ? (JSON.parse(await readBody(req)) as SseRequestParams) : paramsFromSearch(req.url);
+          } catch (error) {
+            return sendJson(res, error instanceof BodyTooLargeError ? 413 : 400, {
+              errors: [{ message: 'Unreadable request body', extensions: { code: 'BAD_REQUEST' } }],
+            });
+          }
+          openStreams.add(res);
+          res.once('close', () => openStreams.delete(res));
+          return subscriptions(req, res, params, await context());
+        }
+        await handleGraphQLRequest(apollo, req, res, context);
+      },
+    ).catch((error) => {
       log.error({ err: error }, 'request failed');
-      if (!res.headersSent) sendJson(res, 500, { errors: [{ message: 'Internal server error', extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } }] });
+      if (!res.headersSent)
+        sendJson(res, 500, { errors: [{ message: 'Internal server error', extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } }] });
       else res.destroy();
     });
   });

@@ -39,7 +39,13 @@ export default defineSubgraph<Services>({
   schemaUrl: new URL('./schema.graphql', import.meta.url),
 
   async createServices({ config, log }) {
-    const db = await openDatabase({ name: 'telegram', dataDir: config.dataDir, databaseUrl: config.DATABASE_URL, migrations: USERS_MIGRATIONS, log });
+    const db = await openDatabase({
+      name: 'telegram',
+      dataDir: config.dataDir,
+      databaseUrl: config.DATABASE_URL,
+      migrations: USERS_MIGRATIONS,
+      log,
+    });
     const bot = createBotApi({ baseUrl: config.telegram.baseUrl, token: config.telegram.botToken, sandbox: config.telegram.sandbox, log });
     return {
       db,
@@ -84,7 +90,10 @@ export default defineSubgraph<Services>({
         const text = args.text.trim();
         if (text.length < 1 || text.length > 4096) throw badInput('`text` must be 1-4096 characters', 'text');
         try {
-          const message = await ctx.services.bot.call<{ message_id: number; date: number }>('sendMessage', { chat_id: Number(userId), text });
+          const message = await ctx.services.bot.call<{ message_id: number; date: number }>('sendMessage', {
+            chat_id: Number(userId),
+            text,
+          });
           return { messageId: String(message.message_id), sentAt: new Date(message.date * 1000).toISOString() };
         } catch (error) {
           botActionError(error);

@@ -31,7 +31,13 @@ export function initDataFor(userId: string | number, options: { authDate?: numbe
 
 export async function gql<T = Record<string, unknown>>(
   query: string,
-  options: { variables?: Record<string, unknown>; initData?: string; userId?: string | number; headers?: Record<string, string>; url?: string } = {},
+  options: {
+    variables?: Record<string, unknown>;
+    initData?: string;
+    userId?: string | number;
+    headers?: Record<string, string>;
+    url?: string;
+  } = {},
 ): Promise<GqlResponse<T>> {
   const headers: Record<string, string> = { 'content-type': 'application/json', ...options.headers };
   const initData = options.initData ?? (options.userId !== undefined ? initDataFor(options.userId) : undefined);

@@ -21,9 +21,15 @@ export async function startCountingProxy(subgraphUrl: string): Promise<CountingP
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     if (operation) operations.push(Buffer.concat(chunks).toString('utf8'));
-    const headers = Object.fromEntries(Object.entries(req.headers).filter(([k]) => !['host', 'content-length', 'connection'].includes(k))) as Record<string, string>;
+    const headers = Object.fromEntries(
+      Object.entries(req.headers).filter(([k]) => !['host', 'content-length', 'connection'].includes(k)),
+    ) as Record<string, string>;
     try {
-      const upstream = await fetch(new URL(req.url ?? '/', subgraphUrl), { method: req.method, headers, body: operation ? Buffer.concat(chunks) : undefined });
+      const upstream = await fetch(new URL(req.url ?? '/', subgraphUrl), {
+        method: req.method,
+        headers,
+        body: operation ? Buffer.concat(chunks) : undefined,
+      });
       res.writeHead(upstream.status, { 'content-type': upstream.headers.get('content-type') ?? 'application/json' });
       res.end(Buffer.from(await upstream.arrayBuffer()));
     } catch {

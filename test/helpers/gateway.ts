@@ -16,7 +16,10 @@ export interface ExtraGateway {
 }
 
 /** `viaLauncher`: start it as production does, through bin/tma-gateway (node with the launcher's heap flags). */
-export async function startExtraGateway(env: Record<string, string>, options: { captureOutput?: boolean; viaLauncher?: boolean } = {}): Promise<ExtraGateway> {
+export async function startExtraGateway(
+  env: Record<string, string>,
+  options: { captureOutput?: boolean; viaLauncher?: boolean } = {},
+): Promise<ExtraGateway> {
   const port = await freePort();
   const s = stack();
   const [command, args] = options.viaLauncher ? [join(ROOT, 'bin/tma-gateway'), []] : [process.execPath, ['gateway/src/main.ts']];

@@ -36,7 +36,8 @@ function onPath(command: string): boolean {
 export function ownServersUnavailable(): string | undefined {
   if (process.getuid?.() !== 0) return 'needs root (pg_ctlcluster runs PostgreSQL as the postgres user); CI runs as root';
   if (!postgresVersion()) return `no PostgreSQL server under ${PG_ROOT}`;
-  for (const tool of ['pg_createcluster', 'pg_ctlcluster', 'pg_dropcluster', 'redis-server']) if (!onPath(tool)) return `${tool} is not installed`;
+  for (const tool of ['pg_createcluster', 'pg_ctlcluster', 'pg_dropcluster', 'redis-server'])
+    if (!onPath(tool)) return `${tool} is not installed`;
   return undefined;
 }
 
@@ -129,10 +130,13 @@ export interface OwnRedis {
 export async function startOwnRedis(): Promise<OwnRedis> {
   const port = await freePort();
   let child: ChildProcess | undefined;
-  const exited = (c: ChildProcess) => new Promise<void>((r) => (c.exitCode !== null || c.signalCode !== null ? r() : c.once('exit', () => r())));
+  const exited = (c: ChildProcess) =>
+    new Promise<void>((r) => (c.exitCode !== null || c.signalCode !== null ? r() : c.once('exit', () => r())));
 
   async function start(): Promise<void> {
-    const c = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    const c = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+      stdio: 'ignore',
+    });
     child = c;
     const { createClient } = await import('@redis/client');
     for (let i = 0; ; i++) {

@@ -30,7 +30,15 @@ const REFUNDED_AMOUNT = `query ($id: ID!) { payment(id: $id) { id status refunde
 const MY_PAYMENTS = `{ me { id payments(first: 50) { edges { node { id status createdAt } } } } }`;
 
 interface Invoice {
-  payment: { id: string; status: string; provider: string; amount: { amount: number; currency: string }; product: { id: string }; createdAt: string; paidAt: string | null };
+  payment: {
+    id: string;
+    status: string;
+    provider: string;
+    amount: { amount: number; currency: string };
+    product: { id: string };
+    createdAt: string;
+    paidAt: string | null;
+  };
   starsInvoiceLink: string | null;
   stripeClientSecret: string | null;
   tonTransfer: { address: string; amount: string; comment: string } | null;
@@ -52,7 +60,11 @@ export function definePaymentFlows(target: () => PaymentsTarget, users: { a: num
     return res.body.data!.createInvoice;
   }
   async function paymentOf(userId: number | string, id: string) {
-    const res = await ask<{ payment: { id: string; status: string; paidAt: string | null; refundedAt: string | null } | null }>(PAYMENT, userId, { id });
+    const res = await ask<{ payment: { id: string; status: string; paidAt: string | null; refundedAt: string | null } | null }>(
+      PAYMENT,
+      userId,
+      { id },
+    );
     expect(res.body.errors).toBeUndefined();
     return res.body.data!.payment;
   }
@@ -71,7 +83,12 @@ export function definePaymentFlows(target: () => PaymentsTarget, users: { a: num
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ invoiceLink, userId }),
     });
-    return (await res.json()) as { ok: boolean; chargeId?: string; errorMessage?: string; updates: { status: number | null; delivered: boolean; update_id: number }[] };
+    return (await res.json()) as {
+      ok: boolean;
+      chargeId?: string;
+      errorMessage?: string;
+      updates: { status: number | null; delivered: boolean; update_id: number }[];
+    };
   }
   /** `secret: null` sends no secret header at all. */
   async function telegramWebhook(body: unknown, secret: string | null = SANDBOX_CREDENTIALS.telegramWebhookSecret) {
@@ -83,7 +100,9 @@ export function definePaymentFlows(target: () => PaymentsTarget, users: { a: num
   }
   async function stripeWebhook(event: unknown, options: { secret?: string; timestamp?: number; signature?: string } = {}) {
     const body = JSON.stringify(event);
-    const signature = options.signature ?? stripeSignature(body, options.secret ?? SANDBOX_CREDENTIALS.stripeWebhookSecret, options.timestamp ?? Math.floor(Date.now() / 1000));
+    const signature =
+      options.signature ??
+      stripeSignature(body, options.secret ?? SANDBOX_CREDENTIALS.stripeWebhookSecret, options.timestamp ?? Math.floor(Date.now() / 1000));
     return fetch(`${target().gatewayBase}/webhooks/stripe`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'stripe-signature': signature },
@@ -112,7 +131,9 @@ export function definePaymentFlows(target: () => PaymentsTarget, users: { a: num
     return (await res.json()) as { delivery: { status: number | null }; paymentIntent: Record<string, unknown> };
   }
   async function refundedAmountOf(userId: number, id: string) {
-    const res = await ask<{ payment: { status: string; refundedAt: string | null; refundedAmount: { amount: number; currency: string } } | null }>(REFUNDED_AMOUNT, userId, { id });
+    const res = await ask<{
+      payment: { status: string; refundedAt: string | null; refundedAmount: { amount: number; currency: string } } | null;
+    }>(REFUNDED_AMOUNT, userId, { id });
     expect(res.body.errors).toBeUndefined();
     return res.body.data!.payment!;
   }
@@ -126,7 +147,14 @@ export function definePaymentFlows(target: () => PaymentsTarget, users: { a: num
     }
   }
   /** A `charge.refunded` event as Stripe sends it (the charge object), signed with the webhook secret. */
-  const chargeRefunded = (charge: { id: string; payment_intent: string; amount: number; amount_refunded: number; refunded: boolean; currency: string }) => ({
+  const chargeRefunded = (charge: {
+    id: string;
+    payment_intent: string;
+    amount: number;
+    amount_refunded: number;
+    refunded: boolean;
+    currency: string;
+  }) => ({
     id: `evt_${randomUUID()}`,
     object: 'event',
     type: 'charge.refunded',
@@ -134,7 +162,9 @@ export function definePaymentFlows(target: () => PaymentsTarget, users: { a: num
   });
   /** The watcher's reads of the wallet's transactions, from the sandbox's journal. */
   const tonReads = async (): Promise<{ seq: number }[]> =>
-    (await (await fetch(`${target().sandboxUrl}/__sandbox/requests?service=toncenter&path=/api/v2/getTransactions`)).json()) as { seq: number }[];
+    (await (await fetch(`${target().sandboxUrl}/__sandbox/requests?service=toncenter&path=/api/v2/getTransactions`)).json()) as {
+      seq: number;
+    }[];
   const tonTransfer = (value: string, comment: string, extra: Record<string, unknown> = {}) =>
     fetch(`${target().sandboxUrl}/toncenter/__sandbox/transfers`, {
       method: 'POST',
@@ -148,14 +178,25 @@ export function definePaymentFlows(target: () => PaymentsTarget, users: { a: num
       from: { id: userId, is_bot: false, first_name: 'T' },
       chat: { id: userId, type: 'private' },
       date: Math.floor(Date.now() / 1000),
-      successful_payment: { currency: 'XTR', total_amount: amount, invoice_payload: paymentId, telegram_payment_charge_id: chargeId, provider_payment_charge_id: `${userId}_x` },
+      successful_payment: {
+        currency: 'XTR',
+        total_amount: amount,
+        invoice_payload: paymentId,
+        telegram_payment_charge_id: chargeId,
+        provider_payment_charge_id: `${userId}_x`,
+      },
     },
   });
 
   it('Stars: invoice -> pre-checkout -> successful_payment -> PAID, with the price from the catalog', async () => {
     const { a } = users;
     const invoice = await invoiceOk(a, 'prod_coins_100', 'STARS');
-    expect(invoice.payment).toMatchObject({ status: 'PENDING', provider: 'STARS', amount: { amount: 100, currency: 'XTR' }, product: { id: 'prod_coins_100' } });
+    expect(invoice.payment).toMatchObject({
+      status: 'PENDING',
+      provider: 'STARS',
+      amount: { amount: 100, currency: 'XTR' },
+      product: { id: 'prod_coins_100' },
+    });
     expect(invoice.starsInvoiceLink).toMatch(/^https:\/\/t\.me\/\$/);
     expect(invoice.stripeClientSecret).toBeNull();
     const created = (await journal('telegram')).filter((e) => e.operation === 'createInvoiceLink' && e.body.payload === invoice.payment.id);
@@ -211,11 +252,22 @@ export function definePaymentFlows(target: () => PaymentsTarget, users: { a: num
   it('refuses a forged or missing Telegram secret token and a forged or stale Stripe signature', async () => {
     const { b } = users;
     const invoice = await invoiceOk(b, 'prod_coins_100', 'STARS');
-    const forged = successfulPayment(800_000_000 + Math.floor(Math.random() * 1e6), b, invoice.payment.id, 100, `stx_forged_${randomUUID()}`);
+    const forged = successfulPayment(
+      800_000_000 + Math.floor(Math.random() * 1e6),
+      b,
+      invoice.payment.id,
+      100,
+      `stx_forged_${randomUUID()}`,
+    );
     expect((await telegramWebhook(forged, 'not-the-secret')).status).toBe(401);
     expect((await telegramWebhook(forged, null)).status).toBe(401);
     expect((await telegramWebhook(forged, '')).status).toBe(401);
-    const event = { id: `evt_forged_${randomUUID()}`, object: 'event', type: 'payment_intent.succeeded', data: { object: { id: 'pi_x', object: 'payment_intent' } } };
+    const event = {
+      id: `evt_forged_${randomUUID()}`,
+      object: 'event',
+      type: 'payment_intent.succeeded',
+      data: { object: { id: 'pi_x', object: 'payment_intent' } },
+    };
     expect((await stripeWebhook(event, { secret: 'whsec_wrong' })).status).toBe(400);
     expect((await stripeWebhook(event, { timestamp: Math.floor(Date.now() / 1000) - 301 })).status).toBe(400);
     expect((await stripeWebhook(event, { signature: 't=1,v1=00' })).status).toBe(400);
@@ -258,7 +310,9 @@ export function definePaymentFlows(target: () => PaymentsTarget, users: { a: num
     const invoice = await invoiceOk(c, 'prod_premium_month', 'STRIPE');
     expect(invoice.payment.amount).toEqual({ amount: 499, currency: 'USD' });
     const intentId = invoice.stripeClientSecret!.split('_secret_')[0]!;
-    const created = (await journal('stripe')).find((e) => e.path === '/v1/payment_intents' && (e.body.metadata as Record<string, string> | undefined)?.payment_id === invoice.payment.id);
+    const created = (await journal('stripe')).find(
+      (e) => e.path === '/v1/payment_intents' && (e.body.metadata as Record<string, string> | undefined)?.payment_id === invoice.payment.id,
+    );
     expect(created).toBeDefined();
     const succeed = await fetch(`${target().sandboxUrl}/stripe/__sandbox/payment_intents/${intentId}/succeed`, { method: 'POST' });
     const settled = (await succeed.json()) as { delivery: { status: number }; paymentIntent: Record<string, unknown> };
@@ -266,15 +320,28 @@ export function definePaymentFlows(target: () => PaymentsTarget, users: { a: num
     const paid = await waitForStatus(c, invoice.payment.id, 'PAID');
 
     // Replay of a (validly signed) event with a new id, and the same event id twice: no change.
-    const replay = { id: `evt_replay_${randomUUID()}`, object: 'event', type: 'payment_intent.succeeded', data: { object: settled.paymentIntent } };
+    const replay = {
+      id: `evt_replay_${randomUUID()}`,
+      object: 'event',
+      type: 'payment_intent.succeeded',
+      data: { object: settled.paymentIntent },
+    };
     expect((await stripeWebhook(replay)).status).toBe(200);
     expect((await stripeWebhook(replay)).status).toBe(200);
-    const failedLate = { id: `evt_late_${randomUUID()}`, object: 'event', type: 'payment_intent.payment_failed', data: { object: { ...settled.paymentIntent, status: 'requires_payment_method' } } };
+    const failedLate = {
+      id: `evt_late_${randomUUID()}`,
+      object: 'event',
+      type: 'payment_intent.payment_failed',
+      data: { object: { ...settled.paymentIntent, status: 'requires_payment_method' } },
+    };
     expect((await stripeWebhook(failedLate)).status).toBe(200);
     expect(await paymentOf(c, invoice.payment.id)).toMatchObject({ status: 'PAID', paidAt: paid.paidAt });
 
     const declined = await invoiceOk(c, 'prod_coins_100', 'STRIPE');
-    const fail = await fetch(`${target().sandboxUrl}/stripe/__sandbox/payment_intents/${declined.stripeClientSecret!.split('_secret_')[0]}/fail`, { method: 'POST' });
+    const fail = await fetch(
+      `${target().sandboxUrl}/stripe/__sandbox/payment_intents/${declined.stripeClientSecret!.split('_secret_')[0]}/fail`,
+      { method: 'POST' },
+    );
     expect(fail.status).toBe(200);
     await waitForStatus(c, declined.payment.id, 'FAILED');
   });
@@ -282,7 +349,11 @@ export function definePaymentFlows(target: () => PaymentsTarget, users: { a: num
   it('TON: a transfer with the comment and at least the amount marks the payment PAID; less does not', async () => {
     const { a } = users;
     const invoice = await invoiceOk(a, 'prod_coins_100', 'TON');
-    expect(invoice.tonTransfer).toEqual({ address: SANDBOX_CREDENTIALS.tonWalletAddress, amount: '500000000', comment: expect.any(String) });
+    expect(invoice.tonTransfer).toEqual({
+      address: SANDBOX_CREDENTIALS.tonWalletAddress,
+      amount: '500000000',
+      comment: expect.any(String),
+    });
     const under = await invoiceOk(a, 'prod_sticker_pack', 'TON');
     const send = tonTransfer;
     expect((await send('799999999', under.tonTransfer!.comment)).status).toBe(200);
@@ -303,7 +374,9 @@ export function definePaymentFlows(target: () => PaymentsTarget, users: { a: num
     await waitForStatus(a, stars.payment.id, 'PAID');
     const notOperator = await ask(REFUND, a, { id: stars.payment.id });
     expect(notOperator.body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
-    const refunded = await ask<{ refundPayment: { status: string; refundedAt: string; refundedAmount: { amount: number; currency: string } } }>(REFUND, target().operatorId, { id: stars.payment.id });
+    const refunded = await ask<{
+      refundPayment: { status: string; refundedAt: string; refundedAmount: { amount: number; currency: string } };
+    }>(REFUND, target().operatorId, { id: stars.payment.id });
     expect(refunded.body.errors).toBeUndefined();
     expect(refunded.body.data!.refundPayment.status).toBe('REFUNDED');
     // Stars refunds are always of the whole charge.
@@ -314,9 +387,15 @@ export function definePaymentFlows(target: () => PaymentsTarget, users: { a: num
     expect(starRefunds.filter((e) => Number(e.body.user_id) === a)).toHaveLength(1);
 
     const stripe = await invoiceOk(c, 'prod_sticker_pack', 'STRIPE');
-    await fetch(`${target().sandboxUrl}/stripe/__sandbox/payment_intents/${stripe.stripeClientSecret!.split('_secret_')[0]}/succeed`, { method: 'POST' });
+    await fetch(`${target().sandboxUrl}/stripe/__sandbox/payment_intents/${stripe.stripeClientSecret!.split('_secret_')[0]}/succeed`, {
+      method: 'POST',
+    });
     await waitForStatus(c, stripe.payment.id, 'PAID');
-    const r1 = await ask<{ refundPayment: { status: string; refundedAmount: { amount: number; currency: string } } }>(REFUND, target().operatorId, { id: stripe.payment.id });
+    const r1 = await ask<{ refundPayment: { status: string; refundedAmount: { amount: number; currency: string } } }>(
+      REFUND,
+      target().operatorId,
+      { id: stripe.payment.id },
+    );
     expect(r1.body.data?.refundPayment.status).toBe('REFUNDED');
     expect(r1.body.data?.refundPayment.refundedAmount).toEqual(stripe.payment.amount);
     const r2 = await ask(REFUND, target().operatorId, { id: stripe.payment.id });
@@ -357,7 +436,8 @@ export function definePaymentFlows(target: () => PaymentsTarget, users: { a: num
     expect((await pay(invoice.starsInvoiceLink!, a)).ok).toBe(true);
     await waitForStatus(a, invoice.payment.id, 'PAID');
     const SUB = `query ($id: ID!) { payment(id: $id) { id status subscriptionExpiresAt renewalOf { id } } }`;
-    const first = (await ask<{ payment: { subscriptionExpiresAt: string; renewalOf: null } }>(SUB, a, { id: invoice.payment.id })).body.data!.payment;
+    const first = (await ask<{ payment: { subscriptionExpiresAt: string; renewalOf: null } }>(SUB, a, { id: invoice.payment.id })).body
+      .data!.payment;
     expect(Date.parse(first.subscriptionExpiresAt) - Date.now()).toBeGreaterThan(29 * 86_400_000);
     expect(first.renewalOf).toBeNull();
 
@@ -375,7 +455,21 @@ export function definePaymentFlows(target: () => PaymentsTarget, users: { a: num
     const deadline = Date.now() + 10_000;
     let renewals: { id: string; status: string; amount: { amount: number }; subscriptionExpiresAt: string }[] = [];
     while (Date.now() < deadline) {
-      const list = await ask<{ me: { payments: { edges: { node: { id: string; status: string; amount: { amount: number }; renewalOf: { id: string } | null; subscriptionExpiresAt: string } }[] } } }>(LIST, a);
+      const list = await ask<{
+        me: {
+          payments: {
+            edges: {
+              node: {
+                id: string;
+                status: string;
+                amount: { amount: number };
+                renewalOf: { id: string } | null;
+                subscriptionExpiresAt: string;
+              };
+            }[];
+          };
+        };
+      }>(LIST, a);
       renewals = list.body.data!.me.payments.edges.map((e) => e.node).filter((n) => n.renewalOf?.id === invoice.payment.id);
       if (renewals.length > 0) break;
       await new Promise((r) => setTimeout(r, 150));
@@ -384,7 +478,12 @@ export function definePaymentFlows(target: () => PaymentsTarget, users: { a: num
     expect(renewals[0]).toMatchObject({ status: 'PAID', amount: { amount: 250 } });
     expect(Date.parse(renewals[0]!.subscriptionExpiresAt) - Date.now()).toBeGreaterThan(59 * 86_400_000);
 
-    const notStars = await createInvoiceWith(a, { productId: 'prod_premium_month', provider: 'TON', idempotencyKey: randomUUID(), subscription: true });
+    const notStars = await createInvoiceWith(a, {
+      productId: 'prod_premium_month',
+      provider: 'TON',
+      idempotencyKey: randomUUID(),
+      subscription: true,
+    });
     expect(notStars.body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
 
     // Cancelling: only the subscriber, through any of its payments; idempotent; Telegram is told once per call.
@@ -408,11 +507,28 @@ export function definePaymentFlows(target: () => PaymentsTarget, users: { a: num
     const invoice = await invoiceOk(c, 'prod_premium_month', 'STRIPE');
     const intentId = intentOf(invoice);
     // Signed with the real webhook secret (what a leaked secret allows), about a PaymentIntent nobody paid.
-    const claimed = { id: intentId, object: 'payment_intent', amount: 499, amount_received: 499, currency: 'usd', status: 'succeeded', latest_charge: 'ch_forged' };
-    const forged = (type: string, object: Record<string, unknown>) => ({ id: `evt_${randomUUID()}`, object: 'event', type, data: { object } });
+    const claimed = {
+      id: intentId,
+      object: 'payment_intent',
+      amount: 499,
+      amount_received: 499,
+      currency: 'usd',
+      status: 'succeeded',
+      latest_charge: 'ch_forged',
+    };
+    const forged = (type: string, object: Record<string, unknown>) => ({
+      id: `evt_${randomUUID()}`,
+      object: 'event',
+      type,
+      data: { object },
+    });
     for (const event of [
       forged('payment_intent.succeeded', claimed),
-      forged('payment_intent.payment_failed', { ...claimed, status: 'requires_payment_method', last_payment_error: { message: 'Your card was declined.' } }),
+      forged('payment_intent.payment_failed', {
+        ...claimed,
+        status: 'requires_payment_method',
+        last_payment_error: { message: 'Your card was declined.' },
+      }),
       forged('payment_intent.canceled', { ...claimed, status: 'canceled' }),
     ]) {
       // The gateway acknowledges after the payments subgraph processed the event: its effect is final here.
@@ -420,7 +536,9 @@ export function definePaymentFlows(target: () => PaymentsTarget, users: { a: num
       expect((await paymentOf(c, invoice.payment.id))!.status).toBe('PENDING');
     }
     // Not merely dropped: the payments subgraph asked Stripe, and Stripe said requires_payment_method.
-    const reads = (await journal('stripe')).filter((e) => e.method === 'GET' && e.path === `/v1/payment_intents/${intentId}` && e.status === 200);
+    const reads = (await journal('stripe')).filter(
+      (e) => e.method === 'GET' && e.path === `/v1/payment_intents/${intentId}` && e.status === 200,
+    );
     expect(reads.length).toBeGreaterThanOrEqual(3);
 
     // Stripe really takes the money: the same kind of event is now believed.
@@ -429,9 +547,20 @@ export function definePaymentFlows(target: () => PaymentsTarget, users: { a: num
     const paid = await waitForStatus(c, invoice.payment.id, 'PAID');
     // A refund Stripe never made: the charge read back says nothing was refunded.
     const chargeId = String(settled.paymentIntent.latest_charge);
-    const fakeRefund = chargeRefunded({ id: chargeId, payment_intent: intentId, amount: 499, amount_refunded: 499, refunded: true, currency: 'usd' });
+    const fakeRefund = chargeRefunded({
+      id: chargeId,
+      payment_intent: intentId,
+      amount: 499,
+      amount_refunded: 499,
+      refunded: true,
+      currency: 'usd',
+    });
     expect((await stripeWebhook(fakeRefund)).status).toBe(200);
-    expect(await refundedAmountOf(c, invoice.payment.id)).toMatchObject({ status: 'PAID', refundedAt: null, refundedAmount: { amount: 0, currency: 'USD' } });
+    expect(await refundedAmountOf(c, invoice.payment.id)).toMatchObject({
+      status: 'PAID',
+      refundedAt: null,
+      refundedAmount: { amount: 0, currency: 'USD' },
+    });
     expect((await paymentOf(c, invoice.payment.id))!.paidAt).toBe(paid.paidAt);
   });
 
@@ -446,15 +575,32 @@ export function definePaymentFlows(target: () => PaymentsTarget, users: { a: num
     // The shop refunds 2.00 of 4.99 in Stripe (Dashboard or API); Stripe sends charge.refunded for partial refunds too.
     const partial = await stripeApi('POST', '/v1/refunds', { payment_intent: intentId, amount: '200' });
     expect(partial.status).toBe(200);
-    const event = chargeRefunded({ id: chargeId, payment_intent: intentId, amount: 499, amount_refunded: 200, refunded: false, currency: 'usd' });
+    const event = chargeRefunded({
+      id: chargeId,
+      payment_intent: intentId,
+      amount: 499,
+      amount_refunded: 200,
+      refunded: false,
+      currency: 'usd',
+    });
     expect((await stripeWebhook(event)).status).toBe(200);
     expect((await paymentOf(c, invoice.payment.id))!.status).toBe('PAID');
-    expect(await waitForRefundedAmount(c, invoice.payment.id, 200)).toMatchObject({ status: 'PAID', refundedAt: null, refundedAmount: { amount: 200, currency: 'USD' } });
+    expect(await waitForRefundedAmount(c, invoice.payment.id, 200)).toMatchObject({
+      status: 'PAID',
+      refundedAt: null,
+      refundedAmount: { amount: 200, currency: 'USD' },
+    });
 
     // The rest is refunded: now it is REFUNDED, with the whole amount.
     const rest = await stripeApi('POST', '/v1/refunds', { payment_intent: intentId });
     expect(rest.body).toMatchObject({ amount: 299 });
-    expect((await stripeWebhook(chargeRefunded({ id: chargeId, payment_intent: intentId, amount: 499, amount_refunded: 499, refunded: true, currency: 'usd' }))).status).toBe(200);
+    expect(
+      (
+        await stripeWebhook(
+          chargeRefunded({ id: chargeId, payment_intent: intentId, amount: 499, amount_refunded: 499, refunded: true, currency: 'usd' }),
+        )
+      ).status,
+    ).toBe(200);
     const full = await refundedAmountOf(c, invoice.payment.id);
     expect(full).toMatchObject({ status: 'REFUNDED', refundedAmount: { amount: 499, currency: 'USD' } });
     expect(full.refundedAt).toBeTruthy();
@@ -466,10 +612,15 @@ export function definePaymentFlows(target: () => PaymentsTarget, users: { a: num
     await waitForStatus(c, other.payment.id, 'PAID');
     expect((await stripeApi('POST', '/v1/refunds', { payment_intent: intentOf(other), amount: '100' })).status).toBe(200);
     await waitForRefundedAmount(c, other.payment.id, 100);
-    const byOperator = await ask<{ refundPayment: { status: string; refundedAmount: { amount: number } } }>(REFUND, target().operatorId, { id: other.payment.id });
+    const byOperator = await ask<{ refundPayment: { status: string; refundedAmount: { amount: number } } }>(REFUND, target().operatorId, {
+      id: other.payment.id,
+    });
     expect(byOperator.body.errors).toBeUndefined();
     expect(byOperator.body.data!.refundPayment).toMatchObject({ status: 'REFUNDED', refundedAmount: { amount: 499 } });
-    const charge = await stripeApi('GET', `/v1/charges/${(await stripeApi('GET', `/v1/payment_intents/${intentOf(other)}`)).body.latest_charge}`);
+    const charge = await stripeApi(
+      'GET',
+      `/v1/charges/${(await stripeApi('GET', `/v1/payment_intents/${intentOf(other)}`)).body.latest_charge}`,
+    );
     expect(charge.body).toMatchObject({ object: 'charge', amount_refunded: 499, refunded: true, payment_intent: intentOf(other) });
   });
 
@@ -484,9 +635,21 @@ export function definePaymentFlows(target: () => PaymentsTarget, users: { a: num
     await waitForStatus(b, invoice.payment.id, 'PAID');
     // Refunded outside this API (e.g. by the bot owner): Telegram tells the bot with a refunded_payment message.
     const refundedPayment = { currency: 'XTR', total_amount: 100, invoice_payload: invoice.payment.id, telegram_payment_charge_id: charge };
-    const update = { update_id: updateId + 1, message: { message_id: 2, from: { id: b, is_bot: false, first_name: 'T' }, chat: { id: b, type: 'private' }, date: Math.floor(Date.now() / 1000), refunded_payment: refundedPayment } };
+    const update = {
+      update_id: updateId + 1,
+      message: {
+        message_id: 2,
+        from: { id: b, is_bot: false, first_name: 'T' },
+        chat: { id: b, type: 'private' },
+        date: Math.floor(Date.now() / 1000),
+        refunded_payment: refundedPayment,
+      },
+    };
     expect((await telegramWebhook(update)).status).toBe(200);
-    expect(await refundedAmountOf(b, invoice.payment.id)).toMatchObject({ status: 'REFUNDED', refundedAmount: { amount: 100, currency: 'XTR' } });
+    expect(await refundedAmountOf(b, invoice.payment.id)).toMatchObject({
+      status: 'REFUNDED',
+      refundedAmount: { amount: 100, currency: 'XTR' },
+    });
   });
 
   it('a user holds at most 20 PENDING invoices, also under concurrent requests; a replay still answers', async () => {
@@ -531,7 +694,8 @@ export function defineStripeOutageFlow(target: () => PaymentsTarget, userId: num
     const { payment, stripeClientSecret } = created.body.data!.createInvoice;
     const intentId = stripeClientSecret.split('_secret_')[0]!;
     const read = async () =>
-      (await gql<{ payment: { status: string } }>(PAYMENT, { userId, url: target().gatewayUrl, variables: { id: payment.id } })).body.data!.payment.status;
+      (await gql<{ payment: { status: string } }>(PAYMENT, { userId, url: target().gatewayUrl, variables: { id: payment.id } })).body.data!
+        .payment.status;
 
     // Every attempt of the read-back (the connector tries 3 times) gets a 503.
     const fault = await fetch(`${sandbox}/__sandbox/faults`, {
@@ -546,7 +710,11 @@ export function defineStripeOutageFlow(target: () => PaymentsTarget, userId: num
       // Stored (so acknowledged: Stripe will not send it again) but not applied: Stripe could not confirm it.
       expect(settled.delivery.status).toBe(200);
       expect(await read()).toBe('PENDING');
-      const journal = (await (await fetch(`${sandbox}/__sandbox/requests?service=stripe`)).json()) as { method: string; path: string; status: number }[];
+      const journal = (await (await fetch(`${sandbox}/__sandbox/requests?service=stripe`)).json()) as {
+        method: string;
+        path: string;
+        status: number;
+      }[];
       expect(journal.filter((e) => e.method === 'GET' && e.path === `/v1/payment_intents/${intentId}` && e.status === 503)).toHaveLength(3);
     } finally {
       await fetch(`${sandbox}/__sandbox/faults?service=stripe`, { method: 'DELETE' });

@@ -25,7 +25,9 @@ export interface PaymentsStack {
   stop(): Promise<void>;
 }
 
-export async function startPaymentsStack(options: { env?: Record<string, string>; paymentsEnv?: Record<string, string> } = {}): Promise<PaymentsStack> {
+export async function startPaymentsStack(
+  options: { env?: Record<string, string>; paymentsEnv?: Record<string, string> } = {},
+): Promise<PaymentsStack> {
   const shared = stack();
   const [sandboxPort, paymentsPort, gatewayPort] = await Promise.all([freePort(), freePort(), freePort()]);
   const dataDir = mkdtempSync(join(tmpdir(), 'tma-payments-'));
@@ -59,7 +61,12 @@ export async function startPaymentsStack(options: { env?: Record<string, string>
     await waitForHttp(health, 180_000, () => child.exitCode === null && child.signalCode === null);
   }
 
-  const paymentsEnv = (extra: Record<string, string> = {}) => ({ ...base, ...options.paymentsEnv, ...extra, SUBGRAPH_PORT: String(paymentsPort) });
+  const paymentsEnv = (extra: Record<string, string> = {}) => ({
+    ...base,
+    ...options.paymentsEnv,
+    ...extra,
+    SUBGRAPH_PORT: String(paymentsPort),
+  });
   const exited = (name: string) =>
     new Promise<void>((resolve) => {
       const child = children.get(name);
@@ -71,7 +78,8 @@ export async function startPaymentsStack(options: { env?: Record<string, string>
     gatewayUrl: `${gatewayBase}/graphql`,
     gatewayBase,
     sandboxUrl,
-    startPayments: (extra) => launch('payments', ['subgraphs/shared/main.ts', 'payments'], paymentsEnv(extra), `http://127.0.0.1:${paymentsPort}/healthz`),
+    startPayments: (extra) =>
+      launch('payments', ['subgraphs/shared/main.ts', 'payments'], paymentsEnv(extra), `http://127.0.0.1:${paymentsPort}/healthz`),
     paymentsExited: () => exited('payments'),
     async stop() {
       // Gateway and payments first, the sandbox last (so nothing polls a dead sandbox meanwhile).
@@ -89,7 +97,12 @@ export async function startPaymentsStack(options: { env?: Record<string, string>
     },
   };
   try {
-    await launch('sandbox', ['sandbox/src/main.ts'], { ...base, SANDBOX_PORT: String(sandboxPort), SANDBOX_LOG: '0' }, `${sandboxUrl}/__sandbox/health`);
+    await launch(
+      'sandbox',
+      ['sandbox/src/main.ts'],
+      { ...base, SANDBOX_PORT: String(sandboxPort), SANDBOX_LOG: '0' },
+      `${sandboxUrl}/__sandbox/health`,
+    );
     await result.startPayments();
     await launch(
       'gateway',

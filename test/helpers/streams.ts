@@ -108,7 +108,11 @@ export async function openSse(
 
 /** The JSON body of a non-stream answer (errors before the stream opened). */
 export async function sseRefusal(url: string, payload: Record<string, unknown>, headers: Record<string, string> = {}) {
-  const res = await fetch(url, { method: 'POST', headers: { accept: 'text/event-stream', 'content-type': 'application/json', ...headers }, body: JSON.stringify(payload) });
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { accept: 'text/event-stream', 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(payload),
+  });
   return { status: res.status, body: (await res.json()) as { errors?: { message: string; extensions?: { code?: string } }[] } };
 }
 
@@ -146,7 +150,11 @@ export function wsSubscribe(client: Client, payload: { query: string; variables?
   const dispose = client.subscribe(payload, {
     next: (value) => push(value as Result),
     error: (error) => {
-      push({ errors: Array.isArray(error) ? error : [{ message: String((error as { reason?: string; message?: string }).reason ?? (error as Error).message ?? error) }] });
+      push({
+        errors: Array.isArray(error)
+          ? error
+          : [{ message: String((error as { reason?: string; message?: string }).reason ?? (error as Error).message ?? error) }],
+      });
       complete();
     },
     complete: () => complete(),

@@ -34,7 +34,12 @@ function problemsOf(env: Record<string, string>): string[] {
 describe('configuration fails closed', () => {
   it('a live Stripe key without its webhook secret refuses to start, in every mode; an empty value counts as unset', () => {
     for (const mode of ['development', 'test', 'production']) {
-      const env = { ...(mode === 'production' ? PRODUCTION : {}), NODE_ENV: mode, STRIPE_SECRET_KEY: 'sk_live_x', STRIPE_WEBHOOK_SECRET: '  ' };
+      const env = {
+        ...(mode === 'production' ? PRODUCTION : {}),
+        NODE_ENV: mode,
+        STRIPE_SECRET_KEY: 'sk_live_x',
+        STRIPE_WEBHOOK_SECRET: '  ',
+      };
       expect(problemsOf(env).join('\n')).toMatch(/^STRIPE_WEBHOOK_SECRET: required when STRIPE_SECRET_KEY is set/m);
     }
   });
@@ -50,11 +55,18 @@ describe('configuration fails closed', () => {
     expect(text).toMatch(/^INTERNAL_JWT_SECRET: required in production/m);
     expect(text).toMatch(/^STRIPE_WEBHOOK_SECRET: /m);
     expect(text).toMatch(/^MAX_REQUEST_BYTES: /m);
-    expect(problemsOf({ ...PRODUCTION, INTERNAL_JWT_SECRET: 'short' }).join('\n')).toMatch(/^INTERNAL_JWT_SECRET: must be at least 32 characters/m);
+    expect(problemsOf({ ...PRODUCTION, INTERNAL_JWT_SECRET: 'short' }).join('\n')).toMatch(
+      /^INTERNAL_JWT_SECRET: must be at least 32 characters/m,
+    );
   });
 
   it('production refuses any sandbox demo value', () => {
-    const env = { ...PRODUCTION, TELEGRAM_BOT_TOKEN: SANDBOX_CREDENTIALS.telegramBotToken, STRIPE_SECRET_KEY: 'sk_live_x', STRIPE_WEBHOOK_SECRET: SANDBOX_CREDENTIALS.stripeWebhookSecret };
+    const env = {
+      ...PRODUCTION,
+      TELEGRAM_BOT_TOKEN: SANDBOX_CREDENTIALS.telegramBotToken,
+      STRIPE_SECRET_KEY: 'sk_live_x',
+      STRIPE_WEBHOOK_SECRET: SANDBOX_CREDENTIALS.stripeWebhookSecret,
+    };
     const text = problemsOf(env).join('\n');
     expect(text).toMatch(/^TELEGRAM_BOT_TOKEN: is the sandbox's public demo value/m);
     expect(text).toMatch(/^STRIPE_WEBHOOK_SECRET: is the sandbox's public demo value/m);
@@ -79,7 +91,8 @@ describe('configuration fails closed', () => {
         const path = join(dir, name);
         if (name === 'node_modules' || name === 'generated') continue;
         if (statSync(path).isDirectory()) walk(path);
-        else if (path.endsWith('.ts') && /from ['"][^'"]*sandbox\/src\//.test(readFileSync(path, 'utf8'))) offenders.push(relative(ROOT, path));
+        else if (path.endsWith('.ts') && /from ['"][^'"]*sandbox\/src\//.test(readFileSync(path, 'utf8')))
+          offenders.push(relative(ROOT, path));
       }
     };
     for (const dir of ['gateway', 'subgraphs', 'lib']) walk(join(ROOT, dir));
@@ -90,7 +103,11 @@ describe('configuration fails closed', () => {
 /** Runs a process to its exit and returns what it printed (it must exit by itself: it refuses to start). */
 function runToExit(args: string[], env: Record<string, string>): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, args, { cwd: ROOT, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, args, {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? '', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const chunks: Buffer[] = [];
     child.stdout.on('data', (c: Buffer) => chunks.push(c));
     child.stderr.on('data', (c: Buffer) => chunks.push(c));
@@ -101,14 +118,21 @@ function runToExit(args: string[], env: Record<string, string>): Promise<{ code:
 describe('processes refuse a bad configuration', () => {
   it('the gateway with a live Stripe key and no webhook secret exits non-zero naming the variable (the sandbox secret can no longer mark payments PAID)', async () => {
     const port = await freePort();
-    const { code, output } = await runToExit(['gateway/src/main.ts'], { PORT: String(port), STRIPE_SECRET_KEY: 'sk_live_x', INTERNAL_JWT_SECRET: SECRET });
+    const { code, output } = await runToExit(['gateway/src/main.ts'], {
+      PORT: String(port),
+      STRIPE_SECRET_KEY: 'sk_live_x',
+      INTERNAL_JWT_SECRET: SECRET,
+    });
     expect(code).not.toBe(0);
     expect(output).toMatch(/STRIPE_WEBHOOK_SECRET: required when STRIPE_SECRET_KEY is set/);
     expect(output).not.toMatch(/\n\s+at /); // a list of problems, not a stack trace
   });
 
   it('a subgraph in production without the bot token or the JWT secret exits naming both', async () => {
-    const { code, output } = await runToExit(['subgraphs/shared/main.ts', 'payments'], { NODE_ENV: 'production', SUBGRAPH_PORT: String(await freePort()) });
+    const { code, output } = await runToExit(['subgraphs/shared/main.ts', 'payments'], {
+      NODE_ENV: 'production',
+      SUBGRAPH_PORT: String(await freePort()),
+    });
     expect(code).not.toBe(0);
     expect(output).toMatch(/TELEGRAM_BOT_TOKEN: required in production/);
     expect(output).toMatch(/INTERNAL_JWT_SECRET: required in production/);
@@ -127,7 +151,15 @@ describe('processes refuse a bad configuration', () => {
     const sandboxUrl = `http://127.0.0.1:${(fakeSandbox.address() as AddressInfo).port}`;
     const child = spawn(process.execPath, ['subgraphs/shared/main.ts', 'payments'], {
       cwd: ROOT,
-      env: { PATH: process.env.PATH ?? '', ...PRODUCTION, INTERNAL_JWT_SECRET: stack().internalJwtSecret, SUBGRAPH_PORT: String(port), DATA_DIR: dataDir, SANDBOX_URL: sandboxUrl, LOG_LEVEL: 'warn' },
+      env: {
+        PATH: process.env.PATH ?? '',
+        ...PRODUCTION,
+        INTERNAL_JWT_SECRET: stack().internalJwtSecret,
+        SUBGRAPH_PORT: String(port),
+        DATA_DIR: dataDir,
+        SANDBOX_URL: sandboxUrl,
+        LOG_LEVEL: 'warn',
+      },
       stdio: ['ignore', 'ignore', 'inherit'],
     });
     try {

@@ -23,7 +23,9 @@ function rawPost(url: string, declared: number, sent: number): Promise<{ respons
     socket.on('error', () => {}); // a reset after the 413 is the server refusing to read on
     socket.on('close', () => resolve({ response, closed: true }));
     socket.on('connect', () => {
-      socket.write(`POST ${pathname} HTTP/1.1\r\nhost: ${hostname}\r\ncontent-type: application/json\r\ncontent-length: ${declared}\r\n\r\n`);
+      socket.write(
+        `POST ${pathname} HTTP/1.1\r\nhost: ${hostname}\r\ncontent-type: application/json\r\ncontent-length: ${declared}\r\n\r\n`,
+      );
       socket.write(Buffer.alloc(sent, 0x20));
     });
     setTimeout(() => reject(new Error('the server neither answered nor closed')), 60_000).unref();
@@ -51,7 +53,11 @@ describe('headers', () => {
   it('CORS only on the GraphQL endpoints, with tracing headers allowed; nosniff on every response', async () => {
     const preflight = await fetch(stack().gatewayUrl, {
       method: 'OPTIONS',
-      headers: { origin: 'https://miniapp.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization, content-type, sentry-trace, baggage, traceparent' },
+      headers: {
+        origin: 'https://miniapp.example',
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'authorization, content-type, sentry-trace, baggage, traceparent',
+      },
     });
     expect(preflight.status).toBe(204);
     const allowed = preflight.headers.get('access-control-allow-headers') ?? '';
@@ -59,7 +65,10 @@ describe('headers', () => {
     expect(preflight.headers.get('access-control-allow-origin')).toBe('*');
 
     for (const path of ['/webhooks/stripe', '/webhooks/telegram', '/metrics', '/healthz', '/readyz']) {
-      const res = await fetch(`${base()}${path}`, { method: path.startsWith('/webhooks') ? 'POST' : 'GET', headers: { origin: 'https://evil.example' } });
+      const res = await fetch(`${base()}${path}`, {
+        method: path.startsWith('/webhooks') ? 'POST' : 'GET',
+        headers: { origin: 'https://evil.example' },
+      });
       expect(res.headers.get('access-control-allow-origin'), path).toBeNull();
       expect(res.headers.get('x-content-type-options'), path).toBe('nosniff');
       const options = await fetch(`${base()}${path}`, { method: 'OPTIONS', headers: { origin: 'https://evil.example' } });
@@ -98,7 +107,10 @@ describe('a failing subgraph leaks no internal address', () => {
     for (const query of ['{ me { id activity { eventCount } } }', '{ me { id customer { email } } }']) {
       const res = await fetch(gateway.url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `tma ${(await import('../helpers/client.ts')).initDataFor(279058397)}` },
+        headers: {
+          'content-type': 'application/json',
+          authorization: `tma ${(await import('../helpers/client.ts')).initDataFor(279058397)}`,
+        },
         body: JSON.stringify({ query }),
       });
       const text = await res.text();
@@ -134,7 +146,11 @@ describe('production mode', () => {
   });
 
   it('the Stripe webhook of a deployment without Stripe credentials does not exist (an empty secret would verify anything)', async () => {
-    const res = await fetch(`${gateway.base}/webhooks/stripe`, { method: 'POST', headers: { 'content-type': 'application/json', 'stripe-signature': 't=1,v1=00' }, body: '{}' });
+    const res = await fetch(`${gateway.base}/webhooks/stripe`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'stripe-signature': 't=1,v1=00' },
+      body: '{}',
+    });
     expect(res.status).toBe(404);
   });
 });

@@ -23,7 +23,8 @@ describe.skipIf(process.platform !== 'linux')('gateway memory under large distin
   });
   afterAll(() => gateway?.stop());
 
-  const post = (body: unknown) => fetch(gateway.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const post = (body: unknown) =>
+    fetch(gateway.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 
   it('200 distinct ~100 KiB anonymous queries grow RSS by less than 60 MB', { timeout: 600_000 }, async () => {
     for (let i = 0; i < 100; i++) {
@@ -43,7 +44,10 @@ describe.skipIf(process.platform !== 'linux')('gateway memory under large distin
   });
 
   it('APQ stores only documents that pass validation and the limits', async () => {
-    const apq = (query: string) => ({ query, extensions: { persistedQuery: { version: 1, sha256Hash: createHash('sha256').update(query).digest('hex') } } });
+    const apq = (query: string) => ({
+      query,
+      extensions: { persistedQuery: { version: 1, sha256Hash: createHash('sha256').update(query).digest('hex') } },
+    });
     const byHashOnly = (query: string) => ({ extensions: apq(query).extensions });
     for (const refused of [`{ products { nope } } # ${'x'.repeat(50_000)}`, `{ products { ${'id '.repeat(3000)}} }`]) {
       expect((await post(apq(refused))).status).toBe(400);

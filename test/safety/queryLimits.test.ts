@@ -28,7 +28,8 @@ describe('query limits on /graphql', () => {
   });
 
   it('evaluates `first` from the variables of each request', async () => {
-    const query = 'query($n: Int) { me { payments(first: $n) { edges { node { user { payments(first: $n) { edges { node { id } } } } } } } } }';
+    const query =
+      'query($n: Int) { me { payments(first: $n) { edges { node { user { payments(first: $n) { edges { node { id } } } } } } } } }';
     const small = await gql(query, { userId: USER, variables: { n: 2 } });
     expect(small.status).toBe(200);
     expect(small.body.errors).toBeUndefined();

@@ -31,7 +31,14 @@ export async function setup(project: TestProject) {
     sandboxPort,
     subgraphPorts: { telegram, payments, crm, analytics },
     logs: 'quiet',
-    env: { DATA_DIR: dataDir, LOG_LEVEL: 'warn', OPERATOR_USER_IDS: OPERATOR_ID, NODE_ENV: 'test', TON_POLL_INTERVAL_MS: '300', ...TEST_RATE_LIMITS },
+    env: {
+      DATA_DIR: dataDir,
+      LOG_LEVEL: 'warn',
+      OPERATOR_USER_IDS: OPERATOR_ID,
+      NODE_ENV: 'test',
+      TON_POLL_INTERVAL_MS: '300',
+      ...TEST_RATE_LIMITS,
+    },
   });
   project.provide('stack', {
     gatewayUrl: stack.gatewayUrl,

@@ -20,7 +20,11 @@ type PersistedDocument<R, V> = TypedDocumentNode<R, V> & { __meta__?: { hash?: s
 export interface Gateway {
   request<R, V>(document: PersistedDocument<R, V>, variables?: V): Promise<R>;
   /** Follows a payment until `done` says stop: SSE subscription when the gateway has one, else polling. */
-  watchPayment(id: string, onUpdate: (payment: { id: string; status: string }) => boolean, fallback: () => Promise<{ id: string; status: string } | null>): Promise<'subscription' | 'polling'>;
+  watchPayment(
+    id: string,
+    onUpdate: (payment: { id: string; status: string }) => boolean,
+    fallback: () => Promise<{ id: string; status: string } | null>,
+  ): Promise<'subscription' | 'polling'>;
 }
 
 function idOf(document: { __meta__?: { hash?: string } }): string {
@@ -79,7 +83,11 @@ export function createGateway(url: string, initData: string): Gateway {
       while ((end = buffer.indexOf('\n\n')) !== -1) {
         const event = buffer.slice(0, end);
         buffer = buffer.slice(end + 2);
-        const data = event.split('\n').find((l) => l.startsWith('data:'))?.slice(5).trim();
+        const data = event
+          .split('\n')
+          .find((l) => l.startsWith('data:'))
+          ?.slice(5)
+          .trim();
         if (!event.startsWith('event: next') || !data) continue;
         // The subscription's one root field, whatever it is called (paymentUpdated, …).
         const result = (JSON.parse(data) as { data?: Record<string, { id: string; status: string } | null> }).data;

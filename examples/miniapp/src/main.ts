@@ -5,7 +5,13 @@
  * Telegram client is emulated). `?gateway=<url>` overrides the gateway URL.
  */
 import './style.css';
-import { CatalogDocument, CreateInvoiceDocument, MeDocument, PaymentDocument, TrackEventsDocument } from '../../../schema/client/graphql.ts';
+import {
+  CatalogDocument,
+  CreateInvoiceDocument,
+  MeDocument,
+  PaymentDocument,
+  TrackEventsDocument,
+} from '../../../schema/client/graphql.ts';
 import { applyTheme, webApp } from './telegram.ts';
 import { createGateway, GatewayError } from './gateway.ts';
 
@@ -17,7 +23,8 @@ function showError(message: string): void {
   el.hidden = false;
 }
 
-const gatewayUrl = new URLSearchParams(location.search).get('gateway') ?? import.meta.env.VITE_GATEWAY_URL ?? 'http://127.0.0.1:4000/graphql';
+const gatewayUrl =
+  new URLSearchParams(location.search).get('gateway') ?? import.meta.env.VITE_GATEWAY_URL ?? 'http://127.0.0.1:4000/graphql';
 const app = webApp();
 
 if (!app) {

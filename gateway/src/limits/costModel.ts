@@ -44,7 +44,12 @@ const SLICE_ARGUMENTS = new Set(['first', 'last']);
 /** A bound on one multiplier, so a huge `first` cannot overflow the sum into Infinity. */
 const MAX_MULTIPLIER = 1_000_000;
 
-export function buildCostModel(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode, defaultListSize: number): CostModel {
+export function buildCostModel(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operation: OperationDefinitionNode,
+  defaultListSize: number,
+): CostModel {
   const fragments = new Map<string, FragmentDefinitionNode>();
   for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d);
   const variableDefaults = new Map<string, number>();
@@ -64,7 +69,12 @@ export function buildCostModel(schema: GraphQLSchema, document: DocumentNode, op
     return defaultListSize;
   }
 
-  function walk(selectionSet: SelectionSetNode, parentType: GraphQLNamedType | undefined, parentSliced: boolean, seen: ReadonlySet<string>): CostNode[] {
+  function walk(
+    selectionSet: SelectionSetNode,
+    parentType: GraphQLNamedType | undefined,
+    parentSliced: boolean,
+    seen: ReadonlySet<string>,
+  ): CostNode[] {
     const nodes: CostNode[] = [];
     for (const selection of selectionSet.selections) {
       if (selection.kind === Kind.INLINE_FRAGMENT) {
@@ -76,7 +86,9 @@ export function buildCostModel(schema: GraphQLSchema, document: DocumentNode, op
         const name = selection.name.value;
         const fragment = fragments.get(name);
         if (!fragment || seen.has(name)) continue; // cycles are a validation error; never loop here
-        nodes.push(...walk(fragment.selectionSet, schema.getType(fragment.typeCondition.name.value), parentSliced, new Set([...seen, name])));
+        nodes.push(
+          ...walk(fragment.selectionSet, schema.getType(fragment.typeCondition.name.value), parentSliced, new Set([...seen, name])),
+        );
         continue;
       }
       if (selection.name.value.startsWith('__') || !selection.selectionSet) continue;
@@ -94,7 +106,12 @@ export function buildCostModel(schema: GraphQLSchema, document: DocumentNode, op
     return nodes;
   }
 
-  const root = operation.operation === 'query' ? schema.getQueryType() : operation.operation === 'mutation' ? schema.getMutationType() : schema.getSubscriptionType();
+  const root =
+    operation.operation === 'query'
+      ? schema.getQueryType()
+      : operation.operation === 'mutation'
+        ? schema.getMutationType()
+        : schema.getSubscriptionType();
   const nodes = walk(operation.selectionSet, root ?? undefined, false, new Set());
   const model: CostModel = { nodes, nodeCount, constant: undefined };
   if (!usesVariables) model.constant = evaluateCost(model, {});

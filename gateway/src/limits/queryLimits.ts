@@ -13,7 +13,15 @@
  * reasons pass through, so Apollo answers them with its usual GRAPHQL_PARSE_FAILED.
  */
 import { hash } from 'node:crypto';
-import { GraphQLError, parse, validate, type DocumentNode, type GraphQLSchema, type OperationTypeNode, type ValidationContext } from 'graphql';
+import {
+  GraphQLError,
+  parse,
+  validate,
+  type DocumentNode,
+  type GraphQLSchema,
+  type OperationTypeNode,
+  type ValidationContext,
+} from 'graphql';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
 import { LRUCache } from 'lru-cache';
@@ -77,7 +85,10 @@ export function createQueryLimiter(limits: QueryLimits, getSchema: () => GraphQL
     } catch (error) {
       // graphql-js 16 says "more that N tokens" (sic); match both spellings so a fix upstream keeps working.
       if (error instanceof GraphQLError && /more tha[nt] \d+ tokens/.test(error.message)) {
-        return refusal(QueryLimitCode.TOO_MANY_TOKENS, `The document has more than ${limits.maxTokens} tokens; send a smaller operation (limit MAX_QUERY_TOKENS)`);
+        return refusal(
+          QueryLimitCode.TOO_MANY_TOKENS,
+          `The document has more than ${limits.maxTokens} tokens; send a smaller operation (limit MAX_QUERY_TOKENS)`,
+        );
       }
       return { kind: 'unparsed' };
     }
@@ -93,12 +104,16 @@ export function createQueryLimiter(limits: QueryLimits, getSchema: () => GraphQL
       maxDepthRule({
         n: limits.maxDepth,
         propagateOnRejection: false,
-        onReject: [collect(QueryLimitCode.QUERY_TOO_DEEP, `The operation is nested deeper than ${limits.maxDepth} levels (limit MAX_QUERY_DEPTH)`)],
+        onReject: [
+          collect(QueryLimitCode.QUERY_TOO_DEEP, `The operation is nested deeper than ${limits.maxDepth} levels (limit MAX_QUERY_DEPTH)`),
+        ],
       }),
       maxAliasesRule({
         n: limits.maxAliases,
         propagateOnRejection: false,
-        onReject: [collect(QueryLimitCode.TOO_MANY_ALIASES, `The operation uses more than ${limits.maxAliases} aliases (limit MAX_QUERY_ALIASES)`)],
+        onReject: [
+          collect(QueryLimitCode.TOO_MANY_ALIASES, `The operation uses more than ${limits.maxAliases} aliases (limit MAX_QUERY_ALIASES)`),
+        ],
       }),
     ]);
     if (refusals.length > 0) return refusal(refusals[0]!.code, refusals[0]!.message);

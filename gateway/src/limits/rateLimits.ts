@@ -56,7 +56,13 @@ export async function createGatewayRateLimiter(options: GatewayRateLimitOptions)
   const make = (name: string, points: number): RateLimiterAbstract => {
     const base = { points, duration: WINDOW_SECONDS, keyPrefix: `${KEY_PREFIX}:${name}` };
     return redis
-      ? new RateLimiterRedis({ ...base, storeClient: redis, useRedisPackage: true, rejectIfRedisNotReady: true, insuranceLimiter: new RateLimiterMemory(base) })
+      ? new RateLimiterRedis({
+          ...base,
+          storeClient: redis,
+          useRedisPackage: true,
+          rejectIfRedisNotReady: true,
+          insuranceLimiter: new RateLimiterMemory(base),
+        })
       : new RateLimiterMemory(base);
   };
   const user = make('user', options.userPerMinute);
@@ -81,7 +87,11 @@ export async function createGatewayRateLimiter(options: GatewayRateLimitOptions)
       const general = caller.userId !== undefined ? await take(user, who) : await take(anonymous, who);
       if (general !== undefined) {
         const limit = caller.userId !== undefined ? options.userPerMinute : options.anonymousPerMinute;
-        return { allowed: false, retryAfterSeconds: general, message: `Rate limit of ${limit} requests per minute exceeded; retry after ${general} s` };
+        return {
+          allowed: false,
+          retryAfterSeconds: general,
+          message: `Rate limit of ${limit} requests per minute exceeded; retry after ${general} s`,
+        };
       }
       for (const field of costlyFields) {
         const wait = await take(costly, `${field}:${who}`);

@@ -24,8 +24,12 @@ export function createStreamAdmission(options: {
       // Refused documents count too, so the limit also caps probing (as on the HTTP path).
       const operation = verdict.ok ? verdict.operation : undefined;
       const costly = operation?.type === 'mutation' ? operation.rootFields.filter((f) => COSTLY_MUTATIONS.has(f)) : [];
-      const rate = await options.rateLimits.consume({ userId: admission.identity.userId, ip: clientIp(admission.request, options.trustedProxyHops) }, costly);
-      if (!rate.allowed) return new GraphQLError(rate.message, { extensions: { code: 'RATE_LIMITED', retryAfterSeconds: rate.retryAfterSeconds } });
+      const rate = await options.rateLimits.consume(
+        { userId: admission.identity.userId, ip: clientIp(admission.request, options.trustedProxyHops) },
+        costly,
+      );
+      if (!rate.allowed)
+        return new GraphQLError(rate.message, { extensions: { code: 'RATE_LIMITED', retryAfterSeconds: rate.retryAfterSeconds } });
       if (!verdict.ok) return new GraphQLError(verdict.message, { extensions: { code: verdict.code } });
     }
     return options.next?.(admission);

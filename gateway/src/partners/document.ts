@@ -78,33 +78,48 @@ export function prepareOperation(schema: GraphQLSchema, fields: RequestFields): 
   if (typeof query !== 'string' || query.trim() === '') {
     return fail('BAD_REQUEST', 'Send the operation text as `query` (persisted queries are not supported on the public endpoint)');
   }
-  if (operationName !== undefined && operationName !== null && typeof operationName !== 'string') return fail('BAD_REQUEST', '`operationName` must be a string');
-  if (variables !== undefined && variables !== null && !isPlainObject(variables)) return fail('BAD_REQUEST', '`variables` must be an object');
+  if (operationName !== undefined && operationName !== null && typeof operationName !== 'string')
+    return fail('BAD_REQUEST', '`operationName` must be a string');
+  if (variables !== undefined && variables !== null && !isPlainObject(variables))
+    return fail('BAD_REQUEST', '`variables` must be an object');
 
   let document: DocumentNode;
   try {
     document = parse(query, { maxTokens: MAX_TOKENS });
   } catch (error) {
     if (!(error instanceof GraphQLError)) throw error;
-    return { ok: false, status: 400, errors: [{ message: error.message, locations: error.locations, extensions: { code: 'GRAPHQL_PARSE_FAILED' } }] };
+    return {
+      ok: false,
+      status: 400,
+      errors: [{ message: error.message, locations: error.locations, extensions: { code: 'GRAPHQL_PARSE_FAILED' } }],
+    };
   }
 
   const invalid = validate(schema, document, specifiedRules, { maxErrors: MAX_VALIDATION_ERRORS });
   if (invalid.length > 0) {
-    return { ok: false, status: 400, errors: invalid.map((e) => ({ message: e.message, locations: e.locations, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } })) };
+    return {
+      ok: false,
+      status: 400,
+      errors: invalid.map((e) => ({ message: e.message, locations: e.locations, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } })),
+    };
   }
 
   const operation = getOperationAST(document, operationName ?? undefined);
   if (!operation) {
-    return fail('OPERATION_RESOLUTION_FAILURE', operationName ? `Unknown operation named "${operationName}"` : 'Send `operationName`: the document has several operations');
+    return fail(
+      'OPERATION_RESOLUTION_FAILURE',
+      operationName ? `Unknown operation named "${operationName}"` : 'Send `operationName`: the document has several operations',
+    );
   }
   // graphql-js 16 validation does not reject operation types the schema lacks; the contract is read-only.
-  if (operation.operation !== 'query') return fail('GRAPHQL_VALIDATION_FAILED', `The public API has no ${operation.operation} operations: only queries are supported`);
+  if (operation.operation !== 'query')
+    return fail('GRAPHQL_VALIDATION_FAILED', `The public API has no ${operation.operation} operations: only queries are supported`);
 
   const rootFields = rootFieldNames(document, operation);
   const asksIntrospection = rootFields.some((f) => INTROSPECTION_ROOTS.has(f));
   const onlyMeta = rootFields.every((f) => f.startsWith('__'));
-  if (asksIntrospection && !onlyMeta) return fail('GRAPHQL_VALIDATION_FAILED', 'Send introspection (__schema, __type) as an operation of its own');
+  if (asksIntrospection && !onlyMeta)
+    return fail('GRAPHQL_VALIDATION_FAILED', 'Send introspection (__schema, __type) as an operation of its own');
 
   return {
     ok: true,

@@ -117,14 +117,26 @@ export async function createPartnerRoute(options: PartnerRouteOptions): Promise<
     await serve(req, res, partner, (failed) => (graphqlErrors = failed));
   }
 
-  async function serve(req: IncomingMessage, res: ServerResponse, partner: PartnerKey, reportErrors: (failed: boolean) => void): Promise<void> {
+  async function serve(
+    req: IncomingMessage,
+    res: ServerResponse,
+    partner: PartnerKey,
+    reportErrors: (failed: boolean) => void,
+  ): Promise<void> {
     const quota = registry.checkQuota(partner);
     if (!quota.allowed) {
       const resetAt = new Date(quota.resetAt).toISOString();
       log.debug({ partner: partner.name }, 'partner quota exceeded');
-      return sendError(res, 429, ErrorCode.QUOTA_EXCEEDED, `Monthly quota of ${quota.limit} requests used up; it resets at ${resetAt}`, {
-        'retry-after': String(Math.max(1, Math.ceil((quota.resetAt - Date.now()) / 1000))),
-      }, { resetAt });
+      return sendError(
+        res,
+        429,
+        ErrorCode.QUOTA_EXCEEDED,
+        `Monthly quota of ${quota.limit} requests used up; it resets at ${resetAt}`,
+        {
+          'retry-after': String(Math.max(1, Math.ceil((quota.resetAt - Date.now()) / 1000))),
+        },
+        { resetAt },
+      );
     }
 
     const rate = await limiter.consume(partner);
@@ -153,7 +165,15 @@ export async function createPartnerRoute(options: PartnerRouteOptions): Promise<
     if (!verdict.ok) return sendError(res, verdict.status, verdict.code, verdict.message);
 
     const scopes = checkScopes(operation.rootFields, partner.scopes);
-    if (!scopes.ok) return sendError(res, 403, ErrorCode.FORBIDDEN, scopes.message, {}, scopes.requiredScope ? { requiredScope: scopes.requiredScope } : {});
+    if (!scopes.ok)
+      return sendError(
+        res,
+        403,
+        ErrorCode.FORBIDDEN,
+        scopes.message,
+        {},
+        scopes.requiredScope ? { requiredScope: scopes.requiredScope } : {},
+      );
 
     if (operation.introspection) {
       const result = await introspect(schema, operation);
@@ -194,7 +214,12 @@ export async function createPartnerRoute(options: PartnerRouteOptions): Promise<
 
 /** The federation engine behind an ApolloServer of its own: an ApolloServer owns the gateway object it is given (load/stop). */
 async function startPartnerApollo(options: PartnerRouteOptions): Promise<ApolloServer<GatewayContext>> {
-  const engine = await createEngine({ engine: options.config.GATEWAY_ENGINE, planner: options.config.GATEWAY_PLANNER, supergraphSdl: options.supergraphSdl, urlOverride: options.urlOverride });
+  const engine = await createEngine({
+    engine: options.config.GATEWAY_ENGINE,
+    planner: options.config.GATEWAY_PLANNER,
+    supergraphSdl: options.supergraphSdl,
+    urlOverride: options.urlOverride,
+  });
   const apollo = new ApolloServer<GatewayContext>({
     gateway: engine,
     // Defence in depth: introspection is answered from the contract before Apollo is reached.

@@ -154,7 +154,12 @@ export function embeddedKeyStorePath(dataDir: string): string {
 
 export async function openKeyStore(options: KeyStoreOptions): Promise<KeyStore> {
   if (options.databaseUrl) {
-    const db = await openDatabase({ name: 'partners', dataDir: options.dataDir, databaseUrl: options.databaseUrl, migrations: MIGRATIONS.map((m) => m.join(';\n')) });
+    const db = await openDatabase({
+      name: 'partners',
+      dataDir: options.dataDir,
+      databaseUrl: options.databaseUrl,
+      migrations: MIGRATIONS.map((m) => m.join(';\n')),
+    });
     return keyStoreOn(db, 'postgres', () => db.close());
   }
   const db = openSqlite(embeddedKeyStorePath(options.dataDir));
@@ -176,7 +181,10 @@ function keyStoreOn(db: Queryable, kind: KeyStore['kind'], close: () => Promise<
 
   /** The key a name or id designates for rotation: the current (non-expiring, unrevoked) one. */
   async function current(ref: string): Promise<StoredKey | undefined> {
-    const rows = await db.query<Row>(`SELECT * FROM partner_keys WHERE (id = $1 OR name = $1) AND revoked_at IS NULL AND expires_at IS NULL`, [ref]);
+    const rows = await db.query<Row>(
+      `SELECT * FROM partner_keys WHERE (id = $1 OR name = $1) AND revoked_at IS NULL AND expires_at IS NULL`,
+      [ref],
+    );
     return rows.map(toKey)[0];
   }
 
@@ -197,7 +205,10 @@ function keyStoreOn(db: Queryable, kind: KeyStore['kind'], close: () => Promise<
       return (await db.query<Row>('SELECT * FROM partner_keys ORDER BY name, created_at')).map(toKey);
     },
     async revoke(ref, now = Date.now()) {
-      const rows = await db.query<Row>(`UPDATE partner_keys SET revoked_at = $1 WHERE (id = $2 OR name = $2) AND ${USABLE} RETURNING *`, [now, ref]);
+      const rows = await db.query<Row>(`UPDATE partner_keys SET revoked_at = $1 WHERE (id = $2 OR name = $2) AND ${USABLE} RETURNING *`, [
+        now,
+        ref,
+      ]);
       if (rows.length === 0) throw new KeyStoreError(`no usable key with the name or id "${ref}"`);
       return rows.map(toKey);
     },
@@ -205,16 +216,25 @@ function keyStoreOn(db: Queryable, kind: KeyStore['kind'], close: () => Promise<
       const previous = await current(ref);
       if (!previous) throw new KeyStoreError(`no current key with the name or id "${ref}"`);
       // Expire the old key first: if two rotations race, the second finds no current key and fails.
-      const expired = await db.query<Row>(`UPDATE partner_keys SET expires_at = $1 WHERE id = $2 AND expires_at IS NULL AND revoked_at IS NULL RETURNING *`, [now + graceMs, previous.id]);
+      const expired = await db.query<Row>(
+        `UPDATE partner_keys SET expires_at = $1 WHERE id = $2 AND expires_at IS NULL AND revoked_at IS NULL RETURNING *`,
+        [now + graceMs, previous.id],
+      );
       if (expired.length === 0) throw new KeyStoreError(`key "${ref}" changed while rotating it; try again`);
-      const created = await insert({ name: previous.name, scopes: previous.scopes, rpm: previous.rpm, monthlyQuota: previous.monthlyQuota }, now);
+      const created = await insert(
+        { name: previous.name, scopes: previous.scopes, rpm: previous.rpm, monthlyQuota: previous.monthlyQuota },
+        now,
+      );
       return { ...created, previous: toKey(expired[0]!) };
     },
     async usable(now = Date.now()) {
       return (await db.query<Row>(`SELECT * FROM partner_keys WHERE ${USABLE}`, [now])).map(toKey);
     },
     async usage(month) {
-      const rows = await db.query<{ name: string; requests: number | string }>('SELECT name, requests FROM partner_usage WHERE month = $1', [month]);
+      const rows = await db.query<{ name: string; requests: number | string }>(
+        'SELECT name, requests FROM partner_usage WHERE month = $1',
+        [month],
+      );
       return new Map(rows.map((r) => [r.name, Number(r.requests)]));
     },
     async recordUsage(month, requests, lastUsed) {

@@ -48,7 +48,10 @@ export function hashApiKey(key: string): string {
 export function parsePartnerKeys(raw: string | undefined): PartnerKey[] {
   if (!raw) return [];
   const keys: PartnerKey[] = [];
-  const entries = raw.split(',').map((e) => e.trim()).filter(Boolean);
+  const entries = raw
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean);
   entries.forEach((entry, index) => {
     const fail = (why: string): never => {
       throw new ConfigError([`PARTNER_API_KEYS entry ${index + 1}: ${why} (expected name:sha256hex[:scope+scope][:rpm])`]);

@@ -27,7 +27,13 @@ export interface PartnerRateLimiter {
   close(): Promise<void>;
 }
 
-export type RedisClient = { connect(): Promise<unknown>; close(): Promise<void>; destroy(): void; isReady: boolean; on(event: string, listener: (arg?: unknown) => void): unknown };
+export type RedisClient = {
+  connect(): Promise<unknown>;
+  close(): Promise<void>;
+  destroy(): void;
+  isReady: boolean;
+  on(event: string, listener: (arg?: unknown) => void): unknown;
+};
 
 export async function connectRedis(url: string, log: Logger): Promise<RedisClient> {
   // The client @keyv/redis ships (node-redis 5); imported only when configured, it is not free to load.
@@ -67,7 +73,13 @@ export function createPartnerRateLimiter(options: { redisUrl: string | undefined
       const redis = await redisClient();
       const base = { points: key.rpm, duration: WINDOW_SECONDS, keyPrefix: KEY_PREFIX };
       limiter = redis
-        ? new RateLimiterRedis({ ...base, storeClient: redis, useRedisPackage: true, rejectIfRedisNotReady: true, insuranceLimiter: new RateLimiterMemory(base) })
+        ? new RateLimiterRedis({
+            ...base,
+            storeClient: redis,
+            useRedisPackage: true,
+            rejectIfRedisNotReady: true,
+            insuranceLimiter: new RateLimiterMemory(base),
+          })
         : new RateLimiterMemory(base);
       limiters.set(id, limiter);
     }

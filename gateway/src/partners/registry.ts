@@ -48,7 +48,15 @@ export interface RegistryOptions {
 }
 
 function fromStore(key: StoredKey): PartnerKey {
-  return { id: key.id, name: key.name, scopes: new Set(key.scopes), rpm: key.rpm, hash: key.hash, monthlyQuota: key.monthlyQuota, expiresAt: key.expiresAt };
+  return {
+    id: key.id,
+    name: key.name,
+    scopes: new Set(key.scopes),
+    rpm: key.rpm,
+    hash: key.hash,
+    monthlyQuota: key.monthlyQuota,
+    expiresAt: key.expiresAt,
+  };
 }
 
 export function createPartnerRegistry(options: RegistryOptions): PartnerRegistry {
@@ -121,7 +129,10 @@ export function createPartnerRegistry(options: RegistryOptions): PartnerRegistry
   const refresh = () => (running ??= withDeadline(tick()).finally(() => (running = undefined)));
   // Not awaited here: gateway start-up does not wait on the database; the first partner request does (bounded).
   const firstLoad = Promise.race([refresh(), new Promise<void>((r) => setTimeout(r, FIRST_LOAD_WAIT_MS).unref())]).then(() =>
-    log.info({ configured: configured.size, stored: byHash.size - configured.size, store: store?.kind ?? 'unavailable' }, 'partner keys loaded'),
+    log.info(
+      { configured: configured.size, stored: byHash.size - configured.size, store: store?.kind ?? 'unavailable' },
+      'partner keys loaded',
+    ),
   );
   const timer = setInterval(() => void refresh(), options.refreshMs ?? REFRESH_MS);
   timer.unref();

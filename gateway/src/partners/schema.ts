@@ -16,6 +16,7 @@ export function loadPublicSchema(path = PUBLIC_SCHEMA_PATH): GraphQLSchema {
   const schema = buildSchema(readFileSync(path, 'utf8'));
   assertValidSchema(schema);
   // The contract is read-only by definition (lib/contract.ts); refuse a file that says otherwise.
-  if (schema.getMutationType() || schema.getSubscriptionType()) throw new Error(`${path}: the partner contract must only have a Query root`);
+  if (schema.getMutationType() || schema.getSubscriptionType())
+    throw new Error(`${path}: the partner contract must only have a Query root`);
   return schema;
 }

@@ -20,7 +20,8 @@ export function checkScopes(rootFields: readonly string[], granted: ReadonlySet<
     if (field.startsWith('__')) continue;
     const scope = ROOT_FIELD_SCOPES[field];
     if (scope === undefined) return { ok: false, message: `Query.${field} is not available to API keys` };
-    if (!granted.has(scope)) return { ok: false, message: `This API key lacks the scope "${scope}" needed for Query.${field}`, requiredScope: scope };
+    if (!granted.has(scope))
+      return { ok: false, message: `This API key lacks the scope "${scope}" needed for Query.${field}`, requiredScope: scope };
   }
   return { ok: true };
 }

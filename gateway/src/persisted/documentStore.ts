@@ -47,7 +47,9 @@ export class DocumentStoreFullError extends Error {
 function checkSize(docs: Map<string, string>): void {
   const bytes = bytesOf(docs.values());
   if (bytes > MAX_STORED_DOCUMENT_BYTES) {
-    throw new DocumentStoreFullError(`the store would hold ${bytes} bytes of documents, over the ${MAX_STORED_DOCUMENT_BYTES}-byte limit: remove documents first`);
+    throw new DocumentStoreFullError(
+      `the store would hold ${bytes} bytes of documents, over the ${MAX_STORED_DOCUMENT_BYTES}-byte limit: remove documents first`,
+    );
   }
 }
 
@@ -134,7 +136,11 @@ async function redisStore(url: string): Promise<DocumentStore> {
     },
     async remove(hashes) {
       if (hashes.length === 0) return 0;
-      const [removed] = (await client.multi().hDel(REDIS_KEY, [...hashes]).incr(REDIS_VERSION_KEY).exec()) as unknown as [number, number];
+      const [removed] = (await client
+        .multi()
+        .hDel(REDIS_KEY, [...hashes])
+        .incr(REDIS_VERSION_KEY)
+        .exec()) as unknown as [number, number];
       return Number(removed);
     },
     async close() {
@@ -172,7 +178,12 @@ export async function watchDocumentStore(
         if (bytesOf(next.values()) <= MAX_STORED_DOCUMENT_BYTES) {
           docs = next;
           options.onReload?.(docs.size);
-        } else options.onError?.(new DocumentStoreFullError(`${store.describe} holds more than ${MAX_STORED_DOCUMENT_BYTES} bytes of documents; keeping the previous set`));
+        } else
+          options.onError?.(
+            new DocumentStoreFullError(
+              `${store.describe} holds more than ${MAX_STORED_DOCUMENT_BYTES} bytes of documents; keeping the previous set`,
+            ),
+          );
         seen = version;
       }
       failing = false;

@@ -19,9 +19,7 @@ export interface GraphQLRequestFields {
   [key: string]: unknown;
 }
 
-export type Resolution =
-  | { ok: true; request: GraphQLRequestFields }
-  | { ok: false; status: number; code: string; message: string };
+export type Resolution = { ok: true; request: GraphQLRequestFields } | { ok: false; status: number; code: string; message: string };
 
 const refuse = (code: string, message: string): Resolution => ({ ok: false, status: 400, code, message });
 
@@ -40,7 +38,10 @@ export function createTrustedDocuments(mode: PersistedMode, manifest: DocumentMa
       const hash = apqHash(request.extensions);
       // Apollo would answer this with a code-less error; it is the client's mistake, and a stable code says so.
       if (hash && typeof request.query === 'string' && sha256(request.query) !== hash) {
-        return refuse('PERSISTED_QUERY_HASH_MISMATCH', 'extensions.persistedQuery.sha256Hash is not the sha256 (hex) of the query sent with it: hash the exact query text');
+        return refuse(
+          'PERSISTED_QUERY_HASH_MISMATCH',
+          'extensions.persistedQuery.sha256Hash is not the sha256 (hex) of the query sent with it: hash the exact query text',
+        );
       }
       if (mode === 'off') return { ok: true, request };
       if (request.documentId !== undefined) {

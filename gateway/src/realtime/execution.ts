@@ -7,7 +7,18 @@
  * other request. Streams count against the per-user cap; `admit` is where the
  * gateway's query limits and rate limits hook in (see README "Realtime").
  */
-import { GraphQLError, parse, validate, specifiedRules, getOperationAST, type DocumentNode, type ExecutionArgs, type ExecutionResult, type ValidationRule, type GraphQLFormattedError } from 'graphql';
+import {
+  GraphQLError,
+  parse,
+  validate,
+  specifiedRules,
+  getOperationAST,
+  type DocumentNode,
+  type ExecutionArgs,
+  type ExecutionResult,
+  type ValidationRule,
+  type GraphQLFormattedError,
+} from 'graphql';
 import type { IncomingMessage } from 'node:http';
 import type { ApolloServer } from '@apollo/server';
 import type { Identity } from '../../../lib/internalToken.ts';
@@ -73,18 +84,29 @@ export function createStreamExecution(options: StreamExecutionOptions) {
   function formatResult(result: ExecutionResult): ExecutionResult {
     if (!result.errors?.length) return result;
     const errors = result.errors.map((e) => {
-      const error = e instanceof GraphQLError ? e : new GraphQLError(String((e as { message?: unknown }).message ?? 'error'), { extensions: (e as { extensions?: Record<string, unknown> }).extensions });
+      const error =
+        e instanceof GraphQLError
+          ? e
+          : new GraphQLError(String((e as { message?: unknown }).message ?? 'error'), {
+              extensions: (e as { extensions?: Record<string, unknown> }).extensions,
+            });
       return options.formatError(error.toJSON(), error) as unknown as GraphQLError;
     });
     return { ...result, errors };
   }
 
   /** Request fields → validated execution arguments (or the errors to answer). */
-  async function prepare(fields: GraphQLRequestFields, identity: Identity, transport: Transport, request: IncomingMessage): Promise<Prepared> {
+  async function prepare(
+    fields: GraphQLRequestFields,
+    identity: Identity,
+    transport: Transport,
+    request: IncomingMessage,
+  ): Promise<Prepared> {
     const resolved = options.trusted.resolve(fields);
     if (!resolved.ok) return { ok: false, errors: [codeError(resolved.code, resolved.message)] };
     const { query, variables, operationName } = resolved.request;
-    if (typeof query !== 'string') return { ok: false, errors: [codeError('BAD_REQUEST', 'Send the operation as `query` (or a `documentId` from the manifest)')] };
+    if (typeof query !== 'string')
+      return { ok: false, errors: [codeError('BAD_REQUEST', 'Send the operation as `query` (or a `documentId` from the manifest)')] };
     if (!engine) return { ok: false, errors: [codeError('BAD_REQUEST', 'Streaming needs GATEWAY_ENGINE=fast')] };
     let document: DocumentNode;
     try {
@@ -95,17 +117,34 @@ export function createStreamExecution(options: StreamExecutionOptions) {
     const schema = transport === 'multipart' ? engine.schemaWithDefer : engine.schema;
     const validationErrors = validate(schema, document, rules);
     if (validationErrors.length) {
-      return { ok: false, errors: validationErrors.map((e) => new GraphQLError(e.message, { nodes: e.nodes, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } })) };
+      return {
+        ok: false,
+        errors: validationErrors.map(
+          (e) => new GraphQLError(e.message, { nodes: e.nodes, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }),
+        ),
+      };
     }
     const name = typeof operationName === 'string' ? operationName : undefined;
     const operation = getOperationAST(document, name);
     if (!operation) return { ok: false, errors: [codeError('BAD_REQUEST', 'Could not determine the operation to run')] };
     if (operation.operation === 'subscription' && !identity.userId) {
-      return { ok: false, errors: [codeError('UNAUTHENTICATED', 'Subscriptions need a signed-in user: send `Authorization: tma <initData>`')] };
+      return {
+        ok: false,
+        errors: [codeError('UNAUTHENTICATED', 'Subscriptions need a signed-in user: send `Authorization: tma <initData>`')],
+      };
     }
     const variableValues = variables && typeof variables === 'object' ? (variables as Record<string, unknown>) : undefined;
     try {
-      const refused = await options.admit?.({ identity, request, query, operationName: name, variables: variableValues, document, operationType: operation.operation, transport });
+      const refused = await options.admit?.({
+        identity,
+        request,
+        query,
+        operationName: name,
+        variables: variableValues,
+        document,
+        operationType: operation.operation,
+        transport,
+      });
       if (refused) return { ok: false, errors: [refused] };
     } catch (error) {
       return { ok: false, errors: [error instanceof GraphQLError ? error : codeError('RATE_LIMITED', 'Refused')] };
@@ -138,7 +177,10 @@ export function createStreamExecution(options: StreamExecutionOptions) {
     const ctx = args.contextValue as StreamContext;
     let stream: AsyncIterableIterator<ExecutionResult> | undefined;
     const lease = registry.acquire(ctx.identity.userId!, ctx.transport, () => void stream?.return?.());
-    if (!lease) return { errors: [codeError('TOO_MANY_STREAMS', 'Too many open subscriptions for this user (SUBSCRIPTIONS_PER_USER); close one first')] };
+    if (!lease)
+      return {
+        errors: [codeError('TOO_MANY_STREAMS', 'Too many open subscriptions for this user (SUBSCRIPTIONS_PER_USER); close one first')],
+      };
     let result;
     try {
       result = await engine!.subscribe({

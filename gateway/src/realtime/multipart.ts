@@ -43,13 +43,20 @@ function withoutDefer(request: GraphQLRequestFields, query: string): GraphQLRequ
   visit(withoutDirectives, { VariableDefinition: () => false, Variable: (node) => void used.add(node.name.value) });
   const stripped = visit(withoutDirectives, { VariableDefinition: (node) => (used.has(node.variable.name.value) ? undefined : null) });
   const { extensions, ...rest } = request;
-  const { persistedQuery: _hash, ...otherExtensions } = (extensions && typeof extensions === 'object' ? extensions : {}) as Record<string, unknown>;
+  const { persistedQuery: _hash, ...otherExtensions } = (extensions && typeof extensions === 'object' ? extensions : {}) as Record<
+    string,
+    unknown
+  >;
   return { ...rest, ...(Object.keys(otherExtensions).length ? { extensions: otherExtensions } : {}), query: print(stripped) };
 }
 
 export type DeferredOutcome = { answered: true } | { answered: false; request: GraphQLRequestFields };
 
-export function createDeferredResponder(options: { engine: FastGateway | undefined; execution: StreamExecution; registry: StreamRegistry }) {
+export function createDeferredResponder(options: {
+  engine: FastGateway | undefined;
+  execution: StreamExecution;
+  registry: StreamRegistry;
+}) {
   const { engine, execution } = options;
 
   /**
@@ -57,7 +64,12 @@ export function createDeferredResponder(options: { engine: FastGateway | undefin
    * client accepts multipart/mixed; otherwise (or when nothing ends up
    * deferred, or the query is invalid) the request to run the usual way.
    */
-  return async function respondDeferred(req: IncomingMessage, res: ServerResponse, request: GraphQLRequestFields, identity: Identity): Promise<DeferredOutcome> {
+  return async function respondDeferred(
+    req: IncomingMessage,
+    res: ServerResponse,
+    request: GraphQLRequestFields,
+    identity: Identity,
+  ): Promise<DeferredOutcome> {
     const query = request.query;
     if (!engine || typeof query !== 'string' || !query.includes('@defer')) return { answered: false, request };
     if (!acceptsMultipart(req)) return { answered: false, request: withoutDefer(request, query) };
@@ -81,7 +93,9 @@ export function createDeferredResponder(options: { engine: FastGateway | undefin
     for await (const payload of response.subsequent) {
       if (res.destroyed) break;
       parts++;
-      const incremental = payload.incremental.map((item) => (item.errors ? { ...item, errors: execution.formatResult({ errors: item.errors } as ExecutionResult).errors } : item));
+      const incremental = payload.incremental.map((item) =>
+        item.errors ? { ...item, errors: execution.formatResult({ errors: item.errors } as ExecutionResult).errors } : item,
+      );
       await write(part({ ...payload, incremental }, payload.hasNext));
     }
     options.registry.deferredResponse(parts);

@@ -16,9 +16,23 @@ export interface StreamLease {
 }
 
 export function createStreamRegistry(options: { perUserLimit: number; metrics: Registry }) {
-  const open = new Gauge({ name: 'gateway_open_streams', help: 'Open subscription streams by transport', labelNames: ['transport'] as const, registers: [options.metrics] });
-  const events = new Counter({ name: 'gateway_stream_events_total', help: 'Results delivered on streams (subscription events, deferred parts) by transport', labelNames: ['transport'] as const, registers: [options.metrics] });
-  const deferred = new Counter({ name: 'gateway_deferred_responses_total', help: 'Responses answered with incremental delivery (@defer)', registers: [options.metrics] });
+  const open = new Gauge({
+    name: 'gateway_open_streams',
+    help: 'Open subscription streams by transport',
+    labelNames: ['transport'] as const,
+    registers: [options.metrics],
+  });
+  const events = new Counter({
+    name: 'gateway_stream_events_total',
+    help: 'Results delivered on streams (subscription events, deferred parts) by transport',
+    labelNames: ['transport'] as const,
+    registers: [options.metrics],
+  });
+  const deferred = new Counter({
+    name: 'gateway_deferred_responses_total',
+    help: 'Responses answered with incremental delivery (@defer)',
+    registers: [options.metrics],
+  });
   const perUser = new Map<string, number>();
   /** How to end each open stream cleanly (a `complete` to the client), for shutdown. */
   const enders = new Set<() => void>();

@@ -19,7 +19,12 @@ interface PreparedStream {
   args: Extract<Prepared, { ok: true }>['args'];
 }
 
-const STATUS_BY_CODE: Record<string, number> = { UNAUTHENTICATED: 401, TOO_MANY_STREAMS: 429, RATE_LIMITED: 429, PERSISTED_DOCUMENT_NOT_FOUND: 400 };
+const STATUS_BY_CODE: Record<string, number> = {
+  UNAUTHENTICATED: 401,
+  TOO_MANY_STREAMS: 429,
+  RATE_LIMITED: 429,
+  PERSISTED_DOCUMENT_NOT_FOUND: 400,
+};
 
 export function createSseRoute(options: {
   execution: StreamExecution;
@@ -51,7 +56,12 @@ export function createSseRoute(options: {
       const parsed = await readGraphQLBody(req, { maxBodyBytes: options.maxBodyBytes });
       if (!parsed.ok) return sendGraphQLError(res, parsed.status, parsed.code, parsed.message);
       if (!parsed.body || typeof parsed.body !== 'object' || Array.isArray(parsed.body)) {
-        return sendGraphQLError(res, 400, 'BAD_REQUEST', 'A GraphQL-over-SSE request is one JSON object: { query, variables, operationName }');
+        return sendGraphQLError(
+          res,
+          400,
+          'BAD_REQUEST',
+          'A GraphQL-over-SSE request is one JSON object: { query, variables, operationName }',
+        );
       }
       params = parsed.body as SseRequestParams;
     } else {

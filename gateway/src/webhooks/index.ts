@@ -74,7 +74,10 @@ export function createWebhookRoutes(options: WebhookOptions): Record<string, Rou
       if (out.status === 400) return sendJson(res, 400, { ok: false, error: 'malformed event' });
       log.error({ kind, eventId, status: out.status }, 'webhook hand-off refused');
     } catch (error) {
-      log.error({ kind, eventId, err: error instanceof Error ? { name: error.name, message: error.message } : error }, 'webhook hand-off failed');
+      log.error(
+        { kind, eventId, err: error instanceof Error ? { name: error.name, message: error.message } : error },
+        'webhook hand-off failed',
+      );
     }
     // Not stored: make the provider redeliver.
     sendJson(res, 503, { ok: false, error: 'not stored, retry later' });
@@ -114,7 +117,13 @@ export function createWebhookRoutes(options: WebhookOptions): Record<string, Rou
     const raw = await read(req, res);
     if (!raw) return;
     const verdict = verifyHubSpotSignature(
-      { method: 'POST', uri: requestUri(req), rawBody: raw, signature: req.headers['x-hubspot-signature-v3'], timestamp: req.headers['x-hubspot-request-timestamp'] },
+      {
+        method: 'POST',
+        uri: requestUri(req),
+        rawBody: raw,
+        signature: req.headers['x-hubspot-signature-v3'],
+        timestamp: req.headers['x-hubspot-request-timestamp'],
+      },
       config.hubspot.webhookSecret,
       now(),
     );
@@ -143,7 +152,10 @@ export function createWebhookRoutes(options: WebhookOptions): Record<string, Rou
       }
       log.error({ kind: 'hubspot', status: out.status }, 'webhook hand-off refused');
     } catch (error) {
-      log.error({ kind: 'hubspot', err: error instanceof Error ? { name: error.name, message: error.message } : error }, 'webhook hand-off failed');
+      log.error(
+        { kind: 'hubspot', err: error instanceof Error ? { name: error.name, message: error.message } : error },
+        'webhook hand-off failed',
+      );
     }
     sendJson(res, 503, { ok: false, error: 'not stored, retry later' });
   }

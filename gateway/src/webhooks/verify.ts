@@ -59,7 +59,18 @@ export const HUBSPOT_TOLERANCE_MS = 5 * 60_000;
 
 /** Characters HubSpot decodes in the URI before signing (its v3 validation guide). */
 const HUBSPOT_DECODED: Record<string, string> = {
-  '%3A': ':', '%2F': '/', '%3F': '?', '%40': '@', '%21': '!', '%24': '$', '%27': "'", '%28': '(', '%29': ')', '%2A': '*', '%2C': ',', '%3B': ';',
+  '%3A': ':',
+  '%2F': '/',
+  '%3F': '?',
+  '%40': '@',
+  '%21': '!',
+  '%24': '$',
+  '%27': "'",
+  '%28': '(',
+  '%29': ')',
+  '%2A': '*',
+  '%2C': ',',
+  '%3B': ';',
 };
 
 /**
@@ -67,7 +78,13 @@ const HUBSPOT_DECODED: Record<string, string> = {
  * `method + uri + body + timestamp`, where `X-HubSpot-Request-Timestamp` (ms) is at most 5 minutes old.
  */
 export function verifyHubSpotSignature(
-  input: { method: string; uri: string; rawBody: Buffer; signature: string | string[] | undefined; timestamp: string | string[] | undefined },
+  input: {
+    method: string;
+    uri: string;
+    rawBody: Buffer;
+    signature: string | string[] | undefined;
+    timestamp: string | string[] | undefined;
+  },
   secret: string,
   nowMs: number = Date.now(),
   toleranceMs = HUBSPOT_TOLERANCE_MS,

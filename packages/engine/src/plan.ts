@@ -300,7 +300,12 @@ function compileBatchFetch(node: BatchFetchNode, schema: GraphQLSchema, mode: En
     // Per alias, in parallel arrays (no object per representation: a big plan has thousands):
     // the entity each representation belongs to, its path index, its index among that path's
     // entities, and its index in the alias's representations variable.
-    const targets = aliases.map(() => ({ entity: [] as Obj[], pathIndex: [] as number[], entityIndex: [] as number[], rep: [] as number[] }));
+    const targets = aliases.map(() => ({
+      entity: [] as Obj[],
+      pathIndex: [] as number[],
+      entityIndex: [] as number[],
+      rep: [] as number[],
+    }));
     const byVariable = new Map<string, Obj[]>();
     for (const v of variableNames) byVariable.set(v, []);
     const owners: number[] = [];
@@ -358,7 +363,8 @@ function compileBatchFetch(node: BatchFetchNode, schema: GraphQLSchema, mode: En
       }
       const expected = byVariable.get(alias.variable)!.length;
       if (received.length !== expected) throw new Error(`Expected "data.${alias.alias}" to contain ${expected} elements`);
-      for (let t = 0; t < target.rep.length; t++) mergeEntity(target.entity[t]!, received[target.rep[t]!] as Obj | null, alias.outputRewrite);
+      for (let t = 0; t < target.rep.length; t++)
+        mergeEntity(target.entity[t]!, received[target.rep[t]!] as Obj | null, alias.outputRewrite);
     }
   };
 

@@ -160,7 +160,18 @@ describe('dedupeHook with long bodies (tens of KB of representations)', () => {
     const upstream: { body: string; release: () => void }[] = [];
     const fetch = composeHooks([dedupeHook()], (request) => {
       return new Promise((resolve) => {
-        const response = { kind: 'response', url: request.url, status: 200, statusText: 'OK', contentType: 'application/json', cacheControl: undefined, text: request.body, json: undefined, jsonState: 0, jsonError: undefined } as const;
+        const response = {
+          kind: 'response',
+          url: request.url,
+          status: 200,
+          statusText: 'OK',
+          contentType: 'application/json',
+          cacheControl: undefined,
+          text: request.body,
+          json: undefined,
+          jsonState: 0,
+          jsonError: undefined,
+        } as const;
         upstream.push({ body: request.body, release: () => resolve(response) });
       });
     });

@@ -39,7 +39,15 @@ function deletions(req: ServiceRequest, state: AmplitudeState): Reply {
   if (!auth || auth.user !== SANDBOX_CREDENTIALS.amplitudeApiKey || auth.password !== SANDBOX_CREDENTIALS.amplitudeSecretKey) {
     return jsonReply(401, { code: 401, error: 'Invalid API key or secret key' });
   }
-  if (req.method === 'GET') return jsonReply(200, state.deletionJobs.map((j) => ({ day: j.day, status: j.status, amplitude_ids: j.userIds.map((id) => ({ user_id: id, requester: j.requester })) })));
+  if (req.method === 'GET')
+    return jsonReply(
+      200,
+      state.deletionJobs.map((j) => ({
+        day: j.day,
+        status: j.status,
+        amplitude_ids: j.userIds.map((id) => ({ user_id: id, requester: j.requester })),
+      })),
+    );
   if (req.method !== 'POST') return errorReply(404, `no route for ${req.method} ${req.path}`);
   const parsed = parseJson(req.body);
   const body = parsed.ok && isRecord(parsed.value) ? parsed.value : undefined;
@@ -54,7 +62,9 @@ function deletions(req: ServiceRequest, state: AmplitudeState): Reply {
   const requester = typeof body?.requester === 'string' ? body.requester : '';
   state.deletionJobs.push({ day, userIds: [...wanted], requester, status: 'staging' });
   req.journal.note = `${wanted.size} users, ${before - state.events.length} events deleted`;
-  return jsonReply(200, [{ day, status: 'staging', amplitude_ids: [...wanted].map((id) => ({ user_id: id, requested_on_day: day, requester })) }]);
+  return jsonReply(200, [
+    { day, status: 'staging', amplitude_ids: [...wanted].map((id) => ({ user_id: id, requested_on_day: day, requester })) },
+  ]);
 }
 
 const MAX_EVENTS = 2000;
@@ -63,8 +73,12 @@ const DEFAULT_MIN_ID_LENGTH = 5;
 function errorReply(status: number, message: string): Reply {
   if (status === 429) {
     return jsonReply(429, {
-      code: 429, error: 'Too many requests for some devices and users', eps_threshold: 30,
-      throttled_devices: {}, throttled_users: {}, throttled_events: [],
+      code: 429,
+      error: 'Too many requests for some devices and users',
+      eps_threshold: 30,
+      throttled_devices: {},
+      throttled_users: {},
+      throttled_events: [],
     });
   }
   if (status === 413) return jsonReply(413, { code: 413, error: 'Payload too large' });
@@ -95,9 +109,10 @@ function handle(req: ServiceRequest, state: AmplitudeState): Reply {
   }
   if (events.length > MAX_EVENTS) return errorReply(413, 'Payload too large');
   const options = isRecord(body.options) ? body.options : {};
-  const minIdLength = typeof options.min_id_length === 'number' && Number.isInteger(options.min_id_length) && options.min_id_length > 0
-    ? options.min_id_length
-    : DEFAULT_MIN_ID_LENGTH;
+  const minIdLength =
+    typeof options.min_id_length === 'number' && Number.isInteger(options.min_id_length) && options.min_id_length > 0
+      ? options.min_id_length
+      : DEFAULT_MIN_ID_LENGTH;
 
   const missing: IndexGroups = {};
   const invalid: IndexGroups = {};

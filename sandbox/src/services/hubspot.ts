@@ -60,31 +60,72 @@ interface TypeInfo {
 
 const TYPES: Record<ObjectType, TypeInfo> = {
   contacts: {
-    typeId: '0-1', singular: 'contact',
-    writable: ['email', 'firstname', 'lastname', 'phone', 'lifecyclestage', 'telegram_user_id', 'tma_tags', 'company', 'website', 'city', 'country', 'jobtitle', 'hs_language', 'tma_marketing_consent'],
+    typeId: '0-1',
+    singular: 'contact',
+    writable: [
+      'email',
+      'firstname',
+      'lastname',
+      'phone',
+      'lifecyclestage',
+      'telegram_user_id',
+      'tma_tags',
+      'company',
+      'website',
+      'city',
+      'country',
+      'jobtitle',
+      'hs_language',
+      'tma_marketing_consent',
+    ],
     always: ['hs_object_id', 'createdate', 'lastmodifieddate'],
     defaults: ['createdate', 'email', 'firstname', 'hs_object_id', 'lastmodifieddate', 'lastname'],
     unique: ['hs_object_id', 'email', 'telegram_user_id'],
     searchable: ['email', 'firstname', 'lastname', 'phone', 'company'],
-    modifiedProperty: 'lastmodifieddate', createdProperty: 'createdate',
+    modifiedProperty: 'lastmodifieddate',
+    createdProperty: 'createdate',
   },
   tickets: {
-    typeId: '0-5', singular: 'ticket',
-    writable: ['subject', 'content', 'hs_pipeline', 'hs_pipeline_stage', 'hs_ticket_priority', 'hs_ticket_category', 'telegram_user_id', 'createdate', 'hubspot_owner_id'],
+    typeId: '0-5',
+    singular: 'ticket',
+    writable: [
+      'subject',
+      'content',
+      'hs_pipeline',
+      'hs_pipeline_stage',
+      'hs_ticket_priority',
+      'hs_ticket_category',
+      'telegram_user_id',
+      'createdate',
+      'hubspot_owner_id',
+    ],
     always: ['hs_object_id', 'createdate', 'hs_lastmodifieddate'],
-    defaults: ['content', 'createdate', 'hs_lastmodifieddate', 'hs_object_id', 'hs_pipeline', 'hs_pipeline_stage', 'hs_ticket_category', 'hs_ticket_priority', 'subject'],
+    defaults: [
+      'content',
+      'createdate',
+      'hs_lastmodifieddate',
+      'hs_object_id',
+      'hs_pipeline',
+      'hs_pipeline_stage',
+      'hs_ticket_category',
+      'hs_ticket_priority',
+      'subject',
+    ],
     unique: ['hs_object_id'],
     searchable: ['subject', 'content'],
-    modifiedProperty: 'hs_lastmodifieddate', createdProperty: 'createdate',
+    modifiedProperty: 'hs_lastmodifieddate',
+    createdProperty: 'createdate',
   },
   notes: {
-    typeId: '0-46', singular: 'note',
+    typeId: '0-46',
+    singular: 'note',
     writable: ['hs_timestamp', 'hs_note_body', 'hubspot_owner_id', 'hs_attachment_ids'],
     always: ['hs_object_id', 'hs_createdate', 'hs_lastmodifieddate'],
     defaults: ['hs_createdate', 'hs_lastmodifieddate', 'hs_object_id'],
     unique: ['hs_object_id'],
     searchable: ['hs_note_body'],
-    modifiedProperty: 'hs_lastmodifieddate', createdProperty: 'hs_createdate',
+    modifiedProperty: 'hs_lastmodifieddate',
+    createdProperty: 'hs_createdate',
   },
 };
 
@@ -99,9 +140,12 @@ const OPTIONS: Record<string, readonly string[]> = {
 
 /** HUBSPOT_DEFINED default association type ids, keyed `from->to`. */
 const ASSOCIATION_TYPE_IDS: Record<string, number> = {
-  'contacts->tickets': 15, 'tickets->contacts': 16,
-  'contacts->notes': 201, 'notes->contacts': 202,
-  'tickets->notes': 227, 'notes->tickets': 228,
+  'contacts->tickets': 15,
+  'tickets->contacts': 16,
+  'contacts->notes': 201,
+  'notes->contacts': 202,
+  'tickets->notes': 227,
+  'notes->tickets': 228,
 };
 
 function parseObjectType(raw: string): ObjectType | undefined {
@@ -127,14 +171,18 @@ export function createHubspotState(): HubspotState {
     state.objects.contacts.set(seed.id, {
       id: seed.id,
       properties: { ...seed.properties, hs_object_id: seed.id, createdate: seed.createdAt, lastmodifieddate: seed.createdAt },
-      createdAt: seed.createdAt, updatedAt: seed.createdAt, archived: false,
+      createdAt: seed.createdAt,
+      updatedAt: seed.createdAt,
+      archived: false,
     });
   }
   for (const seed of SEED_TICKETS) {
     state.objects.tickets.set(seed.id, {
       id: seed.id,
       properties: { ...seed.properties, hs_object_id: seed.id, hs_lastmodifieddate: seed.createdAt },
-      createdAt: seed.createdAt, updatedAt: seed.createdAt, archived: false,
+      createdAt: seed.createdAt,
+      updatedAt: seed.createdAt,
+      archived: false,
     });
     associate(state, 'tickets', seed.id, 'contacts', seed.contactId);
   }
@@ -144,11 +192,19 @@ export function createHubspotState(): HubspotState {
 function associate(state: HubspotState, fromType: ObjectType, fromId: string, toType: ObjectType, toId: string): number {
   const typeId = ASSOCIATION_TYPE_IDS[`${fromType}->${toType}`];
   const reverseTypeId = ASSOCIATION_TYPE_IDS[`${toType}->${fromType}`];
-  if (typeId === undefined || reverseTypeId === undefined) throw validationError(`No default association between ${fromType} and ${toType}`);
+  if (typeId === undefined || reverseTypeId === undefined)
+    throw validationError(`No default association between ${fromType} and ${toType}`);
   const exists = state.associations.some((a) => a.fromType === fromType && a.fromId === fromId && a.toType === toType && a.toId === toId);
   if (!exists) {
     state.associations.push({ fromType, fromId, toType, toId, typeId, category: 'HUBSPOT_DEFINED' });
-    state.associations.push({ fromType: toType, fromId: toId, toType: fromType, toId: fromId, typeId: reverseTypeId, category: 'HUBSPOT_DEFINED' });
+    state.associations.push({
+      fromType: toType,
+      fromId: toId,
+      toType: fromType,
+      toId: fromId,
+      typeId: reverseTypeId,
+      category: 'HUBSPOT_DEFINED',
+    });
   }
   return typeId;
 }
@@ -175,7 +231,13 @@ function errorBody(category: string, message: string, extra: Record<string, unkn
 const validationError = (message: string, extra: Record<string, unknown> = {}) => new HubspotError(400, 'VALIDATION_ERROR', message, extra);
 
 function propertyErrors(errors: Array<{ name: string; error: string; message: string }>): HubspotError {
-  const detail = errors.map((e) => ({ isValid: false, message: e.message, error: e.error, name: e.name, localizedErrorMessage: e.message }));
+  const detail = errors.map((e) => ({
+    isValid: false,
+    message: e.message,
+    error: e.error,
+    name: e.name,
+    localizedErrorMessage: e.message,
+  }));
   return validationError(`Property values were not valid: ${JSON.stringify(detail)}`);
 }
 
@@ -185,7 +247,13 @@ function notFound(id: string): HubspotError {
 
 function errorReply(status: number, message: string): Reply {
   if (status === 429) {
-    return jsonReply(429, errorBody('RATE_LIMITS', 'You have reached your ten_secondly_rolling limit.', { errorType: 'RATE_LIMIT', policyName: 'TEN_SECONDLY_ROLLING' }));
+    return jsonReply(
+      429,
+      errorBody('RATE_LIMITS', 'You have reached your ten_secondly_rolling limit.', {
+        errorType: 'RATE_LIMIT',
+        policyName: 'TEN_SECONDLY_ROLLING',
+      }),
+    );
   }
   if (status >= 500) return jsonReply(status, errorBody('INTERNAL_ERROR', 'internal error'));
   if (status === 401) return jsonReply(401, errorBody('INVALID_AUTHENTICATION', message));
@@ -198,7 +266,10 @@ function errorReply(status: number, message: string): Reply {
 function requestedProperties(raw: unknown): string[] | undefined {
   if (raw === undefined || raw === null) return undefined;
   const list = Array.isArray(raw) ? raw : [raw];
-  const names = list.flatMap((item) => (typeof item === 'string' ? item.split(',') : [])).map((s) => s.trim()).filter(Boolean);
+  const names = list
+    .flatMap((item) => (typeof item === 'string' ? item.split(',') : []))
+    .map((s) => s.trim())
+    .filter(Boolean);
   return names.length > 0 ? names : undefined;
 }
 
@@ -212,7 +283,12 @@ function isKnownProperty(type: ObjectType, name: string): boolean {
 }
 
 /** SimplePublicObject with only the requested (or default) properties; unset known ones are null. */
-function present(type: ObjectType, record: CrmRecord, properties: string[] | undefined, associations?: Record<string, unknown>): Record<string, unknown> {
+function present(
+  type: ObjectType,
+  record: CrmRecord,
+  properties: string[] | undefined,
+  associations?: Record<string, unknown>,
+): Record<string, unknown> {
   const info = TYPES[type];
   const names = new Set([...(properties ?? info.defaults), ...info.always]);
   const out: Record<string, string | null> = {};
@@ -232,7 +308,13 @@ function present(type: ObjectType, record: CrmRecord, properties: string[] | und
   };
 }
 
-function findRecord(state: HubspotState, type: ObjectType, id: string, idProperty: string | undefined, archived = false): CrmRecord | undefined {
+function findRecord(
+  state: HubspotState,
+  type: ObjectType,
+  id: string,
+  idProperty: string | undefined,
+  archived = false,
+): CrmRecord | undefined {
   const records = state.objects[type];
   if (!idProperty || idProperty === 'hs_object_id') {
     const record = records.get(id);
@@ -244,7 +326,8 @@ function findRecord(state: HubspotState, type: ObjectType, id: string, idPropert
   const wanted = idProperty === 'email' ? id.toLowerCase() : id;
   for (const record of records.values()) {
     const value = record.properties[idProperty];
-    if (record.archived === archived && value !== undefined && (idProperty === 'email' ? value.toLowerCase() : value) === wanted) return record;
+    if (record.archived === archived && value !== undefined && (idProperty === 'email' ? value.toLowerCase() : value) === wanted)
+      return record;
   }
   return undefined;
 }
@@ -270,7 +353,10 @@ function archivedFlag(query: URLSearchParams): boolean {
 function getOne(state: HubspotState, type: ObjectType, id: string, query: URLSearchParams): Reply {
   const record = findRecord(state, type, id, query.get('idProperty') ?? undefined, archivedFlag(query));
   if (!record) throw notFound(id);
-  const toTypes = query.getAll('associations').flatMap((v) => v.split(',')).filter(Boolean);
+  const toTypes = query
+    .getAll('associations')
+    .flatMap((v) => v.split(','))
+    .filter(Boolean);
   return jsonReply(200, present(type, record, queryProperties(query), associationsOf(state, type, record.id, toTypes)));
 }
 
@@ -287,7 +373,10 @@ function list(state: HubspotState, type: ObjectType, req: ServiceRequest): Reply
     .filter((r) => r.archived === archived && (after === null || Number(r.id) >= Number(after)))
     .sort(byNumericId);
   const page = records.slice(0, limit);
-  const toTypes = req.query.getAll('associations').flatMap((v) => v.split(',')).filter(Boolean);
+  const toTypes = req.query
+    .getAll('associations')
+    .flatMap((v) => v.split(','))
+    .filter(Boolean);
   const properties = queryProperties(req.query);
   const body: Record<string, unknown> = {
     results: page.map((r) => present(type, r, properties, associationsOf(state, type, r.id, toTypes))),
@@ -329,13 +418,19 @@ function batchRead(state: HubspotState, type: ObjectType, body: Record<string, u
   if (missing.length === 0) return jsonReply(200, { status: 'COMPLETE', results, startedAt, completedAt });
   // Missing ids are left out of `results` and reported with 207 Multi-Status, as HubSpot does.
   return jsonReply(207, {
-    status: 'COMPLETE', results, numErrors: 1,
-    errors: [{
-      status: 'error', category: 'OBJECT_NOT_FOUND',
-      message: `Could not get some ${TYPES[type].singular.toUpperCase()} objects, they may be deleted or not exist. Check that ids are valid.`,
-      context: { ids: missing },
-    }],
-    startedAt, completedAt,
+    status: 'COMPLETE',
+    results,
+    numErrors: 1,
+    errors: [
+      {
+        status: 'error',
+        category: 'OBJECT_NOT_FOUND',
+        message: `Could not get some ${TYPES[type].singular.toUpperCase()} objects, they may be deleted or not exist. Check that ids are valid.`,
+        context: { ids: missing },
+      },
+    ],
+    startedAt,
+    completedAt,
   });
 }
 
@@ -360,13 +455,21 @@ function comparable(property: string, value: unknown): number | string {
 }
 
 function tokens(text: string): string[] {
-  return text.toLowerCase().split(/[^a-z0-9_+]+/).filter(Boolean);
+  return text
+    .toLowerCase()
+    .split(/[^a-z0-9_+]+/)
+    .filter(Boolean);
 }
 
 function matchesToken(actual: string, wanted: string): boolean {
   const pattern = wanted.toLowerCase();
   if (pattern.includes('*')) {
-    const regex = new RegExp(`^${pattern.split('*').map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+    const regex = new RegExp(
+      `^${pattern
+        .split('*')
+        .map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+        .join('.*')}$`,
+    );
     return regex.test(actual.toLowerCase()) || tokens(actual).some((t) => regex.test(t));
   }
   return tokens(actual).includes(pattern);
@@ -379,20 +482,34 @@ function matchesFilter(record: CrmRecord, filter: Filter): boolean {
   const right = comparable(filter.propertyName, filter.value);
   const values = (filter.values ?? []).map((v) => comparable(filter.propertyName, v));
   switch (filter.operator) {
-    case 'EQ': return has && left === right;
-    case 'NEQ': return !has || left !== right;
-    case 'LT': return has && left < right;
-    case 'LTE': return has && left <= right;
-    case 'GT': return has && left > right;
-    case 'GTE': return has && left >= right;
-    case 'BETWEEN': return has && left >= right && left <= comparable(filter.propertyName, filter.highValue);
-    case 'IN': return has && values.includes(left);
-    case 'NOT_IN': return !has || !values.includes(left);
-    case 'HAS_PROPERTY': return has;
-    case 'NOT_HAS_PROPERTY': return !has;
-    case 'CONTAINS_TOKEN': return has && matchesToken(actual, String(filter.value ?? ''));
-    case 'NOT_CONTAINS_TOKEN': return !has || !matchesToken(actual, String(filter.value ?? ''));
-    default: throw validationError(`Unsupported filter operator: ${filter.operator}`);
+    case 'EQ':
+      return has && left === right;
+    case 'NEQ':
+      return !has || left !== right;
+    case 'LT':
+      return has && left < right;
+    case 'LTE':
+      return has && left <= right;
+    case 'GT':
+      return has && left > right;
+    case 'GTE':
+      return has && left >= right;
+    case 'BETWEEN':
+      return has && left >= right && left <= comparable(filter.propertyName, filter.highValue);
+    case 'IN':
+      return has && values.includes(left);
+    case 'NOT_IN':
+      return !has || !values.includes(left);
+    case 'HAS_PROPERTY':
+      return has;
+    case 'NOT_HAS_PROPERTY':
+      return !has;
+    case 'CONTAINS_TOKEN':
+      return has && matchesToken(actual, String(filter.value ?? ''));
+    case 'NOT_CONTAINS_TOKEN':
+      return !has || !matchesToken(actual, String(filter.value ?? ''));
+    default:
+      throw validationError(`Unsupported filter operator: ${filter.operator}`);
   }
 }
 
@@ -431,7 +548,10 @@ function search(state: HubspotState, type: ObjectType, body: Record<string, unkn
     (r) =>
       !r.archived &&
       (groups.length === 0 || groups.some((g) => g.every((f) => matchesFilter(r, f)))) &&
-      (text === '' || info.searchable.some((p) => tokens(r.properties[p] ?? '').some((t) => t.startsWith(text)) || (r.properties[p] ?? '').toLowerCase().startsWith(text))),
+      (text === '' ||
+        info.searchable.some(
+          (p) => tokens(r.properties[p] ?? '').some((t) => t.startsWith(text)) || (r.properties[p] ?? '').toLowerCase().startsWith(text),
+        )),
   );
   matches.sort(byNumericId);
   const sorts = Array.isArray(body.sorts) ? body.sorts : [];
@@ -503,9 +623,10 @@ function assertUnique(state: HubspotState, type: ObjectType, properties: Record<
     if (name === 'hs_object_id' || !value) continue;
     const existing = findRecord(state, type, value, name);
     if (existing && existing.id !== selfId) {
-      const message = name === 'email'
-        ? `Contact already exists. Existing ID: ${existing.id}`
-        : `A ${TYPES[type].singular} with the value '${value}' already exists for the '${name}' property. Existing ID: ${existing.id}`;
+      const message =
+        name === 'email'
+          ? `Contact already exists. Existing ID: ${existing.id}`
+          : `A ${TYPES[type].singular} with the value '${value}' already exists for the '${name}' property. Existing ID: ${existing.id}`;
       throw new HubspotError(409, 'CONFLICT', message);
     }
   }
@@ -522,7 +643,12 @@ function createRecord(state: HubspotState, type: ObjectType, body: Record<string
   if (type === 'tickets') properties.hs_pipeline ??= '0';
   const record: CrmRecord = {
     id,
-    properties: { ...properties, hs_object_id: id, [info.createdProperty]: properties[info.createdProperty] ?? now, [info.modifiedProperty]: now },
+    properties: {
+      ...properties,
+      hs_object_id: id,
+      [info.createdProperty]: properties[info.createdProperty] ?? now,
+      [info.modifiedProperty]: now,
+    },
     createdAt: properties[info.createdProperty] ?? now,
     updatedAt: now,
     archived: false,
@@ -650,9 +776,14 @@ function associationsRoute(state: HubspotState, req: ServiceRequest, segments: s
       status: 'COMPLETE',
       results: [
         { from: { id: fromId }, to: { id: toId }, associationSpec: { associationCategory: 'HUBSPOT_DEFINED', associationTypeId: typeId } },
-        { from: { id: toId }, to: { id: fromId }, associationSpec: { associationCategory: 'HUBSPOT_DEFINED', associationTypeId: reverseTypeId } },
+        {
+          from: { id: toId },
+          to: { id: fromId },
+          associationSpec: { associationCategory: 'HUBSPOT_DEFINED', associationTypeId: reverseTypeId },
+        },
       ],
-      startedAt: now, completedAt: now,
+      startedAt: now,
+      completedAt: now,
     });
   }
   const toType = objectType(segments[6] ?? '');
@@ -668,8 +799,11 @@ function associationsRoute(state: HubspotState, req: ServiceRequest, segments: s
     const toId = segments[7]!;
     if (req.method === 'DELETE') {
       state.associations = state.associations.filter(
-        (a) => !((a.fromType === fromType && a.fromId === fromId && a.toType === toType && a.toId === toId) ||
-          (a.fromType === toType && a.fromId === toId && a.toType === fromType && a.toId === fromId)),
+        (a) =>
+          !(
+            (a.fromType === fromType && a.fromId === fromId && a.toType === toType && a.toId === toId) ||
+            (a.fromType === toType && a.fromId === toId && a.toType === fromType && a.toId === fromId)
+          ),
       );
       return { status: 204, text: '' };
     }
@@ -685,8 +819,11 @@ function associationsRoute(state: HubspotState, req: ServiceRequest, segments: s
       }
       associate(state, fromType, fromId, toType, toId);
       return jsonReply(201, {
-        fromObjectTypeId: TYPES[fromType].typeId, fromObjectId: Number(fromId),
-        toObjectTypeId: TYPES[toType].typeId, toObjectId: Number(toId), labels: [],
+        fromObjectTypeId: TYPES[fromType].typeId,
+        fromObjectId: Number(fromId),
+        toObjectTypeId: TYPES[toType].typeId,
+        toObjectId: Number(toId),
+        labels: [],
       });
     }
   }
@@ -744,8 +881,11 @@ function handle(req: ServiceRequest, state: HubspotState): Reply {
   try {
     const token = bearerToken(req.headers);
     if (token !== SANDBOX_CREDENTIALS.hubspotToken) {
-      throw new HubspotError(401, 'INVALID_AUTHENTICATION',
-        'Authentication credentials not found. This API supports OAuth 2.0 authentication and you can find more details at https://developers.hubspot.com/docs/methods/auth/oauth-overview');
+      throw new HubspotError(
+        401,
+        'INVALID_AUTHENTICATION',
+        'Authentication credentials not found. This API supports OAuth 2.0 authentication and you can find more details at https://developers.hubspot.com/docs/methods/auth/oauth-overview',
+      );
     }
     const segments = req.path.split('/').filter(Boolean);
     const body = readJsonBody(req);

@@ -6,8 +6,19 @@ import { STATUS_CODES } from 'node:http';
 import { SANDBOX_CREDENTIALS } from '../credentials.ts';
 import { SEED_EVENTS } from '../seed.ts';
 import {
-  basicAuth, bearerToken, isRecord, jsonReply, mediaType, newId, parseForm, parseJson, parseNdjson,
-  type Parsed, type Reply, type Service, type ServiceRequest,
+  basicAuth,
+  bearerToken,
+  isRecord,
+  jsonReply,
+  mediaType,
+  newId,
+  parseForm,
+  parseJson,
+  parseNdjson,
+  type Parsed,
+  type Reply,
+  type Service,
+  type ServiceRequest,
 } from '../http.ts';
 
 /** An event as stored: `properties.time` normalized to milliseconds. */
@@ -29,8 +40,22 @@ const MAX_BATCH = 2000;
 const JAN_1_1971_MS = Date.UTC(1971, 0, 1);
 const FIVE_DAYS_MS = 5 * 86_400_000;
 const PLACEHOLDER_IDS = new Set([
-  'anon', 'anonymous', 'null', 'none', 'n/a', 'na', 'nil', 'undefined', 'unknown', '<nil>', '0', '-1',
-  '00000000-0000-0000-0000-000000000000', '[]', '{}', 'lmy47d',
+  'anon',
+  'anonymous',
+  'null',
+  'none',
+  'n/a',
+  'na',
+  'nil',
+  'undefined',
+  'unknown',
+  '<nil>',
+  '0',
+  '-1',
+  '00000000-0000-0000-0000-000000000000',
+  '[]',
+  '{}',
+  'lmy47d',
 ]);
 
 function dedupeKey(event: StoredMixpanelEvent): string {
@@ -52,9 +77,17 @@ export function createMixpanelState(): MixpanelState {
 
 function errorReply(status: number, message: string): Reply {
   if (status === 429) {
-    return jsonReply(429, { code: 429, error: 'Project exceeded rate limits. Please retry the request with exponential backoff.', status: 'Too Many Requests' });
+    return jsonReply(429, {
+      code: 429,
+      error: 'Project exceeded rate limits. Please retry the request with exponential backoff.',
+      status: 'Too Many Requests',
+    });
   }
-  return jsonReply(status, { code: status, error: status >= 500 ? 'Internal server error' : message, status: STATUS_CODES[status] ?? 'Error' });
+  return jsonReply(status, {
+    code: status,
+    error: status >= 500 ? 'Internal server error' : message,
+    status: STATUS_CODES[status] ?? 'Error',
+  });
 }
 
 const badRequest = (error: string) => errorReply(400, error);
@@ -79,7 +112,10 @@ function timeToMs(value: unknown): number | undefined {
 function validateImportRecord(record: unknown, index: number, now: number): StoredMixpanelEvent | FailedRecord {
   const fail = (field: string, message: string): FailedRecord => ({
     index,
-    $insert_id: isRecord(record) && isRecord(record.properties) && typeof record.properties.$insert_id === 'string' ? record.properties.$insert_id : null,
+    $insert_id:
+      isRecord(record) && isRecord(record.properties) && typeof record.properties.$insert_id === 'string'
+        ? record.properties.$insert_id
+        : null,
     field,
     message,
   });
@@ -96,10 +132,11 @@ function validateImportRecord(record: unknown, index: number, now: number): Stor
   }
   if (time > now + 3_600_000) return fail('properties.time', "'properties.time' is invalid: must not be more than 1 hour in the future");
   if (!('distinct_id' in props) || (typeof props.distinct_id !== 'string' && typeof props.distinct_id !== 'number')) {
-    return fail('properties.distinct_id', "'properties.distinct_id' must be specified (use \"\" for events without a user)");
+    return fail('properties.distinct_id', '\'properties.distinct_id\' must be specified (use "" for events without a user)');
   }
   const distinctId = String(props.distinct_id);
-  if (PLACEHOLDER_IDS.has(distinctId.toLowerCase())) return fail('properties.distinct_id', `'properties.distinct_id' is a placeholder value: ${distinctId}`);
+  if (PLACEHOLDER_IDS.has(distinctId.toLowerCase()))
+    return fail('properties.distinct_id', `'properties.distinct_id' is a placeholder value: ${distinctId}`);
   const insertId = props.$insert_id;
   if (typeof insertId !== 'string' || insertId === '') return fail('properties.$insert_id', "'properties.$insert_id' must be specified");
   if (insertId.length > 36 || !/^[A-Za-z0-9-]+$/.test(insertId) || PLACEHOLDER_IDS.has(insertId.toLowerCase())) {
@@ -160,8 +197,11 @@ function importEvents(req: ServiceRequest, state: MixpanelState): Reply {
   // Without strict=1 Mixpanel drops invalid records silently.
   if (failed.length > 0 && strict) {
     return jsonReply(400, {
-      code: 400, error: 'some data points in the request failed validation', failed_records: failed,
-      num_records_imported: imported, status: 'Bad Request',
+      code: 400,
+      error: 'some data points in the request failed validation',
+      failed_records: failed,
+      num_records_imported: imported,
+      status: 'Bad Request',
     });
   }
   return jsonReply(200, { code: 200, num_records_imported: imported, status: 'OK' });
@@ -245,7 +285,9 @@ function exportEvents(req: ServiceRequest, state: MixpanelState): Reply {
     .slice(0, limit);
   req.journal.note = `${events.length} events`;
   // Export reports time in seconds, as Mixpanel does.
-  const lines = events.map((e) => JSON.stringify({ event: e.event, properties: { ...e.properties, time: Math.floor(e.properties.time / 1000) } }));
+  const lines = events.map((e) =>
+    JSON.stringify({ event: e.event, properties: { ...e.properties, time: Math.floor(e.properties.time / 1000) } }),
+  );
   return { status: 200, text: lines.length ? `${lines.join('\n')}\n` : '', contentType: 'text/plain; charset=utf-8' };
 }
 
@@ -264,7 +306,10 @@ function dataDeletions(req: ServiceRequest, state: MixpanelState): Reply {
   if (req.method === 'GET' && taskId) {
     const task = state.deletionTasks.get(taskId);
     if (!task) return errorReply(404, `no deletion task ${taskId}`);
-    return jsonReply(200, { status: 'ok', results: { status: task.status, distinct_ids: task.distinctIds, compliance_type: task.complianceType } });
+    return jsonReply(200, {
+      status: 'ok',
+      results: { status: task.status, distinct_ids: task.distinctIds, compliance_type: task.complianceType },
+    });
   }
   if (req.method !== 'POST' || taskId) return errorReply(404, `no route for ${req.method} ${req.path}`);
   const parsed = parseJson(req.body);

@@ -16,8 +16,23 @@ import { STATUS_CODES } from 'node:http';
 import { SANDBOX_CREDENTIALS } from '../credentials.ts';
 import { SEED_PRODUCTS } from '../seed.ts';
 import {
-  basicAuth, bearerToken, headerValue, isRecord, jsonReply, mediaType, newId, nowSeconds, parseForm, parseJson,
-  parseNestedForm, type FormObject, type FormValue, type Reply, type Service, type ServiceContext, type ServiceRequest,
+  basicAuth,
+  bearerToken,
+  headerValue,
+  isRecord,
+  jsonReply,
+  mediaType,
+  newId,
+  nowSeconds,
+  parseForm,
+  parseJson,
+  parseNestedForm,
+  type FormObject,
+  type FormValue,
+  type Reply,
+  type Service,
+  type ServiceContext,
+  type ServiceRequest,
 } from '../http.ts';
 
 export const STRIPE_API_VERSION = '2026-07-29.dahlia';
@@ -78,21 +93,57 @@ export function createStripeState(config: StripeConfig = {}): StripeState {
   const prices = new Map<string, StripeObject>();
   for (const seed of SEED_PRODUCTS) {
     products.set(seed.id, {
-      id: seed.id, object: 'product', active: true, attributes: [], created: seed.created, default_price: seed.price.id,
-      description: seed.description, images: [], livemode: false, marketing_features: [], metadata: { ...seed.metadata },
-      name: seed.name, package_dimensions: null, shippable: seed.shippable, statement_descriptor: null, tax_code: null,
-      type: seed.shippable ? 'good' : 'service', unit_label: null, updated: seed.created, url: null,
+      id: seed.id,
+      object: 'product',
+      active: true,
+      attributes: [],
+      created: seed.created,
+      default_price: seed.price.id,
+      description: seed.description,
+      images: [],
+      livemode: false,
+      marketing_features: [],
+      metadata: { ...seed.metadata },
+      name: seed.name,
+      package_dimensions: null,
+      shippable: seed.shippable,
+      statement_descriptor: null,
+      tax_code: null,
+      type: seed.shippable ? 'good' : 'service',
+      unit_label: null,
+      updated: seed.created,
+      url: null,
     });
     prices.set(seed.price.id, {
-      id: seed.price.id, object: 'price', active: true, billing_scheme: 'per_unit', created: seed.created,
-      currency: seed.price.currency, custom_unit_amount: null, livemode: false, lookup_key: null, metadata: {},
-      nickname: null, product: seed.id, recurring: null, tax_behavior: 'unspecified', tiers_mode: null,
-      transform_quantity: null, type: 'one_time', unit_amount: seed.price.unit_amount,
+      id: seed.price.id,
+      object: 'price',
+      active: true,
+      billing_scheme: 'per_unit',
+      created: seed.created,
+      currency: seed.price.currency,
+      custom_unit_amount: null,
+      livemode: false,
+      lookup_key: null,
+      metadata: {},
+      nickname: null,
+      product: seed.id,
+      recurring: null,
+      tax_behavior: 'unspecified',
+      tiers_mode: null,
+      transform_quantity: null,
+      type: 'one_time',
+      unit_amount: seed.price.unit_amount,
       unit_amount_decimal: String(seed.price.unit_amount),
     });
   }
   const state: StripeState = {
-    products, prices, paymentIntents: new Map(), refunds: new Map(), charges: new Map(), idempotency: new Map(), events: [],
+    products,
+    prices,
+    paymentIntents: new Map(),
+    refunds: new Map(),
+    charges: new Map(),
+    idempotency: new Map(),
+    events: [],
   };
   if (config.webhook) state.webhook = { ...config.webhook };
   return state;
@@ -128,7 +179,10 @@ const invalidParam = (message: string, param?: string, code?: string) =>
 
 /** A missing object named in the URL is a 404; one named by a body parameter is a 400 (as on Stripe). */
 function missingResource(kind: string, id: string, param = 'id'): StripeError {
-  return new StripeError(param === 'id' ? 404 : 400, 'invalid_request_error', `No such ${kind}: '${id}'`, { code: 'resource_missing', param });
+  return new StripeError(param === 'id' ? 404 : 400, 'invalid_request_error', `No such ${kind}: '${id}'`, {
+    code: 'resource_missing',
+    param,
+  });
 }
 
 function errorBody(error: { type: string; message: string; code?: string | undefined; param?: string | undefined }): unknown {
@@ -144,13 +198,20 @@ function errorBody(error: { type: string; message: string; code?: string | undef
 
 function errorReply(status: number, message: string): Reply {
   if (status === 429) {
-    return jsonReply(429, errorBody({
-      type: 'invalid_request_error', code: 'rate_limit',
-      message: 'Request rate limit exceeded. Learn more about rate limits here https://stripe.com/docs/rate-limits.',
-    }));
+    return jsonReply(
+      429,
+      errorBody({
+        type: 'invalid_request_error',
+        code: 'rate_limit',
+        message: 'Request rate limit exceeded. Learn more about rate limits here https://stripe.com/docs/rate-limits.',
+      }),
+    );
   }
   if (status >= 500) return jsonReply(status, errorBody({ type: 'api_error', message: 'An unknown error occurred' }));
-  return jsonReply(status, errorBody({ type: 'invalid_request_error', message: status === 400 ? message : (STATUS_CODES[status] ?? message) }));
+  return jsonReply(
+    status,
+    errorBody({ type: 'invalid_request_error', message: status === 400 ? message : (STATUS_CODES[status] ?? message) }),
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -248,7 +309,8 @@ function listReply(all: StripeObject[], params: FormObject, url: string, state: 
     hasMore = index - limit > 0;
   } else {
     const index = startingAfter === undefined ? -1 : sorted.findIndex((o) => o.id === startingAfter);
-    if (startingAfter !== undefined && index < 0) throw invalidParam(`No such ${kind}: '${startingAfter}'`, 'starting_after', 'resource_missing');
+    if (startingAfter !== undefined && index < 0)
+      throw invalidParam(`No such ${kind}: '${startingAfter}'`, 'starting_after', 'resource_missing');
     page = sorted.slice(index + 1, index + 1 + limit);
     hasMore = index + 1 + limit < sorted.length;
   }
@@ -281,7 +343,18 @@ function listProducts(params: FormObject, state: StripeState): Reply {
 }
 
 function listPrices(params: FormObject, state: StripeState): Reply {
-  allowOnly(params, ['active', 'currency', 'product', 'type', 'limit', 'starting_after', 'ending_before', 'lookup_keys', 'created', 'recurring']);
+  allowOnly(params, [
+    'active',
+    'currency',
+    'product',
+    'type',
+    'limit',
+    'starting_after',
+    'ending_before',
+    'lookup_keys',
+    'created',
+    'recurring',
+  ]);
   const active = filterFlag(params, 'active');
   const product = stringParam(params, 'product');
   const currency = stringParam(params, 'currency');
@@ -307,18 +380,62 @@ function retrieve(map: Map<string, StripeObject>, kind: string, id: string, para
 // Payment intents and refunds
 
 const PAYMENT_INTENT_PARAMS = [
-  'amount', 'currency', 'automatic_payment_methods', 'capture_method', 'confirm', 'confirmation_method', 'customer',
-  'description', 'metadata', 'off_session', 'on_behalf_of', 'payment_method', 'payment_method_options',
-  'payment_method_types', 'receipt_email', 'return_url', 'setup_future_usage', 'shipping', 'statement_descriptor',
-  'statement_descriptor_suffix', 'transfer_data', 'transfer_group', 'use_stripe_sdk', 'application_fee_amount',
-  'error_on_requires_action', 'mandate', 'mandate_data', 'payment_method_configuration', 'payment_method_data',
-  'radar_options', 'confirmation_token',
+  'amount',
+  'currency',
+  'automatic_payment_methods',
+  'capture_method',
+  'confirm',
+  'confirmation_method',
+  'customer',
+  'description',
+  'metadata',
+  'off_session',
+  'on_behalf_of',
+  'payment_method',
+  'payment_method_options',
+  'payment_method_types',
+  'receipt_email',
+  'return_url',
+  'setup_future_usage',
+  'shipping',
+  'statement_descriptor',
+  'statement_descriptor_suffix',
+  'transfer_data',
+  'transfer_group',
+  'use_stripe_sdk',
+  'application_fee_amount',
+  'error_on_requires_action',
+  'mandate',
+  'mandate_data',
+  'payment_method_configuration',
+  'payment_method_data',
+  'radar_options',
+  'confirmation_token',
 ] as const;
 
 // Minimum charge amounts in the smallest unit (Stripe's published minimums for common currencies).
 const MINIMUM_AMOUNTS: Record<string, number> = {
-  usd: 50, eur: 50, gbp: 30, cad: 50, aud: 50, chf: 50, jpy: 50, sek: 300, nok: 300, dkk: 250, pln: 200,
-  brl: 50, mxn: 1000, inr: 50, sgd: 50, hkd: 400, try: 50, aed: 200, czk: 1500, huf: 17500, nzd: 50,
+  usd: 50,
+  eur: 50,
+  gbp: 30,
+  cad: 50,
+  aud: 50,
+  chf: 50,
+  jpy: 50,
+  sek: 300,
+  nok: 300,
+  dkk: 250,
+  pln: 200,
+  brl: 50,
+  mxn: 1000,
+  inr: 50,
+  sgd: 50,
+  hkd: 400,
+  try: 50,
+  aed: 200,
+  czk: 1500,
+  huf: 17500,
+  nzd: 50,
 };
 
 /** Test payment methods with Stripe's documented test-mode behaviour when confirmed. */
@@ -338,12 +455,16 @@ function createPaymentIntent(params: FormObject, state: StripeState, ctx: Servic
   const currency = currencyRaw.toLowerCase();
   const minimum = MINIMUM_AMOUNTS[currency];
   if (minimum === undefined) {
-    throw invalidParam(`Invalid currency: ${currencyRaw}. Stripe currently supports these currencies: ${Object.keys(MINIMUM_AMOUNTS).join(', ')}`, 'currency');
+    throw invalidParam(
+      `Invalid currency: ${currencyRaw}. Stripe currently supports these currencies: ${Object.keys(MINIMUM_AMOUNTS).join(', ')}`,
+      'currency',
+    );
   }
   if (amount < minimum) {
     throw invalidParam(`Amount must be at least ${formatMoney(minimum, currency)} ${currency}`, 'amount', 'amount_too_small');
   }
-  if (amount > 99_999_999) throw invalidParam(`Amount must be no more than ${formatMoney(99_999_999, currency)}`, 'amount', 'amount_too_large');
+  if (amount > 99_999_999)
+    throw invalidParam(`Amount must be no more than ${formatMoney(99_999_999, currency)}`, 'amount', 'amount_too_large');
   const metadata = metadataParam(params);
   const automatic = params.automatic_payment_methods;
   if (automatic !== undefined && !isRecord(automatic)) throw invalidParam('Invalid object', 'automatic_payment_methods');
@@ -353,27 +474,52 @@ function createPaymentIntent(params: FormObject, state: StripeState, ctx: Servic
     throw invalidParam('Invalid array', 'payment_method_types');
   }
   if (automaticEnabled && types !== undefined) {
-    throw invalidParam('You may only specify one of these parameters: automatic_payment_methods, payment_method_types.', 'automatic_payment_methods');
+    throw invalidParam(
+      'You may only specify one of these parameters: automatic_payment_methods, payment_method_types.',
+      'automatic_payment_methods',
+    );
   }
   const confirm = booleanParam(params.confirm, 'confirm') ?? false;
   const paymentMethod = stringParam(params, 'payment_method');
   if (confirm && !paymentMethod) {
-    throw invalidParam("You cannot confirm this PaymentIntent because it's missing a payment method.", 'payment_method', 'payment_intent_unexpected_state');
+    throw invalidParam(
+      "You cannot confirm this PaymentIntent because it's missing a payment method.",
+      'payment_method',
+      'payment_intent_unexpected_state',
+    );
   }
-  if (paymentMethod !== undefined && !(paymentMethod in TEST_PAYMENT_METHODS)) throw missingResource('PaymentMethod', paymentMethod, 'payment_method');
+  if (paymentMethod !== undefined && !(paymentMethod in TEST_PAYMENT_METHODS))
+    throw missingResource('PaymentMethod', paymentMethod, 'payment_method');
 
   const id = newId('pi_');
   // Without payment_method_types, current API versions turn on automatic payment methods by default.
   const usesAutomatic = types === undefined && automaticEnabled !== false;
   const intent: PaymentIntent = {
-    id, object: 'payment_intent', amount, amount_capturable: 0, amount_received: 0,
+    id,
+    object: 'payment_intent',
+    amount,
+    amount_capturable: 0,
+    amount_received: 0,
     automatic_payment_methods: usesAutomatic ? { allow_redirects: 'always', enabled: true } : null,
-    canceled_at: null, cancellation_reason: null, capture_method: 'automatic_async',
-    client_secret: `${id}_secret_${newId('', 25)}`, confirmation_method: 'automatic', created: nowSeconds(), currency,
-    customer: stringParam(params, 'customer') ?? null, description: stringParam(params, 'description') ?? null,
-    last_payment_error: null, latest_charge: null, livemode: false, metadata, next_action: null,
-    payment_method: paymentMethod ?? null, payment_method_types: (types as string[] | undefined) ?? ['card', 'link'],
-    receipt_email: stringParam(params, 'receipt_email') ?? null, setup_future_usage: null, statement_descriptor: null,
+    canceled_at: null,
+    cancellation_reason: null,
+    capture_method: 'automatic_async',
+    client_secret: `${id}_secret_${newId('', 25)}`,
+    confirmation_method: 'automatic',
+    created: nowSeconds(),
+    currency,
+    customer: stringParam(params, 'customer') ?? null,
+    description: stringParam(params, 'description') ?? null,
+    last_payment_error: null,
+    latest_charge: null,
+    livemode: false,
+    metadata,
+    next_action: null,
+    payment_method: paymentMethod ?? null,
+    payment_method_types: (types as string[] | undefined) ?? ['card', 'link'],
+    receipt_email: stringParam(params, 'receipt_email') ?? null,
+    setup_future_usage: null,
+    statement_descriptor: null,
     status: 'requires_payment_method',
   };
   state.paymentIntents.set(id, intent);
@@ -381,7 +527,9 @@ function createPaymentIntent(params: FormObject, state: StripeState, ctx: Servic
     const outcome = TEST_PAYMENT_METHODS[paymentMethod] === 'succeeds' ? 'succeed' : 'fail';
     settle(state, intent, outcome);
     // Stripe sends the event on its own schedule; the API call does not wait for the webhook.
-    deliverEvent(state, ctx, outcome === 'succeed' ? 'payment_intent.succeeded' : 'payment_intent.payment_failed', intent).catch(() => undefined);
+    deliverEvent(state, ctx, outcome === 'succeed' ? 'payment_intent.succeeded' : 'payment_intent.payment_failed', intent).catch(
+      () => undefined,
+    );
     if (outcome === 'fail') {
       throw new StripeError(402, 'card_error', 'Your card was declined.', { code: 'card_declined' });
     }
@@ -399,9 +547,12 @@ function cancelPaymentIntent(id: string, params: FormObject, state: StripeState)
   const intent = state.paymentIntents.get(id);
   if (!intent) throw missingResource('payment_intent', id);
   if (intent.status === 'succeeded' || intent.status === 'canceled') {
-    throw new StripeError(400, 'invalid_request_error',
+    throw new StripeError(
+      400,
+      'invalid_request_error',
       `You cannot cancel this PaymentIntent because it has a status of ${intent.status}. Only a PaymentIntent with one of the following statuses may be canceled: requires_payment_method, requires_capture, requires_confirmation, requires_action, processing.`,
-      { code: 'payment_intent_unexpected_state' });
+      { code: 'payment_intent_unexpected_state' },
+    );
   }
   intent.status = 'canceled';
   intent.canceled_at = nowSeconds();
@@ -412,7 +563,16 @@ function cancelPaymentIntent(id: string, params: FormObject, state: StripeState)
 const REFUND_REASONS = ['duplicate', 'fraudulent', 'requested_by_customer'];
 
 function createRefund(params: FormObject, state: StripeState, ctx: ServiceContext): Reply {
-  allowOnly(params, ['payment_intent', 'charge', 'amount', 'reason', 'metadata', 'instructions_email', 'refund_application_fee', 'reverse_transfer']);
+  allowOnly(params, [
+    'payment_intent',
+    'charge',
+    'amount',
+    'reason',
+    'metadata',
+    'instructions_email',
+    'refund_application_fee',
+    'reverse_transfer',
+  ]);
   const piId = stringParam(params, 'payment_intent');
   const chargeId = stringParam(params, 'charge');
   if (!piId && !chargeId) {
@@ -424,32 +584,51 @@ function createRefund(params: FormObject, state: StripeState, ctx: ServiceContex
   }
   const amountParam = integerParam(params, 'amount');
   const metadata = metadataParam(params);
-  const intent = piId
-    ? state.paymentIntents.get(piId)
-    : [...state.paymentIntents.values()].find((pi) => pi.latest_charge === chargeId);
+  const intent = piId ? state.paymentIntents.get(piId) : [...state.paymentIntents.values()].find((pi) => pi.latest_charge === chargeId);
   if (!intent) throw piId ? missingResource('payment_intent', piId, 'payment_intent') : missingResource('charge', chargeId!, 'charge');
   if (intent.status !== 'succeeded' || !intent.latest_charge) {
-    throw new StripeError(400, 'invalid_request_error', `This PaymentIntent (${intent.id}) does not have a successful charge to refund.`, { param: 'payment_intent' });
+    throw new StripeError(400, 'invalid_request_error', `This PaymentIntent (${intent.id}) does not have a successful charge to refund.`, {
+      param: 'payment_intent',
+    });
   }
   const charge = state.charges.get(intent.latest_charge);
-  if (!charge) throw new StripeError(400, 'invalid_request_error', `This PaymentIntent (${intent.id}) does not have a successful charge to refund.`, { param: 'payment_intent' });
+  if (!charge)
+    throw new StripeError(400, 'invalid_request_error', `This PaymentIntent (${intent.id}) does not have a successful charge to refund.`, {
+      param: 'payment_intent',
+    });
   const remaining = charge.amount - charge.amount_refunded;
   if (remaining <= 0) {
-    throw new StripeError(400, 'invalid_request_error', `Charge ${charge.id} has already been refunded.`, { code: 'charge_already_refunded' });
+    throw new StripeError(400, 'invalid_request_error', `Charge ${charge.id} has already been refunded.`, {
+      code: 'charge_already_refunded',
+    });
   }
   const amount = amountParam ?? remaining;
   if (amount <= 0) throw invalidParam('Invalid positive integer', 'amount');
   if (amount > remaining) {
-    throw new StripeError(400, 'invalid_request_error',
+    throw new StripeError(
+      400,
+      'invalid_request_error',
       `Refund amount (${formatMoney(amount, intent.currency)}) is greater than unrefunded amount on charge (${formatMoney(remaining, intent.currency)})`,
-      { param: 'amount' });
+      { param: 'amount' },
+    );
   }
   charge.amount_refunded += amount;
   charge.refunded = charge.amount_refunded >= charge.amount;
   const refund: StripeObject = {
-    id: newId('re_'), object: 'refund', amount, balance_transaction: newId('txn_'), charge: charge.id, created: nowSeconds(),
-    currency: intent.currency, metadata, payment_intent: intent.id, reason: reason ?? null, receipt_number: null,
-    source_transfer_reversal: null, status: 'succeeded', transfer_reversal: null,
+    id: newId('re_'),
+    object: 'refund',
+    amount,
+    balance_transaction: newId('txn_'),
+    charge: charge.id,
+    created: nowSeconds(),
+    currency: intent.currency,
+    metadata,
+    payment_intent: intent.id,
+    reason: reason ?? null,
+    receipt_number: null,
+    source_transfer_reversal: null,
+    status: 'succeeded',
+    transfer_reversal: null,
   };
   state.refunds.set(refund.id as string, refund);
   // Stripe sends charge.refunded for partial refunds too, on its own schedule (not awaited).
@@ -467,10 +646,22 @@ function settle(state: StripeState, intent: PaymentIntent, outcome: Outcome): vo
     intent.status = 'succeeded';
     intent.amount_received = intent.amount;
     const charge: Charge = {
-      id: newId('ch_'), object: 'charge', amount: intent.amount, amount_captured: intent.amount, amount_refunded: 0,
-      balance_transaction: newId('txn_'), captured: true, created: nowSeconds(), currency: intent.currency, livemode: false,
-      metadata: { ...intent.metadata }, paid: true, payment_intent: intent.id, payment_method: intent.payment_method ?? 'pm_card_visa',
-      refunded: false, status: 'succeeded',
+      id: newId('ch_'),
+      object: 'charge',
+      amount: intent.amount,
+      amount_captured: intent.amount,
+      amount_refunded: 0,
+      balance_transaction: newId('txn_'),
+      captured: true,
+      created: nowSeconds(),
+      currency: intent.currency,
+      livemode: false,
+      metadata: { ...intent.metadata },
+      paid: true,
+      payment_intent: intent.id,
+      payment_method: intent.payment_method ?? 'pm_card_visa',
+      refunded: false,
+      status: 'succeeded',
     };
     state.charges.set(charge.id, charge);
     intent.latest_charge = charge.id;
@@ -479,7 +670,10 @@ function settle(state: StripeState, intent: PaymentIntent, outcome: Outcome): vo
   } else {
     intent.status = 'requires_payment_method';
     intent.last_payment_error = {
-      code: 'card_declined', decline_code: 'generic_decline', message: 'Your card was declined.', type: 'card_error',
+      code: 'card_declined',
+      decline_code: 'generic_decline',
+      message: 'Your card was declined.',
+      type: 'card_error',
     };
     intent.payment_method = null;
   }
@@ -495,9 +689,15 @@ export interface StripeDelivery {
 
 async function deliverEvent(state: StripeState, ctx: ServiceContext, type: string, object: StripeObject) {
   const event: StripeObject = {
-    id: newId('evt_'), object: 'event', api_version: STRIPE_API_VERSION, created: nowSeconds(),
-    data: { object: structuredClone(object) }, livemode: false, pending_webhooks: state.webhook ? 1 : 0,
-    request: { id: null, idempotency_key: null }, type,
+    id: newId('evt_'),
+    object: 'event',
+    api_version: STRIPE_API_VERSION,
+    created: nowSeconds(),
+    data: { object: structuredClone(object) },
+    livemode: false,
+    pending_webhooks: state.webhook ? 1 : 0,
+    request: { id: null, idempotency_key: null },
+    type,
   };
   state.events.push(event);
   const endpoint = state.webhook;
@@ -532,7 +732,10 @@ async function sandboxHelper(req: ServiceRequest, state: StripeState, ctx: Servi
       return jsonReply(200, { deleted: true });
     }
     if (req.method !== 'POST') return jsonReply(405, { error: 'use POST or DELETE' });
-    const parsed = mediaType(req.headers) === 'application/json' ? parseJson(req.body) : { ok: true as const, value: Object.fromEntries(parseForm(req.body)) };
+    const parsed =
+      mediaType(req.headers) === 'application/json'
+        ? parseJson(req.body)
+        : { ok: true as const, value: Object.fromEntries(parseForm(req.body)) };
     const value = parsed.ok ? parsed.value : undefined;
     if (!isRecord(value) || typeof value.url !== 'string' || !/^https?:\/\//.test(value.url)) {
       return jsonReply(400, { error: 'body must be {url, secret?}' });
@@ -550,7 +753,12 @@ async function sandboxHelper(req: ServiceRequest, state: StripeState, ctx: Servi
     return jsonReply(409, { error: `payment_intent ${id} is already ${intent.status}` });
   }
   settle(state, intent, action);
-  const { event, delivery } = await deliverEvent(state, ctx, action === 'succeed' ? 'payment_intent.succeeded' : 'payment_intent.payment_failed', intent);
+  const { event, delivery } = await deliverEvent(
+    state,
+    ctx,
+    action === 'succeed' ? 'payment_intent.succeeded' : 'payment_intent.payment_failed',
+    intent,
+  );
   return jsonReply(200, { paymentIntent: intent, event: { id: event.id, type: event.type }, delivery });
 }
 
@@ -561,11 +769,18 @@ function authenticate(req: ServiceRequest): void {
   // Stripe accepts the key as a Bearer token or as the Basic auth username.
   const key = bearerToken(req.headers) ?? basicAuth(req.headers)?.user;
   if (!key) {
-    throw new StripeError(401, 'invalid_request_error',
-      "You did not provide an API key. You need to provide your API key in the Authorization header, using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY'). See https://stripe.com/docs/api#authentication for details, or we can help at https://support.stripe.com/.");
+    throw new StripeError(
+      401,
+      'invalid_request_error',
+      "You did not provide an API key. You need to provide your API key in the Authorization header, using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY'). See https://stripe.com/docs/api#authentication for details, or we can help at https://support.stripe.com/.",
+    );
   }
   if (key !== SANDBOX_CREDENTIALS.stripeSecretKey) {
-    throw new StripeError(401, 'invalid_request_error', `Invalid API Key provided: ${key.slice(0, 8)}${'*'.repeat(Math.max(0, key.length - 12))}${key.slice(-4)}`);
+    throw new StripeError(
+      401,
+      'invalid_request_error',
+      `Invalid API Key provided: ${key.slice(0, 8)}${'*'.repeat(Math.max(0, key.length - 12))}${key.slice(-4)}`,
+    );
   }
 }
 
@@ -584,8 +799,10 @@ function route(req: ServiceRequest, params: FormObject, state: StripeState, ctx:
   const segments = path.split('/').filter(Boolean);
   const [version, resource, id, action] = segments;
   if (version === 'v1' && segments.length <= 4) {
-    if (resource === 'products' && method === 'GET') return id ? retrieve(state.products, 'product', id, params, state) : listProducts(params, state);
-    if (resource === 'prices' && method === 'GET') return id ? retrieve(state.prices, 'price', id, params, state) : listPrices(params, state);
+    if (resource === 'products' && method === 'GET')
+      return id ? retrieve(state.products, 'product', id, params, state) : listProducts(params, state);
+    if (resource === 'prices' && method === 'GET')
+      return id ? retrieve(state.prices, 'price', id, params, state) : listPrices(params, state);
     if (resource === 'payment_intents') {
       if (!id && method === 'POST') return createPaymentIntent(params, state, ctx);
       if (id && !action && method === 'GET') return retrieve(state.paymentIntents, 'payment_intent', id, params, state);
@@ -597,8 +814,11 @@ function route(req: ServiceRequest, params: FormObject, state: StripeState, ctx:
       if (id && !action && method === 'GET') return retrieve(state.refunds, 'refund', id, params, state);
     }
   }
-  throw new StripeError(404, 'invalid_request_error',
-    `Unrecognized request URL (${method}: ${path}). Please see https://stripe.com/docs or we can help at https://support.stripe.com/.`);
+  throw new StripeError(
+    404,
+    'invalid_request_error',
+    `Unrecognized request URL (${method}: ${path}). Please see https://stripe.com/docs or we can help at https://support.stripe.com/.`,
+  );
 }
 
 function fingerprint(req: ServiceRequest, params: FormObject): string {
@@ -607,7 +827,12 @@ function fingerprint(req: ServiceRequest, params: FormObject): string {
 
 function sortKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sortKeys);
-  if (isRecord(value)) return Object.fromEntries(Object.keys(value).sort().map((k) => [k, sortKeys(value[k])]));
+  if (isRecord(value))
+    return Object.fromEntries(
+      Object.keys(value)
+        .sort()
+        .map((k) => [k, sortKeys(value[k])]),
+    );
   return value;
 }
 
@@ -629,8 +854,11 @@ async function handle(req: ServiceRequest, state: StripeState, ctx: ServiceConte
       const print = fingerprint(req, params);
       if (stored) {
         if (stored.fingerprint !== print) {
-          throw new StripeError(400, 'idempotency_error',
-            `Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than '${idempotencyKey}' if you meant to execute a different request.`);
+          throw new StripeError(
+            400,
+            'idempotency_error',
+            `Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than '${idempotencyKey}' if you meant to execute a different request.`,
+          );
         }
         req.journal.note = 'idempotent replay';
         return { ...stored.reply, headers: { ...headers, 'Idempotent-Replayed': 'true', 'Original-Request': stored.requestId } };
@@ -649,7 +877,12 @@ async function handle(req: ServiceRequest, state: StripeState, ctx: ServiceConte
 }
 
 /** Runs a request whose outcome is stored under its idempotency key (errors included, validation failures excepted). */
-function runStored(req: ServiceRequest, params: FormObject, state: StripeState, ctx: ServiceContext): { reply: Reply; validationFailure: boolean } {
+function runStored(
+  req: ServiceRequest,
+  params: FormObject,
+  state: StripeState,
+  ctx: ServiceContext,
+): { reply: Reply; validationFailure: boolean } {
   try {
     return { reply: route(req, params, state, ctx), validationFailure: false };
   } catch (error) {

@@ -11,8 +11,19 @@ import { STATUS_CODES } from 'node:http';
 import { SANDBOX_CREDENTIALS } from '../credentials.ts';
 import { SEED_BOT, SEED_USERS } from '../seed.ts';
 import {
-  isRecord, jsonReply, mediaType, monotonicStart, newId, nowSeconds, parseForm, parseJson, sleep,
-  type Reply, type Service, type ServiceContext, type ServiceRequest,
+  isRecord,
+  jsonReply,
+  mediaType,
+  monotonicStart,
+  newId,
+  nowSeconds,
+  parseForm,
+  parseJson,
+  sleep,
+  type Reply,
+  type Service,
+  type ServiceContext,
+  type ServiceRequest,
 } from '../http.ts';
 
 export interface TelegramWebhookConfig {
@@ -477,7 +488,15 @@ function deleteWebhook(_params: Params, { state }: MethodContext): Reply {
 }
 
 const METHODS: Record<string, Method> = {
-  getMe: () => ok({ ...SEED_BOT, can_join_groups: true, can_read_all_group_messages: false, supports_inline_queries: true, can_connect_to_business: false, has_main_web_app: true }),
+  getMe: () =>
+    ok({
+      ...SEED_BOT,
+      can_join_groups: true,
+      can_read_all_group_messages: false,
+      supports_inline_queries: true,
+      can_connect_to_business: false,
+      has_main_web_app: true,
+    }),
   getChat,
   sendMessage,
   savePreparedInlineMessage,
@@ -549,7 +568,9 @@ async function deliverUpdate(state: TelegramState, ctx: ServiceContext, kind: st
       const text = await response.text();
       ctx.log(`sandbox  telegram   -> webhook ${kind} update ${update_id} ${status} ${Date.now() - started}ms`);
       if (response.ok) {
-        await runWebhookReplyMethod(state, ctx, text).catch((error: unknown) => ctx.log(`sandbox  telegram   webhook reply method failed: ${String(error)}`));
+        await runWebhookReplyMethod(state, ctx, text).catch((error: unknown) =>
+          ctx.log(`sandbox  telegram   webhook reply method failed: ${String(error)}`),
+        );
         return { update_id, kind, status, delivered: true, attempts: attempt };
       }
       webhook.lastErrorMessage = `Wrong response from the webhook: ${status} ${STATUS_CODES[status] ?? ''}`.trim();
@@ -671,7 +692,13 @@ async function simulatePayment(req: ServiceRequest, state: TelegramState, ctx: S
     },
   });
   updates.push(successful);
-  return jsonReply(200, { preCheckoutAnswered: true, ok: true, chargeId: charge.telegramPaymentChargeId, preCheckoutQueryId: queryId, updates });
+  return jsonReply(200, {
+    preCheckoutAnswered: true,
+    ok: true,
+    chargeId: charge.telegramPaymentChargeId,
+    preCheckoutQueryId: queryId,
+    updates,
+  });
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -202,7 +202,10 @@ function getTransactions(params: Params, state: ToncenterState): Reply {
     if (start < 0) return errorReply(404, 'transaction not found');
   }
   const toLt = toLtText === undefined ? undefined : BigInt(toLtText);
-  const result = all.slice(start).filter((tx) => toLt === undefined || ltOf(tx) > toLt).slice(0, limit);
+  const result = all
+    .slice(start)
+    .filter((tx) => toLt === undefined || ltOf(tx) > toLt)
+    .slice(0, limit);
   return jsonReply(200, { ok: true, result });
 }
 
@@ -220,10 +223,13 @@ function addTransfer(req: ServiceRequest, state: ToncenterState): Reply {
   const source = sourceText === '' ? undefined : parseTonAddress(sourceText);
   if (sourceText !== '' && !source) return jsonReply(400, { ok: false, error: 'source is not a TON address' });
   const value = typeof body.value === 'number' ? String(body.value) : body.value;
-  if (typeof value !== 'string' || !/^\d+$/.test(value)) return jsonReply(400, { ok: false, error: 'value must be nanotons as a decimal string' });
-  if (body.comment !== undefined && typeof body.comment !== 'string') return jsonReply(400, { ok: false, error: 'comment must be a string' });
+  if (typeof value !== 'string' || !/^\d+$/.test(value))
+    return jsonReply(400, { ok: false, error: 'value must be nanotons as a decimal string' });
+  if (body.comment !== undefined && typeof body.comment !== 'string')
+    return jsonReply(400, { ok: false, error: 'comment must be a string' });
   const count = body.count === undefined ? 1 : body.count;
-  if (typeof count !== 'number' || !Number.isInteger(count) || count < 1 || count > 5000) return jsonReply(400, { ok: false, error: 'count must be an integer 1..5000' });
+  if (typeof count !== 'number' || !Number.isInteger(count) || count < 1 || count > 5000)
+    return jsonReply(400, { ok: false, error: 'count must be an integer 1..5000' });
   let tx: Record<string, unknown> = {};
   for (let i = 0; i < count; i++) {
     state.lastLt = [state.lastLt + 1000n, BigInt(Date.now()) * 1000n].reduce((a, b) => (a > b ? a : b));
@@ -254,7 +260,8 @@ function handle(req: ServiceRequest, state: ToncenterState): Reply {
     const parsed = parseJson(req.body);
     if (!parsed.ok || !isRecord(parsed.value)) return errorReply(422, 'params must contain an object');
     const { id, method, params } = parsed.value;
-    if (method !== 'getTransactions') return jsonReply(404, { ok: false, code: 404, error: `method ${String(method)} is not emulated`, id, jsonrpc: '2.0' });
+    if (method !== 'getTransactions')
+      return jsonReply(404, { ok: false, code: 404, error: `method ${String(method)} is not emulated`, id, jsonrpc: '2.0' });
     if (!isRecord(params)) return errorReply(422, 'params must contain an object');
     const reply = getTransactions(params, state);
     req.journal.note = 'jsonRPC getTransactions';

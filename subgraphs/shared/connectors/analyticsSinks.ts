@@ -42,7 +42,13 @@ function isPermanent(error: unknown): error is UpstreamError {
   return error instanceof UpstreamError && error.status >= 400 && error.status < 500 && error.status !== 429 && error.status !== 413;
 }
 
-export function createMixpanelSink(options: { baseUrl: string; token: string; gdprToken: string; deletionUrl: string; log?: Logger }): AnalyticsSink {
+export function createMixpanelSink(options: {
+  baseUrl: string;
+  token: string;
+  gdprToken: string;
+  deletionUrl: string;
+  log?: Logger;
+}): AnalyticsSink {
   // The GDPR API lives on another host than ingestion and takes its own OAuth token.
   const privacy = createConnector({
     service: 'mixpanel',
@@ -95,9 +101,21 @@ export function createMixpanelSink(options: { baseUrl: string; token: string; gd
   };
 }
 
-export function createAmplitudeSink(options: { baseUrl: string; apiKey: string; secretKey: string; deletionUrl: string; log?: Logger }): AnalyticsSink {
+export function createAmplitudeSink(options: {
+  baseUrl: string;
+  apiKey: string;
+  secretKey: string;
+  deletionUrl: string;
+  log?: Logger;
+}): AnalyticsSink {
   // Background forwarding and deletions, not a GraphQL request: a long flood wait is fine.
-  const connector = createConnector({ service: 'amplitude', baseUrl: options.baseUrl, log: options.log, maxRetryAfterMs: 30_000, deadlineMs: 120_000 });
+  const connector = createConnector({
+    service: 'amplitude',
+    baseUrl: options.baseUrl,
+    log: options.log,
+    maxRetryAfterMs: 30_000,
+    deadlineMs: 120_000,
+  });
   const privacy = createConnector({
     service: 'amplitude',
     baseUrl: options.deletionUrl,

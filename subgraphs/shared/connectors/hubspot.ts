@@ -22,7 +22,17 @@ interface Page {
   paging?: { next?: { after: string } };
 }
 
-export const CONTACT_PROPERTIES = ['email', 'firstname', 'lastname', 'phone', 'lifecyclestage', 'telegram_user_id', 'tma_tags', 'hs_language', 'tma_marketing_consent'];
+export const CONTACT_PROPERTIES = [
+  'email',
+  'firstname',
+  'lastname',
+  'phone',
+  'lifecyclestage',
+  'telegram_user_id',
+  'tma_tags',
+  'hs_language',
+  'tma_marketing_consent',
+];
 export const TICKET_PROPERTIES = ['subject', 'content', 'hs_pipeline', 'hs_pipeline_stage', 'telegram_user_id', 'createdate'];
 export const BATCH_LIMIT = 100;
 /** Values one `IN` search filter takes, and results one search page returns (EXTERNAL-APIS.md §6.2). */
@@ -83,7 +93,12 @@ export function createHubSpot(options: { baseUrl: string; token: string; log?: L
     }
   }
 
-  async function batchRead(objectType: string, ids: readonly string[], properties: string[], idProperty?: string): Promise<HubSpotObject[]> {
+  async function batchRead(
+    objectType: string,
+    ids: readonly string[],
+    properties: string[],
+    idProperty?: string,
+  ): Promise<HubSpotObject[]> {
     const out: HubSpotObject[] = [];
     for (let i = 0; i < ids.length; i += BATCH_LIMIT) {
       const inputs = ids.slice(i, i + BATCH_LIMIT).map((id) => ({ id }));
@@ -118,7 +133,9 @@ export function createHubSpot(options: { baseUrl: string; token: string; log?: L
             method: 'POST',
             path: '/crm/v3/objects/tickets/search',
             json: {
-              filterGroups: [{ filters: [{ propertyName: 'telegram_user_id', operator: 'IN', values: userIds.slice(i, i + SEARCH_IN_LIMIT) }] }],
+              filterGroups: [
+                { filters: [{ propertyName: 'telegram_user_id', operator: 'IN', values: userIds.slice(i, i + SEARCH_IN_LIMIT) }] },
+              ],
               sorts: [{ propertyName: 'createdate', direction: 'DESCENDING' }],
               properties: TICKET_PROPERTIES,
               limit: SEARCH_PAGE_LIMIT,
@@ -138,14 +155,28 @@ export function createHubSpot(options: { baseUrl: string; token: string; log?: L
     createContact: (properties: Record<string, string>) =>
       call<HubSpotObject>({ method: 'POST', path: '/crm/v3/objects/contacts', json: { properties } }),
     updateContact: (id: string, properties: Record<string, string>) =>
-      call<HubSpotObject>({ method: 'PATCH', path: `/crm/v3/objects/contacts/${encodeURIComponent(id)}`, json: { properties }, idempotent: true }),
+      call<HubSpotObject>({
+        method: 'PATCH',
+        path: `/crm/v3/objects/contacts/${encodeURIComponent(id)}`,
+        json: { properties },
+        idempotent: true,
+      }),
     /** Merges `mergedId` into `primaryId` (HubSpot keeps one record, associations included). */
     mergeContacts: (primaryId: string, mergedId: string) =>
-      call<HubSpotObject>({ method: 'POST', path: '/crm/v3/objects/contacts/merge', json: { primaryObjectId: primaryId, objectIdToMerge: mergedId } }),
+      call<HubSpotObject>({
+        method: 'POST',
+        path: '/crm/v3/objects/contacts/merge',
+        json: { primaryObjectId: primaryId, objectIdToMerge: mergedId },
+      }),
     createTicket: (properties: Record<string, string>, associations: readonly Association[] = []) =>
       call<HubSpotObject>({ method: 'POST', path: '/crm/v3/objects/tickets', json: { properties, associations: inline(associations) } }),
     updateTicket: (id: string, properties: Record<string, string>) =>
-      call<HubSpotObject>({ method: 'PATCH', path: `/crm/v3/objects/tickets/${encodeURIComponent(id)}`, json: { properties }, idempotent: true }),
+      call<HubSpotObject>({
+        method: 'PATCH',
+        path: `/crm/v3/objects/tickets/${encodeURIComponent(id)}`,
+        json: { properties },
+        idempotent: true,
+      }),
     createNote: (properties: Record<string, string>, associations: readonly Association[] = []) =>
       call<HubSpotObject>({ method: 'POST', path: '/crm/v3/objects/notes', json: { properties, associations: inline(associations) } }),
     associate: (fromType: string, fromId: string, toType: string, toId: string) =>

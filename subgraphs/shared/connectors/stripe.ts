@@ -125,7 +125,12 @@ export function createStripe(options: { baseUrl: string; secretKey: string; log?
     } catch (error) {
       if (error instanceof UpstreamError && error.status >= 400 && error.status < 500) {
         const e = (error.body as { error?: { type?: string; code?: string; message?: string } } | undefined)?.error;
-        throw new StripeApiError(error.status, e?.type ?? 'invalid_request_error', e?.code, e?.message ?? `Stripe answered HTTP ${error.status}`);
+        throw new StripeApiError(
+          error.status,
+          e?.type ?? 'invalid_request_error',
+          e?.code,
+          e?.message ?? `Stripe answered HTTP ${error.status}`,
+        );
       }
       throw error;
     }
@@ -137,21 +142,37 @@ export function createStripe(options: { baseUrl: string; secretKey: string; log?
       const products: StripeProduct[] = [];
       let after: string | undefined;
       do {
-        const page: StripeList<StripeProduct> = await call<StripeList<StripeProduct>>('GET', '/v1/products', { active: true, limit: 100, starting_after: after });
+        const page: StripeList<StripeProduct> = await call<StripeList<StripeProduct>>('GET', '/v1/products', {
+          active: true,
+          limit: 100,
+          starting_after: after,
+        });
         products.push(...page.data);
         after = page.has_more ? page.data.at(-1)?.id : undefined;
       } while (after);
       const prices: StripePrice[] = [];
       after = undefined;
       do {
-        const page: StripeList<StripePrice> = await call<StripeList<StripePrice>>('GET', '/v1/prices', { active: true, limit: 100, starting_after: after });
+        const page: StripeList<StripePrice> = await call<StripeList<StripePrice>>('GET', '/v1/prices', {
+          active: true,
+          limit: 100,
+          starting_after: after,
+        });
         prices.push(...page.data);
         after = page.has_more ? page.data.at(-1)?.id : undefined;
       } while (after);
       return { products, prices };
     },
-    createPaymentIntent(params: { amount: number; currency: string; metadata: Record<string, string>; description?: string }, idempotencyKey: string) {
-      return call<StripePaymentIntent>('POST', '/v1/payment_intents', { ...params, automatic_payment_methods: { enabled: true } }, idempotencyKey);
+    createPaymentIntent(
+      params: { amount: number; currency: string; metadata: Record<string, string>; description?: string },
+      idempotencyKey: string,
+    ) {
+      return call<StripePaymentIntent>(
+        'POST',
+        '/v1/payment_intents',
+        { ...params, automatic_payment_methods: { enabled: true } },
+        idempotencyKey,
+      );
     },
     retrievePaymentIntent(id: string) {
       return call<StripePaymentIntent>('GET', `/v1/payment_intents/${encodeURIComponent(id)}`);

@@ -33,7 +33,10 @@ export function createToncenter(options: { baseUrl: string; apiKey?: string | un
     rateLimit: options.apiKey ? { points: 10, durationSeconds: 1 } : { points: 1, durationSeconds: 1 },
   });
   return {
-    async getTransactions(address: string, params: { limit?: number; lt?: string; hash?: string; toLt?: string } = {}): Promise<TonTransaction[]> {
+    async getTransactions(
+      address: string,
+      params: { limit?: number; lt?: string; hash?: string; toLt?: string } = {},
+    ): Promise<TonTransaction[]> {
       const res = await connector.request<{ ok: boolean; result: TonTransaction[] }>({
         method: 'GET',
         path: '/api/v2/getTransactions',
