@@ -255,19 +255,33 @@ function compileFetch(fetch: FetchNode, schema: GraphQLSchema, mode: EngineQuery
     for (let i = 0; i < count; i++) mergeEntity(entities[owners[i]!] as Obj, received[i] as Obj | null, outputRewrite);
   };
 
+  return recordingFailures(run, fetch.serviceName, fetch.operation, (ctx, cursor, fieldKeys) =>
+    fetch.requires
+      ? entityFieldPaths(ctx.root, cursor.path, fieldKeys.get('_entities') ?? [])
+      : (fieldKeys.get('') ?? []).map((key) => rootErrorPath(cursor, [key])!),
+  );
+}
+
+/**
+ * A fetch node's failure, recorded instead of thrown: nothing when the client is gone (nobody reads the
+ * response: no error per entity is built for it); in partial-data mode, SERVICE_UNAVAILABLE errors on the
+ * fields the fetch would have filled (`failedPaths`); otherwise the error itself.
+ */
+function recordingFailures(
+  run: Exec,
+  serviceName: string,
+  operation: string,
+  failedPaths: (ctx: ExecContext, cursor: Cursor, fieldKeys: Map<string, string[]>) => PathElement[][],
+): Exec {
   let fieldKeys: Map<string, string[]> | undefined; // parsed on the first failure only
   return async (ctx, cursor) => {
     try {
       await run(ctx, cursor);
     } catch (error) {
-      // The client is gone: nobody reads this response, do not build an error per entity for it.
       if (ctx.signal?.aborted) return;
       if (ctx.subgraphUnavailable && isSubgraphUnavailable(error)) {
-        fieldKeys ??= fetchedFieldKeys(fetch.operation);
-        const paths = fetch.requires
-          ? entityFieldPaths(ctx.root, cursor.path, fieldKeys.get('_entities') ?? [])
-          : (fieldKeys.get('') ?? []).map((key) => rootErrorPath(cursor, [key])!);
-        ctx.errors.push(...ctx.subgraphUnavailable(error, fetch.serviceName, paths));
+        fieldKeys ??= fetchedFieldKeys(operation);
+        ctx.errors.push(...ctx.subgraphUnavailable(error, serviceName, failedPaths(ctx, cursor, fieldKeys)));
       } else ctx.errors.push(error);
     }
   };
@@ -368,22 +382,9 @@ function compileBatchFetch(node: BatchFetchNode, schema: GraphQLSchema, mode: En
     }
   };
 
-  let fieldKeys: Map<string, string[]> | undefined; // parsed on the first failure only
-  return async (ctx, cursor) => {
-    try {
-      await run(ctx, cursor);
-    } catch (error) {
-      // The client is gone: nobody reads this response, do not build an error per entity for it.
-      if (ctx.signal?.aborted) return;
-      if (ctx.subgraphUnavailable && isSubgraphUnavailable(error)) {
-        const keys = (fieldKeys ??= fetchedFieldKeys(node.operation));
-        const paths = aliases.flatMap((a) =>
-          a.paths.flatMap((p) => entityFieldPaths(ctx.root, cursor.path.concat(p), keys.get(a.alias) ?? [])),
-        );
-        ctx.errors.push(...ctx.subgraphUnavailable(error, node.serviceName, paths));
-      } else ctx.errors.push(error);
-    }
-  };
+  return recordingFailures(run, node.serviceName, node.operation, (ctx, cursor, fieldKeys) =>
+    aliases.flatMap((a) => a.paths.flatMap((p) => entityFieldPaths(ctx.root, cursor.path.concat(p), fieldKeys.get(a.alias) ?? []))),
+  );
 }
 
 /** The cursor of a whole request: the (owned) response root. */
