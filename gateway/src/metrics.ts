@@ -25,19 +25,9 @@ export function createMetrics() {
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     registers: [registry],
   });
-  // Label children by key, bounded by the routes (fixed, plus 'unknown') and HTTP statuses.
-  const requestCounters = new Map<string, ReturnType<typeof requests.labels>>();
-  const routeTimers = new Map<string, ReturnType<typeof duration.labels>>();
-  // prom-client hashes the label object on every observe(): one child per (subgraph, outcome) instead,
-  // since this runs for every subgraph fetch of every request.
-  const subgraphChildren = new Map<string, Map<string, ReturnType<typeof subgraphDuration.labels>>>();
-  const subgraphTimer = (subgraph: string, outcome: string) => {
-    let bySubgraph = subgraphChildren.get(subgraph);
-    if (!bySubgraph) subgraphChildren.set(subgraph, (bySubgraph = new Map()));
-    let child = bySubgraph.get(outcome);
-    if (!child) bySubgraph.set(outcome, (child = subgraphDuration.labels({ subgraph, outcome })));
-    return child;
-  };
+  const requestCounter = labelledChild((route: string, status: string) => requests.labels(route, status));
+  const routeTimer = labelledChild((route: string) => duration.labels(route));
+  const subgraphTimer = labelledChild((subgraph: string, outcome: string) => subgraphDuration.labels(subgraph, outcome));
   /** Engine hook: times every subgraph fetch the engine asks for (it runs before dedup, so shared fetches count once per waiter). */
   const subgraphHook: SubgraphHook = (request, next) => {
     const started = performance.now();
@@ -51,14 +41,24 @@ export function createMetrics() {
     registry,
     subgraphHook,
     observe(route: string, status: number, seconds: number) {
-      const key = `${route} ${status}`;
-      let counter = requestCounters.get(key);
-      if (!counter) requestCounters.set(key, (counter = requests.labels({ route, status: String(status) })));
-      counter.inc();
-      let timer = routeTimers.get(route);
-      if (!timer) routeTimers.set(route, (timer = duration.labels({ route })));
-      timer.observe(seconds);
+      requestCounter(route, String(status)).inc();
+      routeTimer(route).observe(seconds);
     },
   };
 }
 export type Metrics = ReturnType<typeof createMetrics>;
+
+/**
+ * prom-client hashes the label object on every inc()/observe(); these run for every request and every
+ * subgraph fetch, so each label combination's child is looked up by its values instead. Bounded by the
+ * label values: routes (fixed, plus 'unknown'), HTTP statuses, subgraph names.
+ */
+function labelledChild<V extends string[], C>(labels: (...values: V) => C): (...values: V) => C {
+  const children = new Map<string, C>();
+  return (...values) => {
+    const key = values.join('\u0000');
+    let child = children.get(key);
+    if (!child) children.set(key, (child = labels(...values)));
+    return child;
+  };
+}
