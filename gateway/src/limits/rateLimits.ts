@@ -9,9 +9,9 @@
  * is unreachable (the limit then holds per replica), so a Redis outage never fails requests.
  */
 import type { IncomingMessage } from 'node:http';
-import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Logger } from '../../../lib/logger.ts';
-import { connectRedis, type RedisClient } from '../partners/rateLimit.ts';
+import { connectRedis, sharedLimiter, type RedisClient } from '../partners/rateLimit.ts';
 
 /** Mutations that cost money, a message or a third-party write: each has a budget of its own. */
 export const COSTLY_MUTATIONS: ReadonlySet<string> = new Set(['createInvoice', 'openTicket', 'sendMessage', 'trackEvents']);
@@ -53,18 +53,8 @@ export function clientIp(req: IncomingMessage, trustedProxyHops: number): string
 
 export async function createGatewayRateLimiter(options: GatewayRateLimitOptions) {
   const redis: RedisClient | undefined = options.redisUrl ? await connectRedis(options.redisUrl, options.log) : undefined;
-  const make = (name: string, points: number): RateLimiterAbstract => {
-    const base = { points, duration: WINDOW_SECONDS, keyPrefix: `${KEY_PREFIX}:${name}` };
-    return redis
-      ? new RateLimiterRedis({
-          ...base,
-          storeClient: redis,
-          useRedisPackage: true,
-          rejectIfRedisNotReady: true,
-          insuranceLimiter: new RateLimiterMemory(base),
-        })
-      : new RateLimiterMemory(base);
-  };
+  const make = (name: string, points: number): RateLimiterAbstract =>
+    sharedLimiter(redis, { points, duration: WINDOW_SECONDS, keyPrefix: `${KEY_PREFIX}:${name}` });
   const user = make('user', options.userPerMinute);
   const anonymous = make('ip', options.anonymousPerMinute);
   const costly = make('mutation', options.costlyMutationPerMinute);

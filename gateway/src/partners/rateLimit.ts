@@ -59,6 +59,25 @@ export async function connectRedis(url: string, log: Logger): Promise<RedisClien
   return client;
 }
 
+/**
+ * A limiter shared by the replicas through Redis when there is one, with an in-memory limiter as its
+ * insurance while Redis is not ready; in memory only without Redis.
+ */
+export function sharedLimiter(
+  redis: RedisClient | undefined,
+  base: { points: number; duration: number; keyPrefix: string },
+): RateLimiterAbstract {
+  return redis
+    ? new RateLimiterRedis({
+        ...base,
+        storeClient: redis,
+        useRedisPackage: true,
+        rejectIfRedisNotReady: true,
+        insuranceLimiter: new RateLimiterMemory(base),
+      })
+    : new RateLimiterMemory(base);
+}
+
 export function createPartnerRateLimiter(options: { redisUrl: string | undefined; log: Logger }): PartnerRateLimiter {
   // Connected on the first partner request, not at gateway start-up (most gateways serve no partner).
   let redisConnection: Promise<RedisClient> | undefined;
@@ -71,16 +90,7 @@ export function createPartnerRateLimiter(options: { redisUrl: string | undefined
     let limiter = limiters.get(id);
     if (!limiter) {
       const redis = await redisClient();
-      const base = { points: key.rpm, duration: WINDOW_SECONDS, keyPrefix: KEY_PREFIX };
-      limiter = redis
-        ? new RateLimiterRedis({
-            ...base,
-            storeClient: redis,
-            useRedisPackage: true,
-            rejectIfRedisNotReady: true,
-            insuranceLimiter: new RateLimiterMemory(base),
-          })
-        : new RateLimiterMemory(base);
+      limiter = sharedLimiter(redis, { points: key.rpm, duration: WINDOW_SECONDS, keyPrefix: KEY_PREFIX });
       limiters.set(id, limiter);
     }
     return limiter;
