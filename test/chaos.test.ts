@@ -33,6 +33,10 @@ import { gql, type GqlResponse } from './helpers/client.ts';
 import { ownServersUnavailable, startOwnPostgres, startOwnRedis, type OwnPostgres, type OwnRedis } from './helpers/ownServers.ts';
 import { startRoundRobinProxy, type RoundRobinProxy } from './helpers/roundRobinProxy.ts';
 import { TEST_RATE_LIMITS } from './setup/global.ts';
+import { until } from './helpers/poll.ts';
+
+/** Replicas and databases restart on a loaded machine: minutes, not seconds. */
+const waitUntil = (probe: () => Promise<boolean>, what: string, timeoutMs = 120_000) => until(probe, what, timeoutMs, 250);
 
 const SUBGRAPHS: SubgraphName[] = ['telegram', 'payments', 'crm', 'analytics'];
 const USERS = [100000301, 100000302, 100000303, 100000304];
@@ -530,11 +534,3 @@ describe.skipIf(unavailable !== undefined)(`chaos run${unavailable ? ` (skipped:
     }
   }, 600_000);
 });
-
-async function waitUntil(probe: () => Promise<boolean>, what: string, timeoutMs = 120_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await probe())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}

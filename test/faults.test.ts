@@ -28,6 +28,7 @@ import { closeServer, readBody } from '../lib/http/io.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gql, initDataFor, type GqlResponse } from './helpers/client.ts';
 import { startFaultStack, type FaultStack } from './helpers/faultStack.ts';
+import { waitFor } from './helpers/poll.ts';
 
 const USER = 100000071;
 const OPERATOR = 100000079;
@@ -41,16 +42,6 @@ const QUERY = `{
 interface Answer {
   me: { id: string; firstName: string; payments: unknown; customer: unknown; activity: unknown } | null;
   products: { id: string }[] | null;
-}
-
-async function waitFor<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 interface ReceivedSpan {
