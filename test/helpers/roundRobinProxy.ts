@@ -35,13 +35,19 @@ function refused(error: unknown): boolean {
   return code === 'ECONNREFUSED' || code === 'UND_ERR_CONNECT_TIMEOUT';
 }
 
-export async function startRoundRobinProxy(replicaBases: readonly string[]): Promise<RoundRobinProxy> {
+export interface ProxyOptions {
+  /** Sees every request (method and body) before it is forwarded, e.g. to count what a gateway sent. */
+  onRequest?: (method: string, body: Buffer) => void;
+}
+
+export async function startRoundRobinProxy(replicaBases: readonly string[], options: ProxyOptions = {}): Promise<RoundRobinProxy> {
   const agent = new Agent({ connect: { timeout: 2_000 }, keepAliveTimeout: 4_000 });
   let next = 0;
   let failures = 0;
 
   async function forward(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const body = await readRawBody(req, 16 * 1024 * 1024);
+    options.onRequest?.(req.method ?? 'GET', body);
     const headers: Record<string, string | string[]> = {};
     for (const [name, value] of Object.entries(req.headers)) if (value !== undefined && !HOP_BY_HOP.has(name)) headers[name] = value;
     const start = next++ % replicaBases.length;
