@@ -118,12 +118,8 @@ export function dedupeHook(): SubgraphHook {
     // two levels instead of one `url + headers` key: no string built (and hashed) per fetch
     const url = request.url;
     const headers = headerKey(request.headers);
-    let byHeaders = inflight.get(url);
-    if (!byHeaders) inflight.set(url, (byHeaders = new Map()));
-    let group = byHeaders.get(headers);
-    if (!group) byHeaders.set(headers, (group = new Map()));
-    const groups = byHeaders;
-    const inGroup = group;
+    const groups = getOrCreate(inflight, url, newMap<string, Map<string, InFlight[]>>);
+    const inGroup = getOrCreate(groups, headers, newMap<string, InFlight[]>);
     const body = request.body;
     const bucketKey = bodyBucket(body);
     const bucket = inGroup.get(bucketKey);
@@ -150,6 +146,16 @@ export function dedupeHook(): SubgraphHook {
     }
     return wait(entry, url, request.signal, () => {});
   };
+}
+
+function newMap<K, V>(): Map<K, V> {
+  return new Map();
+}
+
+function getOrCreate<K, V>(map: Map<K, V>, key: K, create: () => V): V {
+  let value = map.get(key);
+  if (value === undefined) map.set(key, (value = create()));
+  return value;
 }
 
 const SAMPLES = 32;
