@@ -44,6 +44,11 @@ export function initTracing(serviceName: string, endpoint: string | undefined): 
   provider.register({ contextManager: new AsyncLocalStorageContextManager().enable(), propagator: new W3CTraceContextPropagator() });
 }
 
+/** Whether this process traces (initTracing found an endpoint): what installs per-call span hooks. */
+export function tracingEnabled(): boolean {
+  return provider !== undefined;
+}
+
 /** Sends the spans still buffered (shutdown). */
 export async function shutdownTracing(): Promise<void> {
   await provider?.shutdown().catch(() => {});

@@ -8,9 +8,10 @@ import type { GatewayInterface } from '@apollo/server-gateway-interface';
 import type { GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import type { SubgraphHook } from '@tma/engine';
 import { requestSignalOf, subgraphHeadersFor } from './context.ts';
-import { injectTraceHeaders } from '../../lib/tracing.ts';
+import { injectTraceHeaders, tracingEnabled } from '../../lib/tracing.ts';
+import { subgraphSpanHook } from './subgraphTracing.ts';
 
-/** Identity plus, when tracing, the W3C `traceparent` of the request (a no-op otherwise). */
+/** Stock engine: identity plus, when tracing, the W3C `traceparent` of the request (a no-op otherwise). */
 function headersWithTrace(context: unknown): Record<string, string> | undefined {
   const headers = injectTraceHeaders({ ...subgraphHeadersFor(context) });
   return Object.keys(headers).length > 0 ? headers : undefined;
@@ -26,7 +27,7 @@ export interface EngineOptions {
   subgraphTimeoutMs?: number;
   subgraphTimeouts?: Record<string, number>;
   maxSubgraphResponseBytes?: number;
-  /** fast engine: extra hooks on every subgraph request (metrics, tracing) */
+  /** fast engine: extra hooks on every subgraph request (metrics); the tracing hook is added here when tracing is on */
   subgraphHooks?: SubgraphHook[];
   /** fast engine: validate the supergraph at start (off in production: it is slow and the file is generated) */
   validateSupergraph?: boolean;
@@ -52,9 +53,10 @@ export async function createEngine(options: EngineOptions): Promise<GatewayInter
     supergraphSdl: options.supergraphSdl,
     planner: options.planner ?? 'hive',
     validateSupergraph: options.validateSupergraph ?? true,
-    // With tracing on, traceparent differs per request: identical fetches of different requests are not shared then.
-    subgraphHeaders: (context: unknown) => headersWithTrace(context),
-    subgraphHooks: options.subgraphHooks,
+    subgraphHeaders: subgraphHeadersFor,
+    // With tracing on, each fetch gets a span of its own and sends that span's traceparent (so identical
+    // fetches of different requests are not shared then); every engine of the gateway gets it, the partner one too.
+    subgraphHooks: tracingEnabled() ? [...(options.subgraphHooks ?? []), subgraphSpanHook] : options.subgraphHooks,
     subgraphUrlOverride: options.urlOverride,
     subgraphTimeoutMs: { default: options.subgraphTimeoutMs ?? 30_000, perSubgraph: options.subgraphTimeouts },
     maxSubgraphResponseBytes: options.maxSubgraphResponseBytes,

@@ -27,7 +27,6 @@ import { formatGatewayError } from './errors.ts';
 import { operationNamePlugin } from './clientErrors.ts';
 import { unauthenticatedStatusPlugin } from './plugins/unauthenticatedStatus.ts';
 import { createMetrics } from './metrics.ts';
-import { subgraphSpanHook } from './subgraphTracing.ts';
 import { subgraphMetricsText } from './subgraphMetrics.ts';
 import { requestIdFrom, runWithRequestId } from '../../lib/requestContext.ts';
 import { withServerSpan } from '../../lib/tracing.ts';
@@ -144,7 +143,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     subgraphTimeouts: config.SUBGRAPH_TIMEOUTS,
     maxSubgraphResponseBytes: config.SUBGRAPH_MAX_RESPONSE_BYTES,
     // The tracing hook only when tracing is on: off, the per-fetch chain stays as short as it was.
-    subgraphHooks: config.OTEL_EXPORTER_OTLP_ENDPOINT ? [metrics.subgraphHook, subgraphSpanHook] : [metrics.subgraphHook],
+    subgraphHooks: [metrics.subgraphHook],
     validateSupergraph: config.NODE_ENV !== 'production',
   });
 

@@ -4,7 +4,8 @@
  * gateway's request span. The W3C `traceparent` sent to the subgraph is this
  * span's, so the subgraph's SERVER span hangs under the fetch that caused it
  * and a trace shows which fetch was slow. Installed only when tracing is on
- * (server.ts): with tracing off the engine's per-request path has no extra link.
+ * (executors.ts, for every fast engine of the gateway): with tracing off the
+ * engine's per-request path has no extra link.
  */
 import { SpanStatusCode } from '@opentelemetry/api';
 import type { SubgraphHook } from '@tma/engine';
