@@ -9,6 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { buildSchema, isEnumType, isInputObjectType, isInterfaceType, isObjectType, type GraphQLSchema } from 'graphql';
 import { ROOT } from '../scripts/lib/stack.ts';
@@ -255,6 +257,36 @@ describe('partner endpoint /public/graphql', () => {
       expect(seen.some((s) => s.includes(key))).toBe(false);
       expect(output).not.toContain(key);
     }
+  });
+});
+
+describe("the partner engine runs with the gateway's subgraph settings", () => {
+  // The products subgraph (payments) accepts connections and never answers.
+  let silent: Server;
+  let gw: Awaited<ReturnType<typeof startLoggedGateway>>;
+  beforeAll(async () => {
+    silent = createServer(() => {});
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    const { port } = silent.address() as AddressInfo;
+    gw = await startLoggedGateway({
+      PARTNER_API_KEYS,
+      SUBGRAPH_URL_PAYMENTS: `http://127.0.0.1:${port}/graphql`,
+      SUBGRAPH_TIMEOUT_MS: '300',
+    });
+  });
+  afterAll(async () => {
+    await gw?.stop();
+    silent?.closeAllConnections();
+    await new Promise((r) => silent?.close(r));
+  });
+
+  it('SUBGRAPH_TIMEOUT_MS bounds a partner fetch, and the fetch is in the subgraph metrics', async () => {
+    // Before: the partner engine had the engine's own 30 s default (as long as the test's timeout) and no metrics hook.
+    const res = await pub(gw.publicUrl, '{ products { id } }', { key: KEY });
+    expect(res.status).toBe(200);
+    expect(codes(res)).toEqual(['SERVICE_UNAVAILABLE']);
+    const metrics = await (await fetch(`${gw.base}/metrics`)).text();
+    expect(metrics).toMatch(/gateway_subgraph_request_duration_seconds_count\{subgraph="payments",outcome="error"\} [1-9]/);
   });
 });
 

@@ -10,6 +10,7 @@ import type { SubgraphHook } from '@tma/engine';
 import { requestSignalOf, subgraphHeadersFor } from './context.ts';
 import { injectTraceHeaders, tracingEnabled } from '../../lib/tracing.ts';
 import { subgraphSpanHook } from './subgraphTracing.ts';
+import type { Config } from '../../lib/config.ts';
 
 /** Stock engine: identity plus, when tracing, the W3C `traceparent` of the request (a no-op otherwise). */
 function headersWithTrace(context: unknown): Record<string, string> | undefined {
@@ -31,6 +32,23 @@ export interface EngineOptions {
   subgraphHooks?: SubgraphHook[];
   /** fast engine: validate the supergraph at start (off in production: it is slow and the file is generated) */
   validateSupergraph?: boolean;
+}
+
+/**
+ * What the configuration decides about an engine, whichever endpoint it serves: the Mini App
+ * endpoint and the partner endpoint run theirs with the same deadlines and size limits.
+ */
+export function engineSettings(
+  config: Config,
+): Pick<EngineOptions, 'engine' | 'planner' | 'subgraphTimeoutMs' | 'subgraphTimeouts' | 'maxSubgraphResponseBytes' | 'validateSupergraph'> {
+  return {
+    engine: config.GATEWAY_ENGINE,
+    planner: config.GATEWAY_PLANNER,
+    subgraphTimeoutMs: config.SUBGRAPH_TIMEOUT_MS,
+    subgraphTimeouts: config.SUBGRAPH_TIMEOUTS,
+    maxSubgraphResponseBytes: config.SUBGRAPH_MAX_RESPONSE_BYTES,
+    validateSupergraph: config.NODE_ENV !== 'production',
+  };
 }
 
 export async function createEngine(options: EngineOptions): Promise<GatewayInterface & { stop(): Promise<void> }> {

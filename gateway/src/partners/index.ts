@@ -28,7 +28,8 @@ import { ErrorCode } from '../../../lib/errors.ts';
 import { readGraphQLBody, writeApolloResponse } from '../../../lib/http/apollo.ts';
 import { refuseTooLarge, sendJson } from '../../../lib/http/io.ts';
 import type { GatewayContext } from '../context.ts';
-import { createEngine } from '../executors.ts';
+import { createEngine, engineSettings } from '../executors.ts';
+import type { SubgraphHook } from '@tma/engine';
 import { formatGatewayError } from '../errors.ts';
 import { operationNamePlugin } from '../clientErrors.ts';
 import type { RouteHandler } from '../route.ts';
@@ -55,6 +56,8 @@ export interface PartnerRouteOptions {
   queryLimits: QueryLimits;
   /** The gateway's /metrics registry: per-key usage is registered there. */
   metricsRegistry: Registry;
+  /** The gateway's hooks on every subgraph fetch (metrics): partner fetches are subgraph calls like any other. */
+  subgraphHooks: SubgraphHook[];
 }
 
 export interface PartnerRoute {
@@ -215,10 +218,10 @@ export async function createPartnerRoute(options: PartnerRouteOptions): Promise<
 /** The federation engine behind an ApolloServer of its own: an ApolloServer owns the gateway object it is given (load/stop). */
 async function startPartnerApollo(options: PartnerRouteOptions): Promise<ApolloServer<GatewayContext>> {
   const engine = await createEngine({
-    engine: options.config.GATEWAY_ENGINE,
-    planner: options.config.GATEWAY_PLANNER,
+    ...engineSettings(options.config),
     supergraphSdl: options.supergraphSdl,
     urlOverride: options.urlOverride,
+    subgraphHooks: options.subgraphHooks,
   });
   const apollo = new ApolloServer<GatewayContext>({
     gateway: engine,
