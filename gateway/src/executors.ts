@@ -40,7 +40,10 @@ export interface EngineOptions {
  */
 export function engineSettings(
   config: Config,
-): Pick<EngineOptions, 'engine' | 'planner' | 'subgraphTimeoutMs' | 'subgraphTimeouts' | 'maxSubgraphResponseBytes' | 'validateSupergraph'> {
+): Pick<
+  EngineOptions,
+  'engine' | 'planner' | 'subgraphTimeoutMs' | 'subgraphTimeouts' | 'maxSubgraphResponseBytes' | 'validateSupergraph'
+> {
   return {
     engine: config.GATEWAY_ENGINE,
     planner: config.GATEWAY_PLANNER,
