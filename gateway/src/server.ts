@@ -177,6 +177,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     documentStore: createDocumentStore(),
     includeStacktraceInErrorResponses: false,
     stringifyResult: (value) => JSON.stringify(value),
+    // main.ts owns the termination signals and stops this server in close(), after the HTTP drain.
+    stopOnTerminationSignals: false,
     formatError: formatGatewayError(log, { production: config.production }),
     // APQ on the shared store: a hash registered on one replica is known to all of them.
     persistedQueries: { cache: store.cache, ttl: 86_400 },

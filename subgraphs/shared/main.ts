@@ -35,6 +35,7 @@ try {
     timer.unref();
     await running.close().catch((error) => log.error({ err: error }, 'shutdown failed'));
     await shutdownTracing();
+    log.info('stopped');
     process.exit(0);
   };
   process.on('SIGINT', stop);

@@ -122,6 +122,9 @@ export async function startSubgraph<S extends ServiceHandle>(
     // The gateway is the only client; CSRF prevention still applies (it sends JSON).
     plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled()],
     formatError,
+    // main.ts owns SIGTERM/SIGINT and stops this server in close(). Apollo's own handlers (installed
+    // outside NODE_ENV=test) raced it: the drain waited on Apollo's stop until the fallback timer killed the process.
+    stopOnTerminationSignals: false,
   });
   await apollo.start();
   const routes = def.routes?.(services) ?? {};
