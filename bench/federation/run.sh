@@ -33,6 +33,7 @@ echo "[bench] scratch=$SCRATCH results=$JSON" >&2
 # The gateway under test: engine=fast, response cache and inbound collapsing OFF (benchmark rules).
 # The default target runs the production launcher (bin/tma-gateway: node with the heap flags, no npm
 # wrapper). TUNINGS="16:40 32:50 none" adds variants (node --max-semi-space-size=S --heap-growing-percent=G),
+# "launcher:24" the launcher itself with GATEWAY_SEMI_SPACE_MB=24,
 # PLANNER=apollo measures the engine with Apollo's planner.
 # The harness runs gateways with NODE_ENV=production, which refuses to start without its secrets: made up per run.
 SECRETS="TELEGRAM_BOT_TOKEN=7000000001:bench-$RANDOM$RANDOM TELEGRAM_WEBHOOK_SECRET=bench$RANDOM$RANDOM INTERNAL_JWT_SECRET=$(head -c 32 /dev/urandom | base64 | tr -d '/+=')"
@@ -45,6 +46,9 @@ for t in ${TUNINGS:-default}; do
   port=$((PORT + i)); i=$((i + 1))
   if [ "$t" = default ]; then
     cmd="exec bin/tma-gateway"; name=tma-gateway
+  elif [ "${t%%:*}" = launcher ]; then
+    # the production launcher with another young generation size (GATEWAY_SEMI_SPACE_MB)
+    cmd="GATEWAY_SEMI_SPACE_MB=${t##*:} exec bin/tma-gateway"; name="tma-gateway-s${t##*:}"
   elif [ "$t" = none ]; then
     cmd="exec node_modules/.bin/node gateway/src/main.ts"; name=tma-untuned
   else
