@@ -141,10 +141,21 @@ export function createInvoices(services: InvoiceServices) {
     if (payment.invoice) return Promise.resolve(payment);
     let pending = inflight.get(payment.id);
     if (!pending) {
-      pending = callProvider(payment, product).finally(() => inflight.delete(payment.id));
+      pending = invoiceUnlessStored(payment, product).finally(() => inflight.delete(payment.id));
       inflight.set(payment.id, pending);
     }
     return pending;
+  }
+
+  /**
+   * `payment` may have been read before an earlier call for it stored its invoice and left `inflight`
+   * (a repeat of the key that was slow to read): read it again, so that invoice is used instead of
+   * asking the provider a second time.
+   */
+  async function invoiceUnlessStored(payment: PaymentRecord, product: Product): Promise<PaymentRecord> {
+    const [current] = await ledger.byIds([payment.id]);
+    if (current?.invoice) return current;
+    return callProvider(current ?? payment, product);
   }
 
   return {
