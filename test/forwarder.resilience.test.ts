@@ -7,25 +7,22 @@
  * - two forwarder replicas on one outbox send every event exactly once.
  */
 import { createServer, type Server } from 'node:http';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase, type Database } from '../subgraphs/shared/db.ts';
+import type { Database } from '../subgraphs/shared/db.ts';
 import { createEventStore, STORE_MIGRATIONS, type EventStore } from '../subgraphs/analytics/store.ts';
 import { startForwarder } from '../subgraphs/analytics/forwarder.ts';
 import { createMixpanelSink, type AnalyticsSink } from '../subgraphs/shared/connectors/analyticsSinks.ts';
 import { closeServer, readBody } from '../lib/http/io.ts';
 import { createLogger } from '../lib/logger.ts';
-import { ownDatabase } from './helpers/faultStack.ts';
+import { openFreshDatabase, type FreshDatabase } from './helpers/freshDatabase.ts';
 
 const log = createLogger('forwarder-test');
 log.level = 'fatal';
 
 let db: Database;
 let store: EventStore;
-let dataDir: string | undefined;
+let fresh: FreshDatabase | undefined;
 let server: Server;
 let sink: AnalyticsSink;
 let sinkUrl: string;
@@ -44,15 +41,8 @@ const events = (n: number) =>
 const makeDue = () => db.query(`UPDATE outbox SET next_attempt_at = now() - interval '1 second' WHERE dead_at IS NULL`);
 
 beforeAll(async () => {
-  const url = await ownDatabase('forwarder');
-  if (url) {
-    const { default: pg } = await import('pg');
-    const admin = new pg.Client({ connectionString: url });
-    await admin.connect();
-    await admin.query('DROP SCHEMA IF EXISTS analytics CASCADE');
-    await admin.end();
-  } else dataDir = mkdtempSync(join(tmpdir(), 'tma-forwarder-'));
-  db = await openDatabase({ name: 'analytics', dataDir: dataDir ?? '', databaseUrl: url, migrations: STORE_MIGRATIONS });
+  fresh = await openFreshDatabase('forwarder', { name: 'analytics', migrations: STORE_MIGRATIONS });
+  db = fresh.db;
   store = createEventStore(db, ['mixpanel']);
   server = createServer((req, res) => {
     void readBody(req).then((body) => {
@@ -72,8 +62,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await sink?.close();
   await closeServer(server);
-  await db?.close();
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  await fresh?.close();
 });
 
 describe('analytics forwarding under failures', () => {

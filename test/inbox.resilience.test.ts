@@ -6,12 +6,9 @@
  * - 150 older failing events do not starve a newer good one;
  * - two inbox replicas sweeping the same events process each exactly once.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase, type Database } from '../subgraphs/shared/db.ts';
+import type { Database } from '../subgraphs/shared/db.ts';
 import { LEDGER_MIGRATIONS } from '../subgraphs/payments/ledger.ts';
 import { createInbox, type Inbox, type StripeEvent } from '../subgraphs/payments/inbox.ts';
 import { createBotApi, type BotApi } from '../subgraphs/shared/connectors/telegramBotApi.ts';
@@ -20,13 +17,13 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { subgraphRegistry } from '../subgraphs/shared/metrics.ts';
 import { createLogger } from '../lib/logger.ts';
-import { ownDatabase } from './helpers/faultStack.ts';
+import { openFreshDatabase, type FreshDatabase } from './helpers/freshDatabase.ts';
 
 const log = createLogger('inbox-test');
 log.level = 'fatal';
 
 let db: Database;
-let dataDir: string | undefined;
+let fresh: FreshDatabase | undefined;
 // Stripe events never call the Bot API; the inbox needs one all the same (an unroutable address).
 let bot: BotApi;
 /**
@@ -71,15 +68,8 @@ const makeDue = () =>
   );
 
 beforeAll(async () => {
-  const url = await ownDatabase('inbox');
-  if (url) {
-    const { default: pg } = await import('pg');
-    const admin = new pg.Client({ connectionString: url });
-    await admin.connect();
-    await admin.query('DROP SCHEMA IF EXISTS payments CASCADE');
-    await admin.end();
-  } else dataDir = mkdtempSync(join(tmpdir(), 'tma-inbox-'));
-  db = await openDatabase({ name: 'payments', dataDir: dataDir ?? '', databaseUrl: url, migrations: LEDGER_MIGRATIONS });
+  fresh = await openFreshDatabase('inbox', { name: 'payments', migrations: LEDGER_MIGRATIONS });
+  db = fresh.db;
   bot = createBotApi({ baseUrl: 'http://127.0.0.1:9', token: '1:unused' });
   fakeStripe = createServer((req, res) => {
     const intent = decodeURIComponent((req.url ?? '').split('?')[0]!.split('/').pop() ?? '');
@@ -109,8 +99,7 @@ afterAll(async () => {
   await bot?.close();
   await stripe?.close();
   fakeStripe?.close();
-  await db?.close();
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  await fresh?.close();
 });
 
 describe('webhook inbox under failures', () => {

@@ -7,21 +7,18 @@
  * first call has stored its link, and reach the provider step after that call has finished and left
  * the in-flight map; it then asked Telegram again. Here that interleaving is forced with gates.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase, type Database } from '../subgraphs/shared/db.ts';
+import type { Database } from '../subgraphs/shared/db.ts';
 import { createLedger, LEDGER_MIGRATIONS, type Ledger } from '../subgraphs/payments/ledger.ts';
 import { createInvoices } from '../subgraphs/payments/invoices.ts';
 import type { Catalog, Product } from '../subgraphs/payments/catalog.ts';
 import { createBotApi, type BotApi } from '../subgraphs/shared/connectors/telegramBotApi.ts';
 import type { Stripe } from '../subgraphs/shared/connectors/stripe.ts';
 import { createLogger } from '../lib/logger.ts';
-import { ownDatabase } from './helpers/faultStack.ts';
+import { openFreshDatabase, type FreshDatabase } from './helpers/freshDatabase.ts';
 import { until } from './helpers/poll.ts';
 
 const log = createLogger('invoice-once-test');
@@ -37,22 +34,15 @@ function gate() {
 }
 
 let db: Database;
-let dataDir: string | undefined;
+let fresh: FreshDatabase | undefined;
 let bot: BotApi;
 let telegram: Server;
 let linkCalls = 0;
 const telegramReleased = gate();
 
 beforeAll(async () => {
-  const url = await ownDatabase('invoices');
-  if (url) {
-    const { default: pg } = await import('pg');
-    const admin = new pg.Client({ connectionString: url });
-    await admin.connect();
-    await admin.query('DROP SCHEMA IF EXISTS payments CASCADE');
-    await admin.end();
-  } else dataDir = mkdtempSync(join(tmpdir(), 'tma-invoices-'));
-  db = await openDatabase({ name: 'payments', dataDir: dataDir ?? '', databaseUrl: url, migrations: LEDGER_MIGRATIONS });
+  fresh = await openFreshDatabase('invoices', { name: 'payments', migrations: LEDGER_MIGRATIONS });
+  db = fresh.db;
   // The fake Bot API holds createInvoiceLink until the test releases it.
   telegram = createServer((req, res) => {
     req.resume();
@@ -69,8 +59,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await bot?.close();
   telegram?.close();
-  await db?.close();
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  await fresh?.close();
 });
 
 describe('createInvoice under a repeated idempotency key', () => {
