@@ -134,12 +134,13 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const { config, log } = options;
   const urlOverride = subgraphUrlOverride();
   const metrics = createMetrics();
+  // Metrics on every fetch of both engines (Mini App and partner); createEngine adds the tracing hook only when tracing is on.
+  const subgraphHooks = [metrics.subgraphHook];
   const engine: GatewayInterface & { stop(): Promise<void> } = await createEngine({
     ...engineSettings(config),
     supergraphSdl: options.supergraphSdl,
     urlOverride,
-    // Metrics on every fetch; createEngine adds the tracing hook only when tracing is on.
-    subgraphHooks: [metrics.subgraphHook],
+    subgraphHooks,
   });
 
   const verifyInitData = createInitDataVerifier({
@@ -209,7 +210,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     urlOverride,
     signToken,
     metricsRegistry: metrics.registry,
-    subgraphHooks: [metrics.subgraphHook],
+    subgraphHooks,
     queryLimits: limits,
   });
 
