@@ -9,9 +9,9 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writ
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, busyPorts, stackPorts } from '../scripts/lib/stack.ts';
+import { freshDatabaseUrl } from './helpers/freshDatabase.ts';
 import { until as untilWithin } from './helpers/poll.ts';
 
 /** The dev loop restarts whole processes on a loaded machine: minutes, not seconds. */
@@ -23,27 +23,6 @@ async function freeBase(): Promise<number> {
     const p = stackPorts(base);
     if ((await busyPorts({ g: p.gatewayPort, s: p.sandboxPort, ...p.subgraphPorts })).length === 0) return base;
   }
-}
-
-/**
- * With TEST_DATABASE_URL, a fresh PostgreSQL database of its own for the dev stack
- * (quicker to start than three embedded ones on a loaded machine); else PGlite.
- */
-async function freshDatabase(): Promise<string | undefined> {
-  const url = process.env.TEST_DATABASE_URL;
-  if (!url) return undefined;
-  const target = new URL(url);
-  const name = `${target.pathname.slice(1)}_devloop`;
-  const admin = new pg.Client({ connectionString: url });
-  await admin.connect();
-  try {
-    await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-    await admin.query(`CREATE DATABASE "${name}"`);
-  } finally {
-    await admin.end();
-  }
-  target.pathname = `/${name}`;
-  return target.toString();
 }
 
 describe('npm start refuses a taken port', () => {
@@ -101,7 +80,7 @@ describe('npm run dev', { timeout: 300_000 }, () => {
     }
     symlinkSync(join(ROOT, 'node_modules'), join(copy, 'node_modules'));
     const base = await freeBase();
-    const databaseUrl = await freshDatabase();
+    const databaseUrl = await freshDatabaseUrl('devloop'); // PostgreSQL starts quicker than three PGlites on a loaded machine
     gatewayUrl = `http://127.0.0.1:${base}/graphql`;
     dev = spawn(process.execPath, ['scripts/dev.ts', '--base-port', String(base)], {
       cwd: copy,

@@ -16,32 +16,12 @@ import { freePort, ROOT, waitForHttp } from '../scripts/lib/stack.ts';
 import { gql, stack } from './helpers/client.ts';
 import { startExtraGateway, type ExtraGateway } from './helpers/gateway.ts';
 import { startPaymentsStack, type PaymentsStack } from './helpers/paymentsStack.ts';
+import { freshDatabaseUrl } from './helpers/freshDatabase.ts';
 import { openSse, wsClient, wsSubscribe } from './helpers/streams.ts';
 
 const baseUrl = process.env.TEST_DATABASE_URL;
 const USER = 100000074;
 const OTHER = 100000075;
-
-/** A database of this file's own (the PostgreSQL payment suite resets schema `payments` of the shared one). */
-async function realtimeDatabase(url: string): Promise<string> {
-  const { default: pg } = await import('pg');
-  const target = new URL(url);
-  target.pathname = `${target.pathname.replace(/^\//, '')}_realtime`;
-  const admin = new pg.Client({ connectionString: url });
-  await admin.connect();
-  try {
-    await admin.query(`CREATE DATABASE ${target.pathname.slice(1)}`);
-  } catch (error) {
-    if ((error as { code?: string }).code !== '42P04') throw error; // exists already
-  } finally {
-    await admin.end();
-  }
-  const db = new pg.Client({ connectionString: target.toString() });
-  await db.connect();
-  await db.query('DROP SCHEMA IF EXISTS payments CASCADE');
-  await db.end();
-  return target.toString();
-}
 
 describe.skipIf(!baseUrl)('subscriptions across replicas (PostgreSQL LISTEN/NOTIFY)', { timeout: 120_000 }, () => {
   let ps: PaymentsStack;
@@ -50,7 +30,8 @@ describe.skipIf(!baseUrl)('subscriptions across replicas (PostgreSQL LISTEN/NOTI
   let dataDir: string;
 
   beforeAll(async () => {
-    const databaseUrl = await realtimeDatabase(baseUrl!);
+    // A database of this file's own: the PostgreSQL payment suite resets the shared one's `payments`.
+    const databaseUrl = (await freshDatabaseUrl('realtime'))!; // defined: the suite runs only with TEST_DATABASE_URL
     ps = await startPaymentsStack({ env: { DATABASE_URL: databaseUrl } });
     const port = await freePort();
     dataDir = mkdtempSync(join(tmpdir(), 'tma-replica-'));

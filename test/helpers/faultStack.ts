@@ -2,7 +2,7 @@
  * A whole stack of its own (sandbox, four subgraphs, gateway) for fault tests
  * that kill processes or cut database connections, so the shared stack other
  * tests use is never disturbed. On PostgreSQL when TEST_DATABASE_URL is set
- * (in a database of its own, `<test database>_faults`, created on demand, so
+ * (in a database of its own, `<test database>_<suffix>`, empty each run, so
  * suites that reset the `payments` schema do not pull it from under us),
  * embedded PGlite otherwise.
  */
@@ -10,6 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, startStack, type Stack } from '../../scripts/lib/stack.ts';
+import { freshDatabaseUrl } from './freshDatabase.ts';
 
 export interface FaultStack {
   stack: Stack;
@@ -18,27 +19,8 @@ export interface FaultStack {
   stop(): Promise<void>;
 }
 
-/** `<TEST_DATABASE_URL's database>_<suffix>`, created when missing. */
-export async function ownDatabase(suffix: string): Promise<string | undefined> {
-  const base = process.env.TEST_DATABASE_URL;
-  if (!base) return undefined;
-  const { default: pg } = await import('pg');
-  const url = new URL(base);
-  const name = `${url.pathname.slice(1)}_${suffix}`;
-  const admin = new pg.Client({ connectionString: base });
-  await admin.connect();
-  try {
-    const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
-    if (exists.rowCount === 0) await admin.query(`CREATE DATABASE ${name}`).catch(() => {}); // a parallel creator won
-  } finally {
-    await admin.end();
-  }
-  url.pathname = `/${name}`;
-  return url.toString();
-}
-
 export async function startFaultStack(options: { databaseSuffix: string; env?: Record<string, string> }): Promise<FaultStack> {
-  const databaseUrl = await ownDatabase(options.databaseSuffix);
+  const databaseUrl = await freshDatabaseUrl(options.databaseSuffix);
   const dataDir = mkdtempSync(join(tmpdir(), 'tma-faults-'));
   const [gatewayPort, sandboxPort, telegram, payments, crm, analytics] = await Promise.all(Array.from({ length: 6 }, freePort));
   const stack = await startStack({
