@@ -6,11 +6,11 @@
  * ledger; the PostgreSQL run is in payments.postgres.test.ts) a Stripe event
  * that could not be checked with Stripe is kept and applied later.
  */
-import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gql, stack } from './helpers/client.ts';
 import { startPaymentsStack, type PaymentsStack } from './helpers/paymentsStack.ts';
 import { defineStripeOutageFlow } from './helpers/paymentFlows.ts';
+import { checkoutInSandbox, createStarsInvoice } from './helpers/starsCheckout.ts';
 
 const USER = 100000047;
 
@@ -24,24 +24,10 @@ describe('payments: crash between acknowledging and processing a webhook', () =>
   });
 
   it('finishes the job after restart', async () => {
-    const created = await gql<{ createInvoice: { payment: { id: string }; starsInvoiceLink: string } }>(
-      `mutation ($input: CreateInvoiceInput!) { createInvoice(input: $input) { payment { id } starsInvoiceLink } }`,
-      {
-        userId: USER,
-        url: ps.gatewayUrl,
-        variables: { input: { productId: 'prod_coins_100', provider: 'STARS', idempotencyKey: randomUUID() } },
-      },
-    );
-    expect(created.body.errors).toBeUndefined();
-    const { payment, starsInvoiceLink } = created.body.data!.createInvoice;
+    const payment = await createStarsInvoice(USER, ps.gatewayUrl);
 
     const died = ps.paymentsExited();
-    const res = await fetch(`${ps.sandboxUrl}/telegram/__sandbox/pay`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ invoiceLink: starsInvoiceLink, userId: USER }),
-    });
-    const checkout = (await res.json()) as { ok: boolean; updates: { status: number | null; delivered: boolean; attempts: number }[] };
+    const checkout = await checkoutInSandbox(ps.sandboxUrl, payment.link, USER);
     expect(checkout.ok).toBe(true);
     // successful_payment was acknowledged (200) on the first attempt: Telegram will not send it again.
     expect(checkout.updates[1]).toMatchObject({ status: 200, delivered: true, attempts: 1 });

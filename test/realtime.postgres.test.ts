@@ -7,16 +7,16 @@
  * Runs when TEST_DATABASE_URL is set (CI sets it), in a database of its own.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, ROOT, waitForHttp } from '../scripts/lib/stack.ts';
-import { gql, stack } from './helpers/client.ts';
+import { stack } from './helpers/client.ts';
 import { startExtraGateway, type ExtraGateway } from './helpers/gateway.ts';
 import { startPaymentsStack, type PaymentsStack } from './helpers/paymentsStack.ts';
 import { freshDatabaseUrl } from './helpers/freshDatabase.ts';
+import { checkoutInSandbox, createStarsInvoice } from './helpers/starsCheckout.ts';
 import { openSse, wsClient, wsSubscribe } from './helpers/streams.ts';
 
 const baseUrl = process.env.TEST_DATABASE_URL;
@@ -67,16 +67,7 @@ describe.skipIf(!baseUrl)('subscriptions across replicas (PostgreSQL LISTEN/NOTI
   });
 
   it('a webhook processed by replica 1 reaches SSE and WebSocket subscribers on gateway 2 (replica 2); other users get nothing', async () => {
-    const created = await gql<{ createInvoice: { payment: { id: string }; starsInvoiceLink: string } }>(
-      `mutation ($input: CreateInvoiceInput!) { createInvoice(input: $input) { payment { id } starsInvoiceLink } }`,
-      {
-        userId: USER,
-        url: ps.gatewayUrl,
-        variables: { input: { productId: 'prod_coins_100', provider: 'STARS', idempotencyKey: randomUUID() } },
-      },
-    );
-    expect(created.body.errors).toBeUndefined();
-    const { payment, starsInvoiceLink } = created.body.data!.createInvoice;
+    const payment = await createStarsInvoice(USER, ps.gatewayUrl);
     const query = `subscription ($id: ID!) { paymentUpdated(id: $id) { id status user { id firstName } } }`;
     const sse = await openSse(gateway2.url, { query, variables: { id: payment.id } }, { userId: USER });
     const client = wsClient(gateway2.url, USER);
@@ -87,12 +78,7 @@ describe.skipIf(!baseUrl)('subscriptions across replicas (PostgreSQL LISTEN/NOTI
       expect((await ws.next()).data).toMatchObject({ paymentUpdated: { status: 'PENDING' } });
 
       const started = performance.now();
-      const res = await fetch(`${ps.sandboxUrl}/telegram/__sandbox/pay`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ invoiceLink: starsInvoiceLink, userId: USER }),
-      });
-      expect(((await res.json()) as { ok: boolean }).ok).toBe(true);
+      expect((await checkoutInSandbox(ps.sandboxUrl, payment.link, USER)).ok).toBe(true);
       expect((await sse.next()).data).toMatchObject({
         data: { paymentUpdated: { id: payment.id, status: 'PAID', user: { id: String(USER) } } },
       });
@@ -102,16 +88,9 @@ describe.skipIf(!baseUrl)('subscriptions across replicas (PostgreSQL LISTEN/NOTI
       );
 
       // The other user's stream: its first event is its own new invoice, nothing of USER's before it.
-      const own = await gql<{ createInvoice: { payment: { id: string } } }>(
-        `mutation ($input: CreateInvoiceInput!) { createInvoice(input: $input) { payment { id } } }`,
-        {
-          userId: OTHER,
-          url: ps.gatewayUrl,
-          variables: { input: { productId: 'prod_coins_100', provider: 'STARS', idempotencyKey: randomUUID() } },
-        },
-      );
+      const own = await createStarsInvoice(OTHER, ps.gatewayUrl);
       expect((await other.next()).data).toMatchObject({
-        data: { myPayments: { id: own.body.data!.createInvoice.payment.id, status: 'PENDING' } },
+        data: { myPayments: { id: own.id, status: 'PENDING' } },
       });
     } finally {
       sse.close();

@@ -6,10 +6,10 @@
  * get nothing; a reconnect starts with the current state; the per-user cap,
  * metrics and a clean end on shutdown.
  */
-import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gql, initDataFor, stack } from './helpers/client.ts';
 import { startExtraGateway, type ExtraGateway } from './helpers/gateway.ts';
+import { checkoutInSandbox, createStarsInvoice } from './helpers/starsCheckout.ts';
 import { openSse, sseRefusal, wsClient, wsSubscribe } from './helpers/streams.ts';
 import { waitFor as until } from './helpers/poll.ts';
 
@@ -31,23 +31,9 @@ interface LivePayment {
   product?: { id: string; title: string };
 }
 
-async function createStarsInvoice(userId: number): Promise<{ id: string; link: string }> {
-  const res = await gql<{ createInvoice: { payment: { id: string }; starsInvoiceLink: string } }>(
-    `mutation ($input: CreateInvoiceInput!) { createInvoice(input: $input) { payment { id } starsInvoiceLink } }`,
-    { userId, variables: { input: { productId: 'prod_coins_100', provider: 'STARS', idempotencyKey: randomUUID() } } },
-  );
-  expect(res.body.errors).toBeUndefined();
-  return { id: res.body.data!.createInvoice.payment.id, link: res.body.data!.createInvoice.starsInvoiceLink };
-}
-
-/** The sandbox plays Telegram's checkout: pre_checkout_query, then successful_payment, to the shared gateway's webhook. */
+/** The sandbox plays Telegram's checkout to the shared gateway's webhook. */
 async function pay(link: string, userId: number): Promise<void> {
-  const res = await fetch(`${stack().sandboxUrl}/telegram/__sandbox/pay`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ invoiceLink: link, userId }),
-  });
-  expect(((await res.json()) as { ok: boolean }).ok).toBe(true);
+  expect((await checkoutInSandbox(stack().sandboxUrl, link, userId)).ok).toBe(true);
 }
 
 async function statusOf(userId: number, id: string): Promise<string | undefined> {

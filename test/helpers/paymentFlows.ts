@@ -9,6 +9,7 @@ import { SANDBOX_CREDENTIALS } from '../../sandbox/src/credentials.ts';
 import { stripeSignature } from '../../sandbox/src/services/stripe.ts';
 import { gql } from './client.ts';
 import { until } from './poll.ts';
+import { checkoutInSandbox } from './starsCheckout.ts';
 
 export interface PaymentsTarget {
   gatewayUrl: string;
@@ -77,19 +78,7 @@ export function definePaymentFlows(target: () => PaymentsTarget, users: { a: num
       await new Promise((r) => setTimeout(r, 150));
     }
   }
-  async function pay(invoiceLink: string, userId: number) {
-    const res = await fetch(`${target().sandboxUrl}/telegram/__sandbox/pay`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ invoiceLink, userId }),
-    });
-    return (await res.json()) as {
-      ok: boolean;
-      chargeId?: string;
-      errorMessage?: string;
-      updates: { status: number | null; delivered: boolean; update_id: number }[];
-    };
-  }
+  const pay = (invoiceLink: string, userId: number) => checkoutInSandbox(target().sandboxUrl, invoiceLink, userId);
   /** `secret: null` sends no secret header at all. */
   async function telegramWebhook(body: unknown, secret: string | null = SANDBOX_CREDENTIALS.telegramWebhookSecret) {
     return fetch(`${target().gatewayBase}/webhooks/telegram`, {
