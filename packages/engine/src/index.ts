@@ -34,7 +34,7 @@ import { createDeferExecutor } from './defer.ts';
 
 export type { SubgraphFetch, SubgraphHook, SubgraphRequest, SubgraphResponse } from './subgraphRequest.ts';
 export { composeHooks, dedupeHook, headersHook } from './subgraphRequest.ts';
-export { ResponseTooLargeError, SubgraphTimeoutError } from './transport.ts';
+export { ResponseTooLargeError, SubgraphTimeoutError, subgraphResponse } from './transport.ts';
 export { QueryPlanningError, UnsupportedPlanError } from './errors.ts';
 export type { EngineQueryPlan, PlanNode } from './planTypes.ts';
 export type { StreamRequest, StreamResult } from './streaming.ts';

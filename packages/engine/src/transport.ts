@@ -153,18 +153,7 @@ export class Transport {
         },
         onResponseEnd() {
           const text = chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8');
-          finish({
-            kind: 'response',
-            url,
-            status,
-            statusText,
-            contentType,
-            cacheControl,
-            text,
-            json: undefined,
-            jsonState: 0,
-            jsonError: undefined,
-          });
+          finish(subgraphResponse({ url, status, statusText, contentType, cacheControl, text }));
         },
         onResponseError(_c, error) {
           finish({ kind: 'network-error', url, error });
@@ -191,6 +180,34 @@ export class Transport {
 
 function abortReason(signal: AbortSignal): Error {
   return signal.reason instanceof Error ? signal.reason : new Error('The operation was aborted');
+}
+
+/**
+ * A subgraph response outcome, not yet parsed: what the transport builds, and what a hook that
+ * answers without calling `next` (a mock, a cache) returns. `statusText` defaults to the status's
+ * reason phrase, `contentType` to JSON.
+ */
+export function subgraphResponse(init: {
+  url: string;
+  text: string;
+  status?: number;
+  statusText?: string;
+  contentType?: string | undefined;
+  cacheControl?: string | undefined;
+}): RawOutcome {
+  const status = init.status ?? 200;
+  return {
+    kind: 'response',
+    url: init.url,
+    status,
+    statusText: init.statusText ?? STATUS_CODES[status] ?? '',
+    contentType: 'contentType' in init ? init.contentType : 'application/json',
+    cacheControl: init.cacheControl,
+    text: init.text,
+    json: undefined,
+    jsonState: 0,
+    jsonError: undefined,
+  };
 }
 
 /** Parse (once, shared) the JSON body of an outcome. */

@@ -156,22 +156,11 @@ describe('in-flight deduplication', () => {
 
 describe('dedupeHook with long bodies (tens of KB of representations)', () => {
   it('shares only byte-identical bodies, also among bodies of one length that differ where they are not sampled', async () => {
-    const { composeHooks, dedupeHook } = await import('../src/index.ts');
+    const { composeHooks, dedupeHook, subgraphResponse } = await import('../src/index.ts');
     const upstream: { body: string; release: () => void }[] = [];
     const fetch = composeHooks([dedupeHook()], (request) => {
       return new Promise((resolve) => {
-        const response = {
-          kind: 'response',
-          url: request.url,
-          status: 200,
-          statusText: 'OK',
-          contentType: 'application/json',
-          cacheControl: undefined,
-          text: request.body,
-          json: undefined,
-          jsonState: 0,
-          jsonError: undefined,
-        } as const;
+        const response = subgraphResponse({ url: request.url, text: request.body });
         upstream.push({ body: request.body, release: () => resolve(response) });
       });
     });

@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSubgraphs, type RunningSubgraphs } from './fixtures/subgraphs.ts';
 import { fastGateway, post, serveGateway, type RunningGateway } from './fixtures/gateways.ts';
-import type { FastGatewayOptions, SubgraphHook } from '../src/index.ts';
+import { subgraphResponse, type FastGatewayOptions, type SubgraphHook } from '../src/index.ts';
 
 let subgraphs: RunningSubgraphs;
 
@@ -63,18 +63,7 @@ describe('subgraph request hooks', () => {
   it('a hook can answer without calling the subgraph', async () => {
     const mock: SubgraphHook = async (request, next) =>
       request.subgraphName === 'accounts'
-        ? {
-            kind: 'response',
-            url: request.url,
-            status: 200,
-            statusText: 'OK',
-            contentType: 'application/json',
-            cacheControl: undefined,
-            text: '{"data":{"me":{"id":"9","name":"Mock"}}}',
-            json: undefined,
-            jsonState: 0,
-            jsonError: undefined,
-          }
+        ? subgraphResponse({ url: request.url, text: '{"data":{"me":{"id":"9","name":"Mock"}}}' })
         : next(request);
     await withGateway({ subgraphHooks: [mock] }, async (gw) => {
       subgraphs.control.requests = {};
