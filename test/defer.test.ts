@@ -19,7 +19,13 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import { composeServices } from '@apollo/composition';
 import { handleGraphQLRequest } from '../lib/http/apollo.ts';
 import { freePort, ROOT, waitForHttp } from '../scripts/lib/stack.ts';
-import { DEFER_SUBGRAPHS, mergeAt } from '../packages/engine/test/fixtures/deferSupergraph.ts';
+import {
+  DEFER_SUBGRAPHS,
+  DEFERRED_QUERY,
+  EXPECTED_DEFERRED_PARTS,
+  mergeAt,
+  PLAIN_QUERY,
+} from '../packages/engine/test/fixtures/deferSupergraph.ts';
 
 /** The slow subgraph's answers wait for this gate (when closed). */
 let gate: { open: boolean; release: () => void; wait: Promise<void> };
@@ -128,18 +134,13 @@ describe('@defer with incremental delivery', () => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  const DEFERRED = `query Shop {
-    products { id name ... @defer(label: "reviews") { rating reviews { body stars } } }
-    ... @defer { shop { name open } }
-  }`;
-  const PLAIN = `query Shop { products { id name rating reviews { body stars } } shop { name open } }`;
   const post = (query: string, accept: string) =>
     fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', accept }, body: JSON.stringify({ query }) });
 
   it('sends the first part before the slow subgraph answers, then the parts in order, merging to the plain result', async () => {
     closeGate();
     const answeredBefore = reviewsAnswered;
-    const res = await post(DEFERRED, 'multipart/mixed;deferSpec=20220824,application/json');
+    const res = await post(DEFERRED_QUERY, 'multipart/mixed;deferSpec=20220824,application/json');
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('multipart/mixed; boundary="-"; deferSpec=20220824');
     const parts = readParts(res);
@@ -148,52 +149,31 @@ describe('@defer with incremental delivery', () => {
     // The reviews subgraph still holds its answer: the first part cannot contain anything of it.
     expect(gate.open).toBe(false);
     expect(reviewsAnswered).toBe(answeredBefore);
-    expect(initial).toEqual({
-      data: {
-        products: [
-          { id: 'p1', name: 'Coins' },
-          { id: 'p2', name: 'Gems' },
-        ],
-      },
-      hasNext: true,
-    });
+    expect(initial).toEqual(EXPECTED_DEFERRED_PARTS.initial);
 
     // The unlabelled fragment (same fast subgraph) is not held by the gate.
     const shopPart = (await parts.next()).value as Part;
-    expect(shopPart).toEqual({ incremental: [{ data: { shop: { name: 'Demo shop', open: true } }, path: [] }], hasNext: true });
+    expect(shopPart).toEqual(EXPECTED_DEFERRED_PARTS.shop);
     expect(gate.open).toBe(false);
 
     gate.release();
     const reviewsPart = (await parts.next()).value as Part;
     expect(reviewsPart.hasNext).toBe(false);
-    expect(reviewsPart.incremental).toEqual([
-      { data: { rating: 5, reviews: [{ body: 'great', stars: 5 }] }, path: ['products', 0], label: 'reviews' },
-      {
-        data: {
-          rating: 2.5,
-          reviews: [
-            { body: 'ok', stars: 3 },
-            { body: 'meh', stars: 2 },
-          ],
-        },
-        path: ['products', 1],
-        label: 'reviews',
-      },
-    ]);
+    expect(reviewsPart.incremental).toEqual(EXPECTED_DEFERRED_PARTS.reviewsIncremental);
     expect((await parts.next()).done).toBe(true);
 
     const merged = structuredClone(initial.data!) as Record<string, unknown>;
     for (const part of [shopPart, reviewsPart]) for (const item of part.incremental!) mergeAt(merged, item.path, item.data!);
-    const plain = (await (await post(PLAIN, 'application/json')).json()) as { data: unknown };
+    const plain = (await (await post(PLAIN_QUERY, 'application/json')).json()) as { data: unknown };
     expect(merged).toEqual(plain.data);
   });
 
   it('without multipart in Accept, the same query answers one complete result (as today)', async () => {
     gate.release();
-    const res = await post(DEFERRED, 'application/json');
+    const res = await post(DEFERRED_QUERY, 'application/json');
     expect(res.headers.get('content-type')).toMatch(/^application\/(graphql-response\+)?json/);
     const body = (await res.json()) as { data: Record<string, unknown> };
-    const plain = (await (await post(PLAIN, 'application/json')).json()) as { data: Record<string, unknown> };
+    const plain = (await (await post(PLAIN_QUERY, 'application/json')).json()) as { data: Record<string, unknown> };
     expect(body.data).toEqual(plain.data);
   });
 

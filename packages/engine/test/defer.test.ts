@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'graphql';
 import type { ApolloServer } from '@apollo/server';
 import { compose, subgraphHandler } from './fixtures/subgraphs.ts';
-import { DEFER_SUBGRAPHS, mergeAt } from './fixtures/deferSupergraph.ts';
+import { DEFER_SUBGRAPHS, DEFERRED_QUERY, EXPECTED_DEFERRED_PARTS, mergeAt, PLAIN_QUERY } from './fixtures/deferSupergraph.ts';
 import { fastGateway, post, serveGateway, type RunningGateway } from './fixtures/gateways.ts';
 import type { DeferredResponse, FastGateway, SubsequentPayload } from '../src/index.ts';
 
@@ -62,60 +62,34 @@ describe('@defer with incremental delivery (executeDeferred)', () => {
     await Promise.all(apollos.map((a) => a.stop()));
   });
 
-  const DEFERRED = `query Shop {
-    products { id name ... @defer(label: "reviews") { rating reviews { body stars } } }
-    ... @defer { shop { name open } }
-  }`;
-  const PLAIN = `query Shop { products { id name rating reviews { body stars } } shop { name open } }`;
   const run = (query: string, variables?: Record<string, unknown>) =>
     engine.executeDeferred({ query, document: parse(query), variables, context: async () => ({}) });
 
   it('answers the initial result before the slow subgraph does, then the parts in completion order, merging to the plain result', async () => {
     closeGate();
     const answeredBefore = reviewsAnswered;
-    const response = (await run(DEFERRED)) as DeferredResponse;
+    const response = (await run(DEFERRED_QUERY)) as DeferredResponse;
     expect(response && 'initial' in response).toBe(true);
     // The reviews subgraph still holds its answer: the initial result cannot contain anything of it.
     expect(gate.open).toBe(false);
     expect(reviewsAnswered).toBe(answeredBefore);
-    expect(response.initial).toEqual({
-      data: {
-        products: [
-          { id: 'p1', name: 'Coins' },
-          { id: 'p2', name: 'Gems' },
-        ],
-      },
-      hasNext: true,
-    });
+    expect(response.initial).toEqual(EXPECTED_DEFERRED_PARTS.initial);
 
     const parts = response.subsequent[Symbol.asyncIterator]();
     // The unlabelled fragment (the fast subgraph) is not held by the gate.
     const shopPart = (await parts.next()).value as SubsequentPayload;
-    expect(shopPart).toEqual({ incremental: [{ data: { shop: { name: 'Demo shop', open: true } }, path: [] }], hasNext: true });
+    expect(shopPart).toEqual(EXPECTED_DEFERRED_PARTS.shop);
     expect(gate.open).toBe(false);
 
     gate.release();
     const reviewsPart = (await parts.next()).value as SubsequentPayload;
     expect(reviewsPart.hasNext).toBe(false);
-    expect(reviewsPart.incremental).toEqual([
-      { data: { rating: 5, reviews: [{ body: 'great', stars: 5 }] }, path: ['products', 0], label: 'reviews' },
-      {
-        data: {
-          rating: 2.5,
-          reviews: [
-            { body: 'ok', stars: 3 },
-            { body: 'meh', stars: 2 },
-          ],
-        },
-        path: ['products', 1],
-        label: 'reviews',
-      },
-    ]);
+    expect(reviewsPart.incremental).toEqual(EXPECTED_DEFERRED_PARTS.reviewsIncremental);
     expect((await parts.next()).done).toBe(true);
 
     const merged = structuredClone(response.initial.data!) as Record<string, unknown>;
     for (const part of [shopPart, reviewsPart]) for (const item of part.incremental) mergeAt(merged, item.path, item.data!);
-    const plain = await post(served.url, { query: PLAIN });
+    const plain = await post(served.url, { query: PLAIN_QUERY });
     expect(merged).toEqual((plain.body as { data: unknown }).data);
   });
 
