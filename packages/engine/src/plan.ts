@@ -299,6 +299,20 @@ function rootErrorPath(cursor: Cursor, ep: unknown): PathElement[] | undefined {
   return [...prefix, ...p];
 }
 
+/** The representations one BatchFetch alias sends for the entities at one of its paths. */
+interface BatchGroup {
+  /** index of the alias */
+  readonly alias: number;
+  /** index of the path among the alias's paths */
+  readonly path: number;
+  /** the entities at the path (owned) */
+  readonly entities: readonly unknown[];
+  /** for each representation sent, the index of its entity in `entities` */
+  readonly owners: readonly number[];
+  /** index of the first representation in the alias's representations variable */
+  readonly repStart: number;
+}
+
 function compileBatchFetch(node: BatchFetchNode, schema: GraphQLSchema, mode: EngineQueryPlan['requiresMode']): Exec {
   const aliases = node.aliases.map((a) => ({
     alias: a.alias,
@@ -311,39 +325,26 @@ function compileBatchFetch(node: BatchFetchNode, schema: GraphQLSchema, mode: En
   const variableNames = [...new Set(aliases.map((a) => a.variable))];
 
   const run = async (ctx: ExecContext, cursor: Cursor): Promise<void> => {
-    // Per alias, in parallel arrays (no object per representation: a big plan has thousands):
-    // the entity each representation belongs to, its path index, its index among that path's
-    // entities, and its index in the alias's representations variable.
-    const targets = aliases.map(() => ({
-      entity: [] as Obj[],
-      pathIndex: [] as number[],
-      entityIndex: [] as number[],
-      rep: [] as number[],
-    }));
+    // One record per (alias, path) that has representations, not one per representation: a big
+    // plan sends hundreds, and per-representation bookkeeping was a large share of the request's
+    // allocation. Representation k of a group is owners[k] among its entities and item
+    // repStart + k of the alias's representations variable.
+    const groups: BatchGroup[] = [];
     const byVariable = new Map<string, Obj[]>();
     for (const v of variableNames) byVariable.set(v, []);
-    const owners: number[] = [];
-    let total = 0;
     for (let a = 0; a < aliases.length; a++) {
       const alias = aliases[a]!;
       const reps = byVariable.get(alias.variable)!;
-      const target = targets[a]!;
       for (let p = 0; p < alias.paths.length; p++) {
         const entities = entitiesBelow(cursor.entities, alias.paths[p]!);
-        owners.length = 0;
-        const start = reps.length;
+        if (entities.length === 0) continue;
+        const owners: number[] = [];
+        const repStart = reps.length;
         buildRepresentations(ctx, entities, alias.buildRep, alias.inputRewrite, mode, reps, owners);
-        for (let i = 0; i < owners.length; i++) {
-          const owner = owners[i]!;
-          target.entity.push(entities[owner] as Obj);
-          target.pathIndex.push(p);
-          target.entityIndex.push(owner);
-          target.rep.push(start + i);
-        }
-        total += owners.length;
+        if (owners.length > 0) groups.push({ alias: a, path: p, entities, owners, repStart });
       }
     }
-    if (total === 0) return;
+    if (groups.length === 0) return;
     const variables = selectVariables(ctx, node.variableUsages);
     // every declared representations variable is sent, empty lists included (the operation requires them)
     for (const [name, reps] of byVariable) variables[name] = reps;
@@ -352,33 +353,35 @@ function compileBatchFetch(node: BatchFetchNode, schema: GraphQLSchema, mode: En
       const p = ep as PathElement[] | undefined | null;
       if (!p) return undefined;
       const a = aliases.findIndex((x) => x.alias === p[0]);
-      if (a === -1 || typeof p[1] !== 'number') return [...p];
-      const target = targets[a]!;
-      const t = target.rep.indexOf(p[1]);
-      if (t === -1) return [...p];
-      const pathIndex = target.pathIndex[t]!;
-      const key = `${a}:${pathIndex}`;
+      const rep = p[1];
+      if (a === -1 || typeof rep !== 'number') return [...p];
+      const group = groups.find((g) => g.alias === a && rep >= g.repStart && rep < g.repStart + g.owners.length);
+      if (!group) return [...p];
+      const key = `${a}:${group.path}`;
       let paths = hydrated.get(key);
       if (!paths) {
-        paths = hydratedPaths(ctx.root, cursor.path.concat(aliases[a]!.paths[pathIndex]!));
+        paths = hydratedPaths(ctx.root, cursor.path.concat(aliases[a]!.paths[group.path]!));
         hydrated.set(key, paths);
       }
-      return [...(paths[target.entityIndex[t]!] ?? []), ...p.slice(2)];
+      return [...(paths[group.owners[rep - group.repStart]!] ?? []), ...p.slice(2)];
     };
     const data = (await sendFetch(ctx, node, variables, errorPath)) as Obj | null | undefined;
     if (!data) return;
     for (let a = 0; a < aliases.length; a++) {
       const alias = aliases[a]!;
-      const target = targets[a]!;
       const received = data[alias.alias];
       if (!Array.isArray(received)) {
-        if (target.rep.length > 0) throw new Error(`Expected "data.${alias.alias}" in response to be an array`);
+        if (groups.some((g) => g.alias === a)) throw new Error(`Expected "data.${alias.alias}" in response to be an array`);
         continue;
       }
       const expected = byVariable.get(alias.variable)!.length;
       if (received.length !== expected) throw new Error(`Expected "data.${alias.alias}" to contain ${expected} elements`);
-      for (let t = 0; t < target.rep.length; t++)
-        mergeEntity(target.entity[t]!, received[target.rep[t]!] as Obj | null, alias.outputRewrite);
+      for (const { alias: of, entities, owners, repStart } of groups) {
+        if (of !== a) continue;
+        for (let k = 0; k < owners.length; k++) {
+          mergeEntity(entities[owners[k]!] as Obj, received[repStart + k] as Obj | null, alias.outputRewrite);
+        }
+      }
     }
   };
 
