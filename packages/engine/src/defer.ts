@@ -19,7 +19,7 @@ import type { DocumentNode, FieldNode, OperationDefinitionNode, SelectionSetNode
 import { LRUCache } from 'lru-cache';
 import { operationFromDocument } from './apollo.ts';
 import { GraphQLError, Kind, parse, valueFromASTUntyped, visit } from './graphql.ts';
-import { markOwned } from './merge.ts';
+import { newResponseRoot } from './merge.ts';
 import { compileNode, rootCursor, type Exec } from './plan.ts';
 import type { DeferNode, EngineQueryPlan, PlanNode } from './planTypes.ts';
 import { ShaperCompiler, type CompiledShaper } from './shape.ts';
@@ -137,7 +137,7 @@ export function createDeferExecutor(deps: StreamingDeps) {
     const deferNode = findDefer(p.plan.node, p, variables);
     if (!deferNode?.parts || deferNode.parts.length === 0) return undefined;
     const compiled = compileDefer(p, deferNode);
-    const root: Record<string, unknown> = markOwned({});
+    const root: Record<string, unknown> = newResponseRoot();
     const contextValue = await request.context();
     const ctxFor = (errors: unknown[]) => execContext(deps, root, errors, request, contextValue, p.variableDefaults, 'query');
 

@@ -22,7 +22,7 @@ import type {
 import { loadSupergraph } from './apollo.ts';
 import { createHivePlanner } from './hivePlanner.ts';
 import { OperationCache, type OverrideDecision } from './operation.ts';
-import { markOwned } from './merge.ts';
+import { newResponseRoot } from './merge.ts';
 import { QueryPlanningError } from './errors.ts';
 import { rootCursor, type ExecContext, type SubgraphSender } from './plan.ts';
 import { Transport } from './transport.ts';
@@ -196,7 +196,7 @@ export function createFastGateway(options: FastGatewayOptions): FastGateway {
       throw error; // Apollo planner: stock's behaviour (an internal server error)
     }
     if (compiled.operationError) return { errors: [compiled.operationError] };
-    const root: Record<string, unknown> = markOwned({});
+    const root: Record<string, unknown> = newResponseRoot();
     const errors: unknown[] = [];
     const ctx: ExecContext = {
       root,

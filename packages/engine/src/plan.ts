@@ -6,7 +6,7 @@ import { entityFieldPaths, fetchedFieldKeys, isSubgraphUnavailable, type Subgrap
 import type { GraphQLError, GraphQLSchema } from 'graphql';
 import { compileRequires, type RepresentationBuilder } from './representations.ts';
 import { compileRewrites, type Rewriter } from './rewrites.ts';
-import { markOwned, mergeInto } from './merge.ts';
+import { layersOf, mergeInto, readMerged, type Layers } from './merge.ts';
 import { compilePath, entitiesAt, hydratedPaths, type CompiledSegment, type PathElement } from './paths.ts';
 import { UnsupportedPlanError, downstreamServiceError, errorFromResponse, networkError, parseBody } from './errors.ts';
 import { outcomeJson, type RawOutcome } from './transport.ts';
@@ -54,11 +54,19 @@ export function compilePlan(plan: EngineQueryPlan, supergraphSchema: GraphQLSche
   return compileNode(plan.node, supergraphSchema, plan.requiresMode);
 }
 
+/** The layers of the request (merge.ts), kept on its response root (`newResponseRoot`). */
+function requestLayers(ctx: ExecContext): Layers {
+  const layers = layersOf(ctx.root);
+  if (!layers) throw new Error('the response root of a request must come from newResponseRoot()');
+  return layers;
+}
+
 /** The entities at `path` below each of `from` (no copy for the usual single root). */
-function entitiesBelow(from: readonly unknown[], path: readonly CompiledSegment[]): unknown[] {
-  if (from.length === 1) return entitiesAt(from[0], path);
+function entitiesBelow(ctx: ExecContext, from: readonly unknown[], path: readonly CompiledSegment[]): unknown[] {
+  const layers = requestLayers(ctx);
+  if (from.length === 1) return entitiesAt(layers, from[0], path);
   const entities: unknown[] = [];
-  for (const e of from) for (const found of entitiesAt(e, path)) entities.push(found);
+  for (const e of from) for (const found of entitiesAt(layers, e, path)) entities.push(found);
   return entities;
 }
 
@@ -89,7 +97,7 @@ export function compileNode(node: PlanNode, schema: GraphQLSchema, mode: EngineQ
       const child = compileNode(node.node, schema, mode);
       const path = compilePath(schema, node.path);
       return (ctx, cursor) => {
-        const entities = entitiesBelow(cursor.entities, path);
+        const entities = entitiesBelow(ctx, cursor.entities, path);
         if (entities.length === 0) return;
         return child(ctx, { path: cursor.path.concat(path), entities });
       };
@@ -184,12 +192,14 @@ function buildRepresentations(
   representations: Obj[],
   owners: number[],
 ): void {
+  const layers = requestLayers(ctx);
   for (let index = 0; index < entities.length; index++) {
     const entity = entities[index] as Obj;
-    const representation = buildRep(entity, ctx.variables);
+    const representation = buildRep(entity, ctx.variables, layers);
     if (!representation) continue;
-    if (mode === 'hive' && representation['__typename'] === undefined && entity['__typename'] !== undefined) {
-      representation['__typename'] = entity['__typename'];
+    if (mode === 'hive' && representation['__typename'] === undefined) {
+      const typename = readMerged(entity, layers.get(entity), '__typename');
+      if (typename !== undefined) representation['__typename'] = typename;
     }
     if (!representation['__typename']) continue;
     if (inputRewrite) inputRewrite(representation);
@@ -199,15 +209,15 @@ function buildRepresentations(
 }
 
 /** Merges one received entity into its owner (copy + output rewrites when the plan has them). */
-function mergeEntity(existing: Obj, received: Obj | null | undefined, outputRewrite: Rewriter | undefined): void {
+function mergeEntity(layers: Layers, existing: Obj, received: Obj | null | undefined, outputRewrite: Rewriter | undefined): void {
   if (received === undefined || received === null) return;
   if (outputRewrite) {
     // stock mutates the received entity (sets __typename, applies rewrites): do it on a copy
     received = structuredClone(received);
-    if (!received['__typename']) received['__typename'] = existing['__typename'];
+    if (!received['__typename']) received['__typename'] = readMerged(existing, layers.get(existing), '__typename');
     outputRewrite(received);
   }
-  mergeInto(existing, received);
+  mergeInto(layers, existing, received);
 }
 
 function compileFetch(fetch: FetchNode, schema: GraphQLSchema, mode: EngineQueryPlan['requiresMode']): Exec {
@@ -226,7 +236,8 @@ function compileFetch(fetch: FetchNode, schema: GraphQLSchema, mode: EngineQuery
         data = structuredClone(data);
         outputRewrite(data);
       }
-      for (const entity of entities) mergeInto(entity as Obj, data);
+      const layers = requestLayers(ctx);
+      for (const entity of entities) mergeInto(layers, entity as Obj, data);
       return;
     }
     const representations: Obj[] = [];
@@ -252,7 +263,8 @@ function compileFetch(fetch: FetchNode, schema: GraphQLSchema, mode: EngineQuery
     const received = dataReceived['_entities'];
     if (!(received && Array.isArray(received))) throw new Error(`Expected "data._entities" in response to be an array`);
     if (received.length !== count) throw new Error(`Expected "data._entities" to contain ${count} elements`);
-    for (let i = 0; i < count; i++) mergeEntity(entities[owners[i]!] as Obj, received[i] as Obj | null, outputRewrite);
+    const layers = requestLayers(ctx);
+    for (let i = 0; i < count; i++) mergeEntity(layers, entities[owners[i]!] as Obj, received[i] as Obj | null, outputRewrite);
   };
 
   return recordingFailures(run, fetch.serviceName, fetch.operation, (ctx, cursor, fieldKeys) =>
@@ -336,7 +348,7 @@ function compileBatchFetch(node: BatchFetchNode, schema: GraphQLSchema, mode: En
       const alias = aliases[a]!;
       const reps = byVariable.get(alias.variable)!;
       for (let p = 0; p < alias.paths.length; p++) {
-        const entities = entitiesBelow(cursor.entities, alias.paths[p]!);
+        const entities = entitiesBelow(ctx, cursor.entities, alias.paths[p]!);
         if (entities.length === 0) continue;
         const owners: number[] = [];
         const repStart = reps.length;
@@ -367,6 +379,7 @@ function compileBatchFetch(node: BatchFetchNode, schema: GraphQLSchema, mode: En
     };
     const data = (await sendFetch(ctx, node, variables, errorPath)) as Obj | null | undefined;
     if (!data) return;
+    const layers = requestLayers(ctx);
     for (let a = 0; a < aliases.length; a++) {
       const alias = aliases[a]!;
       const received = data[alias.alias];
@@ -379,7 +392,7 @@ function compileBatchFetch(node: BatchFetchNode, schema: GraphQLSchema, mode: En
       for (const { alias: of, entities, owners, repStart } of groups) {
         if (of !== a) continue;
         for (let k = 0; k < owners.length; k++) {
-          mergeEntity(entities[owners[k]!] as Obj, received[repStart + k] as Obj | null, alias.outputRewrite);
+          mergeEntity(layers, entities[owners[k]!] as Obj, received[repStart + k] as Obj | null, alias.outputRewrite);
         }
       }
     }
@@ -390,7 +403,7 @@ function compileBatchFetch(node: BatchFetchNode, schema: GraphQLSchema, mode: En
   );
 }
 
-/** The cursor of a whole request: the (owned) response root. */
+/** The cursor of a whole request: its response root (from `newResponseRoot`). */
 export function rootCursor(root: Obj): Cursor {
-  return { path: [], entities: [markOwned(root)] };
+  return { path: [], entities: [root] };
 }

@@ -7,21 +7,26 @@
 //     with arguments, fetched under an internal alias, is sent under its name)
 import type { GraphQLSchema } from 'graphql';
 import { isAbstractType, isInterfaceType, isObjectType } from './graphql.ts';
-import { markOwned, mergeInto, writeOwn } from './merge.ts';
+import { mergeIntoCopying, readMerged, writeOwn, type Layers, type ObjectLayers } from './merge.ts';
 import type { RequiresSelection } from './planTypes.ts';
 
 type Obj = Record<string, unknown>;
-export type RepresentationBuilder = (source: unknown, variables: Obj | undefined) => Obj | null;
+/** Builds one representation from `source` as merged so far (read through the request's `layers`). */
+export type RepresentationBuilder = (source: unknown, variables: Obj | undefined, layers: Layers | undefined) => Obj | null;
 
 /**
  * isObjectOfType of @apollo/gateway's dataRewrites.js (also Hive's
  * entitySatisfiesTypeCondition), memoized per type name: true when the
  * object's __typename is one of `types` or an object/interface type below one.
  */
-export function objectOfTypeTester(schema: GraphQLSchema, types: readonly string[], defaultOnUnknown: boolean): (obj: Obj) => boolean {
+export function objectOfTypeTester(
+  schema: GraphQLSchema,
+  types: readonly string[],
+  defaultOnUnknown: boolean,
+): (obj: Obj, layers?: ObjectLayers) => boolean {
   const memo = new Map<string, boolean>();
-  return (obj) => {
-    const objTypename = obj['__typename'];
+  return (obj, layers) => {
+    const objTypename = layers === undefined ? obj['__typename'] : readMerged(obj, layers, '__typename');
     if (!objTypename) return defaultOnUnknown;
     const key = String(objTypename);
     let r = memo.get(key);
@@ -45,7 +50,7 @@ type Step =
   | { kind: 'field'; from: string; to: string; sub: RepresentationBuilder | undefined }
   | {
       kind: 'fragment';
-      test: (obj: Obj) => boolean;
+      test: (obj: Obj, layers: ObjectLayers) => boolean;
       sub: RepresentationBuilder;
       skipIf?: string | undefined;
       includeIf?: string | undefined;
@@ -70,16 +75,20 @@ export function compileRequires(
     };
   });
   const hive = mode === 'hive';
-  const build = (source: unknown, variables: Obj | undefined): Obj | null => {
+  const build = (source: unknown, variables: Obj | undefined, layers: Layers | undefined): Obj | null => {
     if (source === null || source === undefined) return null;
     const src = source as Obj;
+    const srcLayers = layers?.get(src);
+    const has = Object.prototype.hasOwnProperty;
     const result: Obj = {};
     let empty = true;
     for (let i = 0; i < steps.length; i++) {
       const step = steps[i]!;
       if (step.kind === 'field') {
-        let v = Object.prototype.hasOwnProperty.call(src, step.from) ? src[step.from] : undefined;
-        if (hive && v === undefined && step.to !== step.from && Object.prototype.hasOwnProperty.call(src, step.to)) v = src[step.to];
+        let v = srcLayers === undefined ? (has.call(src, step.from) ? src[step.from] : undefined) : readMerged(src, srcLayers, step.from);
+        if (hive && v === undefined && step.to !== step.from) {
+          v = srcLayers === undefined ? (has.call(src, step.to) ? src[step.to] : undefined) : readMerged(src, srcLayers, step.to);
+        }
         if (v === undefined || (hive && v === null)) {
           if (hive) continue;
           return null;
@@ -88,10 +97,10 @@ export function compileRequires(
         let out: unknown = v;
         if (Array.isArray(v)) {
           const arr = new Array(v.length);
-          for (let j = 0; j < v.length; j++) arr[j] = sub ? sub(v[j], variables) : v[j];
+          for (let j = 0; j < v.length; j++) arr[j] = sub ? sub(v[j], variables, layers) : v[j];
           out = arr;
         } else if (sub) {
-          out = sub(v, variables);
+          out = sub(v, variables, layers);
           if (hive && out === null) continue;
         }
         writeOwn(result, step.to, out);
@@ -99,14 +108,14 @@ export function compileRequires(
       } else {
         if (step.skipIf && variables?.[step.skipIf] === true) continue;
         if (step.includeIf && variables?.[step.includeIf] !== true) continue;
-        if (step.test(src)) {
-          const frag = step.sub(src, variables);
+        if (step.test(src, srcLayers)) {
+          const frag = step.sub(src, variables, layers);
           if (frag) {
             if (empty) {
               // deepMerge into an empty object = copy of the (fresh) fragment result
               for (const k in frag) writeOwn(result, k, frag[k]);
             } else {
-              mergeInto(markOwned(result), frag);
+              mergeIntoCopying(result, frag);
             }
             empty = false;
           }

@@ -22,7 +22,7 @@ import {
   typenameFieldName,
 } from './apollo.ts';
 import type { Field, FragmentElement, NamedType, Operation, Schema, Selection, SelectionSet, Type } from './apollo.ts';
-import { readOwn, writeOwn } from './merge.ts';
+import { layersOf, readMerged, readOwn, writeOwn, type Layers, type ObjectLayers } from './merge.ts';
 
 type Obj = Record<string, unknown>;
 type PathElement = string | number;
@@ -43,14 +43,17 @@ export interface ShapeRuntime {
   errors: GraphQLError[];
   flags: number;
   requestVariables: Obj | undefined;
+  /** the request's layers (merge.ts): how the shared objects of `input` read as merged */
+  layers: Layers | undefined;
 }
 
-type SelFn = (input: Obj, output: Obj, rt: ShapeRuntime, path: PathElement[], parentType: TypeInfo) => boolean;
+/** `il`: the layers of `input` (rt.layers.get(input)), looked up once per object */
+type SelFn = (input: Obj, il: ObjectLayers, output: Obj, rt: ShapeRuntime, path: PathElement[], parentType: TypeInfo) => boolean;
 type ValFn = (ov: unknown, iv: unknown, rt: ShapeRuntime, path: PathElement[], pt: TypeInfo) => unknown;
 type CondFn = (vars: Obj) => boolean;
 
 export interface CompiledShaper {
-  /** computeResponse(input) -> { data, errors } */
+  /** computeResponse(input) -> { data, errors }; `input` is the response root (its layers read as merged) */
   (input: Obj, requestVariables: Obj | undefined): { data: Obj | null; errors: GraphQLError[] };
 }
 
@@ -99,10 +102,11 @@ export class ShaperCompiler {
         errors: [],
         flags: 0,
         requestVariables,
+        layers: layersOf(input),
       };
       if (!input) return { data: input as unknown as null, errors: rt.errors };
       const data: Obj = {};
-      const ok = root(input, data, rt, [], rootType);
+      const ok = root(input, rt.layers?.get(input), data, rt, [], rootType);
       return { data: ok ? data : null, errors: rt.errors };
     };
   }
@@ -157,15 +161,15 @@ export class ShaperCompiler {
       }
       if (cond) {
         const inner = step;
-        step = (input, output, rt, path, pt) => (cond(rt.vars) ? true : inner(input, output, rt, path, pt));
+        step = (input, il, output, rt, path, pt) => (cond(rt.vars) ? true : inner(input, il, output, rt, path, pt));
       }
       steps.push(step);
     }
     const n = steps.length;
     if (n === 1) return steps[0]!;
-    return (input, output, rt, path, pt) => {
+    return (input, il, output, rt, path, pt) => {
       for (let i = 0; i < n; i++) {
-        if (!steps[i]!(input, output, rt, path, pt)) return false;
+        if (!steps[i]!(input, il, output, rt, path, pt)) return false;
       }
       return true;
     };
@@ -180,10 +184,10 @@ export class ShaperCompiler {
     const sub = this.compileSelectionSet(selection.selectionSet!, st, variableDefinitions);
     const typeCondition = fragment.typeCondition;
     if (!typeCondition) {
-      return (input, output, rt, path, pt) => {
-        const typename = input[typenameFieldName];
+      return (input, il, output, rt, path, pt) => {
+        const typename = il === undefined ? input[typenameFieldName] : readMerged(input, il, typenameFieldName);
         assert(!typename || typeof typename === 'string', () => `Got unexpected value for __typename: ${typename}`);
-        return sub(input, output, rt, path, pt);
+        return sub(input, il, output, rt, path, pt);
       };
     }
     const condInfo = this.typeInfo(typeCondition.name)!;
@@ -202,10 +206,10 @@ export class ShaperCompiler {
       }
       return r;
     };
-    return (input, output, rt, path, pt) => {
-      const typename = input[typenameFieldName];
+    return (input, il, output, rt, path, pt) => {
+      const typename = il === undefined ? input[typenameFieldName] : readMerged(input, il, typenameFieldName);
       assert(!typename || typeof typename === 'string', () => `Got unexpected value for __typename: ${typename}`);
-      if (applies(typename, pt)) return sub(input, output, rt, path, condInfo);
+      if (applies(typename, pt)) return sub(input, il, output, rt, path, condInfo);
       return true;
     };
   }
@@ -220,7 +224,7 @@ export class ShaperCompiler {
     if (field.definition.isSchemaIntrospectionField()) {
       const info = this.introspectionInfo(selection, variableDefinitions);
       const gatewaySchema = this.gatewaySchema;
-      return (_input, output, rt) => {
+      return (_input, _il, output, rt) => {
         if (readOwn(output, rn) === undefined) {
           writeOwn(output, rn, executeIntrospection(gatewaySchema, info, rt.requestVariables));
         }
@@ -229,10 +233,10 @@ export class ShaperCompiler {
     }
     if (field.name === typenameFieldName) {
       const aliased = rn !== typenameFieldName;
-      return (input, output, _rt, _path, pt) => {
+      return (input, il, output, _rt, _path, pt) => {
         if (readOwn(output, rn) === undefined) {
-          let iv = readOwn(input, rn) ?? null;
-          if (iv === null && aliased) iv = input[typenameFieldName] ?? null;
+          let iv = readMerged(input, il, rn) ?? null;
+          if (iv === null && aliased) iv = (il === undefined ? input[typenameFieldName] : readMerged(input, il, typenameFieldName)) ?? null;
           const type = iv !== null && typeof iv === 'string' ? (this.typeInfo(iv) ?? pt) : pt;
           if (!type.isObject) return false;
           writeOwn(output, rn, type.name);
@@ -247,9 +251,9 @@ export class ShaperCompiler {
     }
     const val = this.compileValue(fieldType, selection.selectionSet, st, variableDefinitions);
     if (rn === '__proto__') {
-      return (input, output, rt, path, pt) => {
+      return (input, il, output, rt, path, pt) => {
         const ov = readOwn(output, rn);
-        const iv = readOwn(input, rn) ?? null;
+        const iv = readMerged(input, il, rn) ?? null;
         path.push(rn);
         const u = val(ov, iv, rt, path, pt);
         writeOwn(output, rn, u);
@@ -257,10 +261,10 @@ export class ShaperCompiler {
         return (rt.flags & F_INVALID) === 0;
       };
     }
-    return (input, output, rt, path, pt) => {
+    return (input, il, output, rt, path, pt) => {
       let ov = output[rn];
       if (typeof ov === 'function') ov = undefined;
-      let iv = input[rn];
+      let iv = il === undefined ? input[rn] : readMerged(input, il, rn);
       if (iv === undefined || (typeof iv === 'function' && !Object.prototype.hasOwnProperty.call(input, rn))) iv = null;
       path.push(rn);
       output[rn] = val(ov, iv, rt, path, pt);
@@ -287,10 +291,10 @@ export class ShaperCompiler {
       path.pop();
     };
     if (!nonNull) {
-      return (input, output, rt, path, pt) => {
+      return (input, il, output, rt, path, pt) => {
         const ov = output[rn];
         if (ov !== undefined && typeof ov !== 'function') return true; // already set: kept as is
-        let iv = input[rn];
+        let iv = il === undefined ? input[rn] : readMerged(input, il, rn);
         if (iv === undefined || iv === null || (typeof iv === 'function' && !hasOwn.call(input, rn))) {
           output[rn] = null;
           return true;
@@ -304,10 +308,10 @@ export class ShaperCompiler {
         return true;
       };
     }
-    return (input, output, rt, path, pt) => {
+    return (input, il, output, rt, path, pt) => {
       const ov = output[rn];
       if (ov !== undefined && typeof ov !== 'function') return true;
-      let iv = input[rn];
+      let iv = il === undefined ? input[rn] : readMerged(input, il, rn);
       if (iv === undefined || iv === null || (typeof iv === 'function' && !hasOwn.call(input, rn))) {
         path.push(rn);
         rt.errors.push(
@@ -416,7 +420,8 @@ export class ShaperCompiler {
           () => `Invalid non-object value ${iv} returned by subgraph for composite type ${typeStr}`,
         );
         const input = iv as Obj;
-        const inputTypename = input[typenameFieldName];
+        const il = rt.layers?.get(input);
+        const inputTypename = il === undefined ? input[typenameFieldName] : readMerged(input, il, typenameFieldName);
         assert(
           inputTypename === undefined || typeof inputTypename === 'string',
           () => `Invalid non-string value ${inputTypename} for __typename at ${path}`,
@@ -436,7 +441,7 @@ export class ShaperCompiler {
           objType = t;
         }
         const out = ov === undefined ? {} : (ov as Obj);
-        const ok = sub!(input, out, rt, path, objType);
+        const ok = sub!(input, il, out, rt, path, objType);
         rt.flags = ok ? 0 : F_ERR;
         return ok ? out : null;
       };

@@ -89,7 +89,7 @@ interface InFlight {
  * Concurrent identical query fetches (same URL, headers and body) share one
  * upstream request. Mutations are never shared. A waiter whose signal aborts
  * stops waiting; the shared fetch is aborted when its last waiter is gone.
- * The shared response is immutable by contract (the executor merges copy-on-write).
+ * The shared response is immutable by contract (the executor merges it as per-request layers, merge.ts).
  */
 export function dedupeHook(): SubgraphHook {
   // url -> headers -> body bucket -> in-flight fetches

@@ -9,7 +9,7 @@
 import { createClient } from 'graphql-sse';
 import { mapAsyncIterator } from './asyncIterators.ts';
 import { GraphQLError } from './graphql.ts';
-import { markOwned, mergeInto } from './merge.ts';
+import { layersOf, mergeInto, newResponseRoot } from './merge.ts';
 import { compileNode, rootCursor } from './plan.ts';
 import { compileRewrites } from './rewrites.ts';
 import { downstreamServiceError, type PathElement } from './errors.ts';
@@ -50,7 +50,7 @@ export function createSubscriptionExecutor(deps: StreamingDeps) {
     const pathOf = (path: unknown) => (Array.isArray(path) ? (path as PathElement[]) : undefined);
 
     const runEvent = async (event: { data?: unknown; errors?: readonly unknown[] | null }): Promise<StreamResult> => {
-      const root: Record<string, unknown> = markOwned({});
+      const root: Record<string, unknown> = newResponseRoot();
       const errors: unknown[] = (event.errors ?? []).map((e) =>
         downstreamServiceError(e as Record<string, unknown>, primary.serviceName, pathOf),
       );
@@ -61,7 +61,7 @@ export function createSubscriptionExecutor(deps: StreamingDeps) {
       }
       if (data === null || data === undefined) return { data: null, errors };
       try {
-        mergeInto(root, data);
+        mergeInto(layersOf(root)!, root, data);
         if (rest)
           await rest(execContext(deps, root, errors, request, await request.context(), variableDefaults, 'subscription'), rootCursor(root));
       } catch {
