@@ -125,8 +125,12 @@ export function mergeInto(layers: Layers, target: Obj, source: unknown): void {
   if (kept) addLayer(layers, target, kept);
 }
 
-/** The same merge into an object this request owns: written in place. */
-function mergeIntoOwned(layers: Layers, target: Obj, src: Obj): void {
+/**
+ * The same merge into an object the caller owns: written in place. A nested
+ * object it does not own is merged as layers when `layers` is given, else
+ * copied first (a representation, serialized as it is, has no layers).
+ */
+function mergeIntoOwned(layers: Layers | undefined, target: Obj, src: Obj): void {
   for (const key in src) {
     if (!Object.prototype.hasOwnProperty.call(src, key)) continue;
     const sv = src[key];
@@ -139,33 +143,32 @@ function mergeIntoOwned(layers: Layers, target: Obj, src: Obj): void {
 
 /**
  * Merges `sv` into the current value `tv` of a key: the value the key keeps
- * when it is `tv` merged (an object or list), or undefined when `sv` replaces it.
+ * when it is `tv` merged (an object or list, or its copy), or undefined when `sv` replaces it.
  */
-function mergeValue(layers: Layers, tv: unknown, sv: unknown): unknown {
+function mergeValue(layers: Layers | undefined, tv: unknown, sv: unknown): unknown {
   if (tv && isObject(sv)) {
     if (typeof tv !== 'object') {
       // stock: defineOwn(tv, ...) -> `in` on a primitive throws
       throw new TypeError(`Cannot use 'in' operator to search for '${Object.keys(sv)[0] ?? ''}' in ${String(tv)}`);
     }
-    if (Array.isArray(tv)) {
-      // stock merges the object's keys into the list: into a copy here
-      const copy = isOwned(tv) ? tv : markOwned(tv.slice());
-      mergeIntoOwned(layers, copy as unknown as Obj, sv);
-      return copy;
+    if (layers && !Array.isArray(tv)) {
+      mergeInto(layers, tv as Obj, sv);
+      return tv;
     }
-    mergeInto(layers, tv as Obj, sv);
-    return tv;
+    // a list gets the object's keys as stock does; both into a copy unless already the caller's
+    const copy = isOwned(tv) ? tv : markOwned(Array.isArray(tv) ? tv.slice() : { ...(tv as Obj) });
+    mergeIntoOwned(layers, copy as Obj, sv);
+    return copy;
   }
   if (Array.isArray(sv) && Array.isArray(tv) && sv.length === tv.length) {
     let list = tv;
     for (let i = 0; i < sv.length; i++) {
       const te = list[i];
       const se = sv[i];
-      if (isObject(te) && isObject(se)) {
-        mergeInto(layers, te, se);
-      } else {
+      const element = isObject(te) && isObject(se) ? mergeValue(layers, te, se) : se;
+      if (element !== te) {
         if (!isOwned(list)) list = markOwned(list.slice());
-        list[i] = se;
+        list[i] = element;
       }
     }
     return list;
@@ -173,41 +176,7 @@ function mergeValue(layers: Layers, tv: unknown, sv: unknown): unknown {
   return undefined;
 }
 
-/**
- * deepMerge into an object the caller built and owns (a representation), in place: a
- * nested object or list it does not own (a value read from a response) is copied before
- * anything is written into it, as the representation is serialized as it is.
- */
+/** deepMerge into an object the caller built and owns (a representation): in place, nothing read from a response written. */
 export function mergeIntoCopying(target: Obj, source: Obj): void {
-  for (const key in source) {
-    if (!Object.prototype.hasOwnProperty.call(source, key)) continue;
-    const sv = source[key];
-    if (sv === undefined) continue;
-    const tv = readOwn(target, key);
-    if (tv && isObject(sv)) {
-      if (typeof tv !== 'object') {
-        throw new TypeError(`Cannot use 'in' operator to search for '${Object.keys(sv)[0] ?? ''}' in ${String(tv)}`);
-      }
-      mergeIntoCopying(ownedCopy(target, key, tv as Obj), sv);
-    } else if (Array.isArray(sv) && Array.isArray(tv) && sv.length === tv.length) {
-      const list = ownedCopy(target, key, tv);
-      for (let i = 0; i < sv.length; i++) {
-        const te = list[i];
-        const se = sv[i];
-        if (isObject(te) && isObject(se)) mergeIntoCopying(ownedCopy(list as unknown as Obj, i, te), se);
-        else list[i] = se;
-      }
-    } else {
-      writeOwn(target, key, sv);
-    }
-  }
-}
-
-/** holder[key] (currently `v`), made an object/list the caller owns. */
-function ownedCopy<T extends object>(holder: Obj | unknown[], key: string | number, v: T): T {
-  if (isOwned(v)) return v;
-  const c = markOwned((Array.isArray(v) ? v.slice() : { ...(v as Obj) }) as T);
-  if (typeof key === 'number') (holder as unknown[])[key] = c;
-  else writeOwn(holder as Obj, key, c);
-  return c;
+  mergeIntoOwned(undefined, target, source);
 }

@@ -63,7 +63,7 @@ function pushEntities(v: unknown, out: unknown[]): void {
   }
 }
 
-/** Response paths of the objects entitiesAt(data, path) returns, in the same order. */
+/** Response paths of the objects entitiesAt(layersOf(root), root, path) returns, in the same order. */
 export function hydratedPaths(root: unknown, path: readonly CompiledSegment[]): PathElement[][] {
   const result: PathElement[][] = [];
   walk(layersOf(root), [], path, 0, root, result);

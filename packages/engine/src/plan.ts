@@ -317,7 +317,7 @@ interface BatchGroup {
   readonly alias: number;
   /** index of the path among the alias's paths */
   readonly path: number;
-  /** the entities at the path (owned) */
+  /** the entities at the path */
   readonly entities: readonly unknown[];
   /** for each representation sent, the index of its entity in `entities` */
   readonly owners: readonly number[];

@@ -79,16 +79,13 @@ export function compileRequires(
     if (source === null || source === undefined) return null;
     const src = source as Obj;
     const srcLayers = layers?.get(src);
-    const has = Object.prototype.hasOwnProperty;
     const result: Obj = {};
     let empty = true;
     for (let i = 0; i < steps.length; i++) {
       const step = steps[i]!;
       if (step.kind === 'field') {
-        let v = srcLayers === undefined ? (has.call(src, step.from) ? src[step.from] : undefined) : readMerged(src, srcLayers, step.from);
-        if (hive && v === undefined && step.to !== step.from) {
-          v = srcLayers === undefined ? (has.call(src, step.to) ? src[step.to] : undefined) : readMerged(src, srcLayers, step.to);
-        }
+        let v = readMerged(src, srcLayers, step.from);
+        if (hive && v === undefined && step.to !== step.from) v = readMerged(src, srcLayers, step.to);
         if (v === undefined || (hive && v === null)) {
           if (hive) continue;
           return null;
