@@ -5,6 +5,7 @@
 import { entityFieldPaths, fetchedFieldKeys, isSubgraphUnavailable, type SubgraphUnavailableHandler } from './partialFailures.ts';
 import type { GraphQLError, GraphQLSchema } from 'graphql';
 import { compileRequires, type RepresentationBuilder } from './representations.ts';
+import { RepresentationMemo } from './representationMemo.ts';
 import { compileRewrites, type Rewriter } from './rewrites.ts';
 import { layersOf, mergeInto, readMerged, type Layers } from './merge.ts';
 import { compilePath, entitiesAt, hydratedPaths, type CompiledSegment, type PathElement } from './paths.ts';
@@ -146,6 +147,11 @@ function selectVariables(ctx: ExecContext, usages: readonly string[]): Obj {
   return variables;
 }
 
+/** The request body of a fetch: one flat string, same bytes as RemoteGraphQLDataSource ({query, variables, operationName}). */
+function fetchBody(node: FetchNode | BatchFetchNode, variables: Obj): string {
+  return JSON.stringify({ query: node.operation, variables, operationName: node.operationName });
+}
+
 /**
  * Sends one fetch and returns response.data (shared, read-only). Subgraph
  * errors are re-rooted by `errorPath` and collected; transport and body
@@ -154,11 +160,9 @@ function selectVariables(ctx: ExecContext, usages: readonly string[]): Obj {
 async function sendFetch(
   ctx: ExecContext,
   node: FetchNode | BatchFetchNode,
-  variables: Obj,
+  body: string,
   errorPath: (subgraphPath: unknown) => PathElement[] | undefined,
 ): Promise<unknown> {
-  // one flat string, same bytes as RemoteGraphQLDataSource: {query, variables, operationName}
-  const body = JSON.stringify({ query: node.operation, variables, operationName: node.operationName });
   const outcome = await ctx.send(ctx, node.serviceName, body, node.operationKind);
   if (outcome.kind === 'network-error') throw networkError(outcome.url, outcome.error);
   if (outcome.status < 200 || outcome.status > 299) throw errorFromResponse(outcome, outcomeJson);
@@ -220,10 +224,18 @@ function mergeEntity(layers: Layers, existing: Obj, received: Obj | null | undef
   mergeInto(layers, existing, received);
 }
 
+/** An entity fetch's request, as built for one list of entities. */
+interface EntityRequest {
+  readonly body: string;
+  /** for each representation sent, the index of its entity */
+  readonly owners: readonly number[];
+}
+
 function compileFetch(fetch: FetchNode, schema: GraphQLSchema, mode: EngineQueryPlan['requiresMode']): Exec {
   const buildRep = fetch.requires ? compileRequires(schema, fetch.requires, mode) : undefined;
   const inputRewrite = compileRewrites(schema, fetch.inputRewrites);
   const outputRewrite = compileRewrites(schema, fetch.outputRewrites);
+  const memo = buildRep?.readsOnlyTheEntity && fetch.variableUsages.length === 0 ? new RepresentationMemo<EntityRequest>() : undefined;
 
   const run = async (ctx: ExecContext, cursor: Cursor): Promise<void> => {
     const entities = cursor.entities;
@@ -231,7 +243,7 @@ function compileFetch(fetch: FetchNode, schema: GraphQLSchema, mode: EngineQuery
     const variables = selectVariables(ctx, fetch.variableUsages);
     if (!buildRep) {
       // root fetch: errors are relative to the cursor
-      let data = await sendFetch(ctx, fetch, variables, (ep) => rootErrorPath(cursor, ep));
+      let data = await sendFetch(ctx, fetch, fetchBody(fetch, variables), (ep) => rootErrorPath(cursor, ep));
       if (data && outputRewrite) {
         data = structuredClone(data);
         outputRewrite(data);
@@ -240,13 +252,22 @@ function compileFetch(fetch: FetchNode, schema: GraphQLSchema, mode: EngineQuery
       for (const entity of entities) mergeInto(layers, entity as Obj, data);
       return;
     }
-    const representations: Obj[] = [];
-    const owners: number[] = [];
-    buildRepresentations(ctx, entities, buildRep, inputRewrite, mode, representations, owners);
-    const count = representations.length;
-    if (count < 1) return;
-    if ('representations' in variables) throw new Error(`Variables cannot contain key "representations"`);
-    variables['representations'] = representations;
+    const layers = requestLayers(ctx);
+    const lists = [entities];
+    let request = memo?.lookup(lists, layers);
+    let release: (() => void) | undefined;
+    if (request === undefined) {
+      const representations: Obj[] = [];
+      const owners: number[] = [];
+      buildRepresentations(ctx, entities, buildRep, inputRewrite, mode, representations, owners);
+      if (representations.length < 1) return;
+      if ('representations' in variables) throw new Error(`Variables cannot contain key "representations"`);
+      variables['representations'] = representations;
+      request = { body: fetchBody(fetch, variables), owners };
+      release = memo?.remember(lists, layers, request);
+    }
+    const { owners } = request;
+    const count = owners.length;
     let paths: PathElement[][] | undefined;
     const errorPath = (ep: unknown): PathElement[] | undefined => {
       const p = ep as PathElement[] | undefined | null;
@@ -258,12 +279,16 @@ function compileFetch(fetch: FetchNode, schema: GraphQLSchema, mode: EngineQuery
       }
       return rootErrorPath(cursor, ep);
     };
-    const dataReceived = (await sendFetch(ctx, fetch, variables, errorPath)) as Obj | null | undefined;
+    let dataReceived: Obj | null | undefined;
+    try {
+      dataReceived = (await sendFetch(ctx, fetch, request.body, errorPath)) as Obj | null | undefined;
+    } finally {
+      release?.();
+    }
     if (!dataReceived) return;
     const received = dataReceived['_entities'];
     if (!(received && Array.isArray(received))) throw new Error(`Expected "data._entities" in response to be an array`);
     if (received.length !== count) throw new Error(`Expected "data._entities" to contain ${count} elements`);
-    const layers = requestLayers(ctx);
     for (let i = 0; i < count; i++) mergeEntity(layers, entities[owners[i]!] as Obj, received[i] as Obj | null, outputRewrite);
   };
 
@@ -325,6 +350,14 @@ interface BatchGroup {
   readonly repStart: number;
 }
 
+/** A BatchFetch's request, as built for the entities at each (alias, path). */
+interface BatchRequest {
+  readonly body: string;
+  readonly groups: readonly BatchGroup[];
+  /** per alias: how many representations its variable sent */
+  readonly sent: readonly number[];
+}
+
 function compileBatchFetch(node: BatchFetchNode, schema: GraphQLSchema, mode: EngineQueryPlan['requiresMode']): Exec {
   const aliases = node.aliases.map((a) => ({
     alias: a.alias,
@@ -335,8 +368,13 @@ function compileBatchFetch(node: BatchFetchNode, schema: GraphQLSchema, mode: En
     outputRewrite: compileRewrites(schema, a.outputRewrites),
   }));
   const variableNames = [...new Set(aliases.map((a) => a.variable))];
+  const memo =
+    node.variableUsages.length === 0 && aliases.every((a) => a.buildRep.readsOnlyTheEntity)
+      ? new RepresentationMemo<BatchRequest>()
+      : undefined;
 
-  const run = async (ctx: ExecContext, cursor: Cursor): Promise<void> => {
+  /** The request for the entities at each (alias, path), in that order; undefined when there is nothing to send. */
+  const buildRequest = (ctx: ExecContext, lists: readonly (readonly unknown[])[]): BatchRequest | undefined => {
     // One record per (alias, path) that has representations, not one per representation: a big
     // plan sends hundreds, and per-representation bookkeeping was a large share of the request's
     // allocation. Representation k of a group is owners[k] among its entities and item
@@ -344,11 +382,12 @@ function compileBatchFetch(node: BatchFetchNode, schema: GraphQLSchema, mode: En
     const groups: BatchGroup[] = [];
     const byVariable = new Map<string, Obj[]>();
     for (const v of variableNames) byVariable.set(v, []);
+    let slot = 0;
     for (let a = 0; a < aliases.length; a++) {
       const alias = aliases[a]!;
       const reps = byVariable.get(alias.variable)!;
       for (let p = 0; p < alias.paths.length; p++) {
-        const entities = entitiesBelow(ctx, cursor.entities, alias.paths[p]!);
+        const entities = lists[slot++]!;
         if (entities.length === 0) continue;
         const owners: number[] = [];
         const repStart = reps.length;
@@ -356,10 +395,25 @@ function compileBatchFetch(node: BatchFetchNode, schema: GraphQLSchema, mode: En
         if (owners.length > 0) groups.push({ alias: a, path: p, entities, owners, repStart });
       }
     }
-    if (groups.length === 0) return;
+    if (groups.length === 0) return undefined;
     const variables = selectVariables(ctx, node.variableUsages);
     // every declared representations variable is sent, empty lists included (the operation requires them)
     for (const [name, reps] of byVariable) variables[name] = reps;
+    return { body: fetchBody(node, variables), groups, sent: aliases.map((a) => byVariable.get(a.variable)!.length) };
+  };
+
+  const run = async (ctx: ExecContext, cursor: Cursor): Promise<void> => {
+    const lists: unknown[][] = [];
+    for (const alias of aliases) for (const path of alias.paths) lists.push(entitiesBelow(ctx, cursor.entities, path));
+    const layers = requestLayers(ctx);
+    let request = memo?.lookup(lists, layers);
+    let release: (() => void) | undefined;
+    if (request === undefined) {
+      request = buildRequest(ctx, lists);
+      if (request === undefined) return;
+      release = memo?.remember(lists, layers, request);
+    }
+    const { groups, sent } = request;
     const hydrated = new Map<string, PathElement[][]>();
     const errorPath = (ep: unknown): PathElement[] | undefined => {
       const p = ep as PathElement[] | undefined | null;
@@ -377,9 +431,13 @@ function compileBatchFetch(node: BatchFetchNode, schema: GraphQLSchema, mode: En
       }
       return [...(paths[group.owners[rep - group.repStart]!] ?? []), ...p.slice(2)];
     };
-    const data = (await sendFetch(ctx, node, variables, errorPath)) as Obj | null | undefined;
+    let data: Obj | null | undefined;
+    try {
+      data = (await sendFetch(ctx, node, request.body, errorPath)) as Obj | null | undefined;
+    } finally {
+      release?.();
+    }
     if (!data) return;
-    const layers = requestLayers(ctx);
     for (let a = 0; a < aliases.length; a++) {
       const alias = aliases[a]!;
       const received = data[alias.alias];
@@ -387,7 +445,7 @@ function compileBatchFetch(node: BatchFetchNode, schema: GraphQLSchema, mode: En
         if (groups.some((g) => g.alias === a)) throw new Error(`Expected "data.${alias.alias}" in response to be an array`);
         continue;
       }
-      const expected = byVariable.get(alias.variable)!.length;
+      const expected = sent[a]!;
       if (received.length !== expected) throw new Error(`Expected "data.${alias.alias}" to contain ${expected} elements`);
       for (const { alias: of, entities, owners, repStart } of groups) {
         if (of !== a) continue;

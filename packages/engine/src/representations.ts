@@ -12,7 +12,14 @@ import type { RequiresSelection } from './planTypes.ts';
 
 type Obj = Record<string, unknown>;
 /** Builds one representation from `source` as merged so far (read through the request's `layers`). */
-export type RepresentationBuilder = (source: unknown, variables: Obj | undefined, layers: Layers | undefined) => Obj | null;
+export type RepresentationBuilder = ((source: unknown, variables: Obj | undefined, layers: Layers | undefined) => Obj | null) & {
+  /**
+   * The representation depends on the source object and its own layers alone: no nested
+   * selection (a nested object has layers of its own) and no @skip/@include variable.
+   * representationMemo.ts reuses such representations between requests.
+   */
+  readonly readsOnlyTheEntity: boolean;
+};
 
 /**
  * isObjectOfType of @apollo/gateway's dataRewrites.js (also Hive's
@@ -75,6 +82,9 @@ export function compileRequires(
     };
   });
   const hive = mode === 'hive';
+  const readsOnlyTheEntity = steps.every((step) =>
+    step.kind === 'field' ? step.sub === undefined : !step.skipIf && !step.includeIf && step.sub.readsOnlyTheEntity,
+  );
   const build = (source: unknown, variables: Obj | undefined, layers: Layers | undefined): Obj | null => {
     if (source === null || source === undefined) return null;
     const src = source as Obj;
@@ -122,7 +132,7 @@ export function compileRequires(
     if (hive && onlyTypename(result)) return null; // Hive sends nothing for an empty or __typename-only projection
     return result;
   };
-  return build;
+  return Object.assign(build, { readsOnlyTheEntity });
 }
 
 function onlyTypename(o: Obj): boolean {

@@ -154,6 +154,50 @@ describe('in-flight deduplication', () => {
   });
 });
 
+describe('representations shared between concurrent requests (representationMemo.ts)', () => {
+  // me -> reviews -> product: price and weight come from a products entity fetch, and
+  // inventory's shippingEstimate @requires them. Every fetch is shared between the two
+  // requests except what the products subgraph answers, which a hook rewrites for one of
+  // them: the inventory representations are built from the very same entities, read
+  // through different layers, and must not be taken from the other request.
+  const Q = '{ me { id reviews { id product { upc shippingEstimate } } } }';
+
+  it('builds its own representations when the layers of the same entities differ', async () => {
+    const { subgraphResponse } = await import('../src/index.ts');
+    const reference = await post(stock.url, { query: Q });
+    const estimates = (body: unknown) =>
+      ((body as { data: { me: { reviews: { product: { shippingEstimate: number | null } | null }[] } } }).data.me.reviews ?? []).map(
+        (r) => r.product?.shippingEstimate,
+      );
+    expect(estimates(reference.body).some((e) => typeof e === 'number' && e > 0)).toBe(true);
+    const pricier: SubgraphHook = async (request, next) => {
+      const response = await next(request);
+      const auth = (request.context as { headers: Record<string, string> }).headers['authorization'];
+      if (request.subgraphName !== 'products' || auth !== 'rich' || response.kind !== 'response') return response;
+      // over 1000: the inventory subgraph estimates 0 for it
+      return subgraphResponse({ url: response.url, text: response.text.replace(/"price":\d+/g, '"price":5000') });
+    };
+    const gate = gateUntil(2);
+    try {
+      await withGateway({ subgraphHooks: [gate.hook, pricier] }, async (gw) => {
+        subgraphs.control.requests = {};
+        const [plain, rich] = await Promise.all([
+          post(gw.url, { query: Q }, { authorization: 'plain' }),
+          post(gw.url, { query: Q }, { authorization: 'rich' }),
+        ]);
+        expect(plain.body).toEqual(reference.body);
+        expect(estimates(rich.body).length).toBe(estimates(reference.body).length);
+        expect(estimates(rich.body).every((e) => e === 0)).toBe(true);
+        // the products fetch was shared (one upstream request); inventory got two different bodies
+        expect(subgraphs.control.requests['products']).toBe(1);
+        expect(subgraphs.control.requests['inventory']).toBe(2);
+      });
+    } finally {
+      gate.close();
+    }
+  });
+});
+
 describe('dedupeHook with long bodies (tens of KB of representations)', () => {
   it('shares only byte-identical bodies, also among bodies of one length that differ where they are not sampled', async () => {
     const { composeHooks, dedupeHook, subgraphResponse } = await import('../src/index.ts');
