@@ -7,7 +7,7 @@
 import type { GatewayInterface } from '@apollo/server-gateway-interface';
 import type { GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import type { SubgraphHook } from '@tma/engine';
-import { requestSignalOf, subgraphHeadersFor } from './context.ts';
+import { requestSignalOf, subgraphHeadersFor, wantsSerializedData } from './context.ts';
 import { injectTraceHeaders, tracingEnabled } from '../../lib/tracing.ts';
 import { subgraphSpanHook } from './subgraphTracing.ts';
 import type { Config } from '../../lib/config.ts';
@@ -82,6 +82,7 @@ export async function createEngine(options: EngineOptions): Promise<GatewayInter
     subgraphTimeoutMs: { default: options.subgraphTimeoutMs ?? 30_000, perSubgraph: options.subgraphTimeouts },
     maxSubgraphResponseBytes: options.maxSubgraphResponseBytes,
     requestSignal: requestSignalOf,
+    serializeData: wantsSerializedData,
     // A dead subgraph costs only its own fields (SERVICE_UNAVAILABLE with path and subgraph name).
     partialFailures: true,
   });

@@ -28,6 +28,11 @@ export interface GraphQLRouteOptions {
   signToken?: (identity: Identity) => Promise<string>;
   trusted: TrustedDocuments;
   collapsing: boolean;
+  /**
+   * Let the engine answer data as JSON bytes (GatewayContext.serializedData): only when no Apollo plugin
+   * reads the data (the response cache plugin does), and with stringifyResult from resultJson.ts.
+   */
+  serializedData: boolean;
   /** First-level cache of public responses; absent when RESPONSE_CACHE=off. */
   publicCache?: PublicResponseCache;
   maxBodyBytes: number;
@@ -203,7 +208,8 @@ export function createGraphQLRoute(options: GraphQLRouteOptions) {
     const collapsed = !!requestKey && options.collapsing;
     // A collapsed execution serves several clients: one of them leaving must not cancel it.
     const signal = collapsed ? undefined : abortOnClientGone(res);
-    const context = async (): Promise<GatewayContext> => ({ identity, internalToken, signal });
+    const serializedData = options.serializedData;
+    const context = async (): Promise<GatewayContext> => ({ identity, internalToken, signal, serializedData });
     const run = () => executeApollo(options.apollo, req, body, context, search);
 
     let response;

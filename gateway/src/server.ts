@@ -52,6 +52,7 @@ import { createStreamExecution, type AdmitOperation } from './realtime/execution
 import { createSseRoute } from './realtime/sse.ts';
 import { attachWebSocket } from './realtime/ws.ts';
 import { createDeferredResponder } from './realtime/multipart.ts';
+import { stringifyResult } from './resultJson.ts';
 
 /** The manifest `npm run codegen` writes; more can be listed in PERSISTED_DOCUMENTS_MANIFESTS. */
 export const DEFAULT_MANIFEST = resolve(PROJECT_ROOT, 'schema/client/persisted-documents.json');
@@ -177,7 +178,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     introspection: config.introspection,
     documentStore: createDocumentStore(),
     includeStacktraceInErrorResponses: false,
-    stringifyResult: (value) => JSON.stringify(value),
+    stringifyResult,
     // main.ts owns the termination signals and stops this server in close(), after the HTTP drain.
     stopOnTerminationSignals: false,
     formatError: formatGatewayError(log, { production: config.production }),
@@ -243,6 +244,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     signToken,
     trusted,
     collapsing: config.REQUEST_COLLAPSING === 'on',
+    // the response cache plugin reads the data of every response
+    serializedData: config.RESPONSE_CACHE === 'off',
     publicCache: config.RESPONSE_CACHE === 'on' ? createPublicResponseCache() : undefined,
     maxBodyBytes: config.MAX_REQUEST_BYTES,
     limits: queryLimiter,

@@ -31,6 +31,7 @@ import type { EnginePlanner } from './planTypes.ts';
 import type { StreamingDeps } from './streaming.ts';
 import { createSubscriptionExecutor } from './subscription.ts';
 import { createDeferExecutor } from './defer.ts';
+import { serializeData } from './serializedData.ts';
 
 export type { SubgraphFetch, SubgraphHook, SubgraphRequest, SubgraphResponse } from './subgraphRequest.ts';
 export { composeHooks, dedupeHook, headersHook } from './subgraphRequest.ts';
@@ -41,6 +42,7 @@ export type { StreamRequest, StreamResult } from './streaming.ts';
 export type { SubscriptionResult } from './subscription.ts';
 export type { DeferredResponse, IncrementalItem, SubsequentPayload } from './defer.ts';
 export { mapAsyncIterator } from './asyncIterators.ts';
+export { SerializedData } from './serializedData.ts';
 
 export interface FastGatewayLogger {
   debug(message: string): void;
@@ -90,6 +92,12 @@ export interface FastGatewayOptions {
    * stock @apollo/gateway builds them.
    */
   partialFailures?: boolean;
+  /**
+   * When it answers true for a request, a query's data comes back as a `SerializedData` (its JSON
+   * bytes) instead of an object: for a host that writes the response itself and has no plugin that
+   * reads the data (serializedData.ts says why it pays). Default: never.
+   */
+  serializeData?: (contextValue: unknown) => boolean;
 }
 
 export interface FastGateway extends GatewayInterface {
@@ -216,6 +224,8 @@ export function createFastGateway(options: FastGatewayOptions): FastGateway {
     try {
       const shaped = compiled.shaper!(root, request.variables);
       data = shaped.data;
+      // a SerializedData is an object: Apollo Server's types call data a record
+      if (data !== null && options.serializeData?.(contextValue)) data = serializeData(data) as unknown as Record<string, unknown>;
       if (errors.length === 0 && shaped.errors.length > 0) {
         return { extensions: { valueCompletion: shaped.errors }, data };
       }
