@@ -57,9 +57,29 @@ describe('serialized data (RESPONSE_CACHE=off)', () => {
   });
 });
 
+describe('pooled response buffers', () => {
+  it('many concurrent responses of different contents each get their own bytes', async () => {
+    const products = JSON.parse((await raw(objects.url, post('{ products { id } }'))).text) as { data: { products: { id: string }[] } };
+    const ids = products.data.products.map((p) => p.id);
+    expect(ids.length).toBeGreaterThan(1);
+    const requests = Array.from({ length: 60 }, (_, i) => {
+      const id = ids[i % ids.length]!;
+      // a different text per request: a buffer given back too early would show another's bytes
+      return post(`{ product(id: ${JSON.stringify(id)}) { id title prices { amount currency } } n${i}: products { id } }`);
+    });
+    const [got, expected] = await Promise.all([
+      Promise.all(requests.map((init) => raw(serialized.url, init))),
+      Promise.all(requests.map((init) => raw(objects.url, init))),
+    ]);
+    for (let i = 0; i < requests.length; i++) expect(got[i]).toEqual(expected[i]);
+  });
+});
+
 describe('stringifyResult', () => {
   const data = { products: [{ id: '1', title: 'Stars ★ pack' }], me: null };
-  const serializedData = new SerializedData(JSON.stringify({ data }));
+  const serializedData = () => new SerializedData(Buffer.from(JSON.stringify({ data })));
+  // stringifyResult answers bytes for serialized data (writeApolloResponse writes either)
+  const text = (body: unknown) => (typeof body === 'string' ? body : (body as Buffer).toString('utf8'));
   it('writes what JSON.stringify writes, in the result key order, around the serialized data', () => {
     const results: Record<string, unknown>[] = [
       { data },
@@ -69,12 +89,12 @@ describe('stringifyResult', () => {
       { errors: [{ message: 'no' }], data, extensions: { cost: 3 } },
     ];
     for (const result of results) {
-      expect(stringifyResult({ ...result, data: serializedData } as never)).toBe(JSON.stringify(result));
+      expect(text(stringifyResult({ ...result, data: serializedData() } as never))).toBe(JSON.stringify(result));
     }
   });
 
   it('stringifies a result without serialized data as it is', () => {
     expect(stringifyResult({ data } as never)).toBe(JSON.stringify({ data }));
-    expect(JSON.stringify({ data: serializedData })).toBe(JSON.stringify({ data })); // toJSON: the fallback
+    expect(JSON.stringify({ data: serializedData() })).toBe(JSON.stringify({ data })); // toJSON: the fallback
   });
 });

@@ -208,7 +208,8 @@ export function createGraphQLRoute(options: GraphQLRouteOptions) {
     const collapsed = !!requestKey && options.collapsing;
     // A collapsed execution serves several clients: one of them leaving must not cancel it.
     const signal = collapsed ? undefined : abortOnClientGone(res);
-    const serializedData = options.serializedData;
+    // a collapsed response is written to several clients: its bytes must not go back to a pool after the first
+    const serializedData = options.serializedData && !collapsed;
     const context = async (): Promise<GatewayContext> => ({ identity, internalToken, signal, serializedData });
     const run = () => executeApollo(options.apollo, req, body, context, search);
 

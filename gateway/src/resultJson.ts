@@ -1,8 +1,11 @@
-// Apollo Server's stringifyResult for the gateway: a result whose data the engine
-// already serialized (SerializedData, packages/engine/src/serializedData.ts) is not
-// stringified again.
+// Apollo Server's stringifyResult for the gateway. A result whose data the engine already
+// serialized (SerializedData, packages/engine/src/serializedData.ts) is answered as bytes:
+// Apollo Server passes the body through untouched (HTTPGraphQLResponse body.string) to
+// writeApolloResponse, which writes bytes as well as strings and gives the engine's pooled
+// buffer back once they are written. Typed as the string Apollo Server expects.
 import type { FormattedExecutionResult } from 'graphql';
 import { SerializedData } from '@tma/engine';
+import { releaseAfterWrite } from '../../lib/http/apollo.ts';
 
 export function stringifyResult(value: FormattedExecutionResult): string {
   const data = value.data as unknown;
@@ -21,7 +24,14 @@ export function stringifyResult(value: FormattedExecutionResult): string {
     if (dataSeen) after += `,${member}`;
     else before += `${member},`;
   }
-  // the usual answer, data alone: the engine's text as it is
-  if (before === '' && after === '') return data.response;
-  return `{${before}"data":${data.json}${after}}`;
+  let body: Buffer;
+  if (before === '' && after === '') {
+    // the usual answer, data alone: the engine's bytes as they are
+    body = data.response;
+    releaseAfterWrite(body, () => data.release());
+  } else {
+    body = Buffer.concat([Buffer.from(`{${before}"data":`), data.json, Buffer.from(`${after}}`)]);
+    data.release(); // copied
+  }
+  return body as unknown as string;
 }

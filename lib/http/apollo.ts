@@ -70,12 +70,35 @@ export function executeApollo<TContext extends BaseContext>(
   });
 }
 
+/** What to do once a response body that stringifyResult answered as bytes is written (give a pooled buffer back). */
+const afterWrite = new WeakMap<Uint8Array, () => void>();
+
+/**
+ * For a stringifyResult that answers bytes instead of a string (Apollo Server passes the body
+ * through untouched): `release` runs once writeApolloResponse has written `body`, or the
+ * connection is gone.
+ */
+export function releaseAfterWrite(body: Uint8Array, release: () => void): void {
+  afterWrite.set(body, release);
+}
+
 export async function writeApolloResponse(res: ServerResponse, response: HTTPGraphQLResponse): Promise<void> {
   for (const [name, value] of response.headers) res.setHeader(name, value);
   res.statusCode = response.status ?? 200;
   if (response.body.kind === 'complete') {
-    // A Buffer is written without another copy of a large response string on the V8 heap.
-    res.end(Buffer.from(response.body.string));
+    const body: string | Uint8Array = response.body.string;
+    if (typeof body === 'string') {
+      // A Buffer is written without another copy of a large response string on the V8 heap.
+      res.end(Buffer.from(body));
+      return;
+    }
+    const release = afterWrite.get(body);
+    if (release) {
+      afterWrite.delete(body);
+      // 'close' comes after the last write completed or was cancelled: the bytes are no longer read
+      res.once('close', release);
+    }
+    res.end(body);
     return;
   }
   for await (const chunk of response.body.asyncIterator) res.write(chunk);

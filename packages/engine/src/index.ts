@@ -31,7 +31,7 @@ import type { EnginePlanner } from './planTypes.ts';
 import type { StreamingDeps } from './streaming.ts';
 import { createSubscriptionExecutor } from './subscription.ts';
 import { createDeferExecutor } from './defer.ts';
-import { serializeData } from './serializedData.ts';
+import { ResponseBufferPool, serializeData } from './serializedData.ts';
 
 export type { SubgraphFetch, SubgraphHook, SubgraphRequest, SubgraphResponse } from './subgraphRequest.ts';
 export { composeHooks, dedupeHook, headersHook } from './subgraphRequest.ts';
@@ -93,9 +93,10 @@ export interface FastGatewayOptions {
    */
   partialFailures?: boolean;
   /**
-   * When it answers true for a request, a query's data comes back as a `SerializedData` (its JSON
-   * bytes) instead of an object: for a host that writes the response itself and has no plugin that
-   * reads the data (serializedData.ts says why it pays). Default: never.
+   * When it answers true for a request, its data comes back as a `SerializedData` (the JSON bytes
+   * of `{ data }`) instead of an object: for a host that writes the response itself, has no plugin
+   * that reads the data, and calls `release()` once written (serializedData.ts says why it pays).
+   * Default: never.
    */
   serializeData?: (contextValue: unknown) => boolean;
 }
@@ -129,6 +130,7 @@ export function createFastGateway(options: FastGatewayOptions): FastGateway {
     maxResponseBytes: options.maxSubgraphResponseBytes,
   });
   const listeners = new Set<GatewaySchemaLoadOrUpdateCallback>();
+  let responseBuffers: ResponseBufferPool | undefined; // the first serialized response creates it
   const subgraphUnavailable: SubgraphUnavailableHandler | undefined = options.partialFailures
     ? (error, serviceName, paths) => {
         logger.warn(`subgraph ${serviceName} unavailable: ${(error as Error).message}`);
@@ -225,7 +227,9 @@ export function createFastGateway(options: FastGatewayOptions): FastGateway {
       const shaped = compiled.shaper!(root, request.variables);
       data = shaped.data;
       // a SerializedData is an object: Apollo Server's types call data a record
-      if (data !== null && options.serializeData?.(contextValue)) data = serializeData(data) as unknown as Record<string, unknown>;
+      if (data !== null && options.serializeData?.(contextValue)) {
+        data = serializeData(data, (responseBuffers ??= new ResponseBufferPool())) as unknown as Record<string, unknown>;
+      }
       if (errors.length === 0 && shaped.errors.length > 0) {
         return { extensions: { valueCompletion: shaped.errors }, data };
       }
