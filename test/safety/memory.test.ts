@@ -43,13 +43,14 @@ describe.skipIf(process.platform !== 'linux')('gateway memory under large distin
     expect(grown).toBeLessThan(60 * 1024 * 1024);
   });
 
-  it('the launcher runs the gateway as node itself, with its heap flags and two malloc arenas', () => {
+  it('the launcher runs the gateway as node itself, with its heap flags, two malloc arenas and a fixed mmap threshold', () => {
     const argv = readFileSync(`/proc/${gateway.pid}/cmdline`, 'utf8').split('\0');
     expect(argv[0]).toMatch(/node$/);
-    expect(argv).toContain('--max-semi-space-size=32');
+    expect(argv).toContain('--max-semi-space-size=16');
     expect(argv).toContain('--max-old-space-size=192');
     const environ = readFileSync(`/proc/${gateway.pid}/environ`, 'utf8').split('\0');
     expect(environ).toContain('MALLOC_ARENA_MAX=2');
+    expect(environ).toContain('MALLOC_MMAP_THRESHOLD_=131072');
   });
 
   it('APQ stores only documents that pass validation and the limits', async () => {
