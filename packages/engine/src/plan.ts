@@ -235,7 +235,7 @@ function compileFetch(fetch: FetchNode, schema: GraphQLSchema, mode: EngineQuery
   const buildRep = fetch.requires ? compileRequires(schema, fetch.requires, mode) : undefined;
   const inputRewrite = compileRewrites(schema, fetch.inputRewrites);
   const outputRewrite = compileRewrites(schema, fetch.outputRewrites);
-  const memo = buildRep?.readsOnlyTheEntity && fetch.variableUsages.length === 0 ? new RepresentationMemo<EntityRequest>() : undefined;
+  const memo = new RepresentationMemo<EntityRequest>(!!buildRep?.readsOnlyTheEntity && fetch.variableUsages.length === 0);
 
   const run = async (ctx: ExecContext, cursor: Cursor): Promise<void> => {
     const entities = cursor.entities;
@@ -253,20 +253,17 @@ function compileFetch(fetch: FetchNode, schema: GraphQLSchema, mode: EngineQuery
       return;
     }
     const layers = requestLayers(ctx);
-    const lists = [entities];
-    let request = memo?.lookup(lists, layers);
-    let release: (() => void) | undefined;
-    if (request === undefined) {
+    const request = memo.obtain([entities], layers, () => {
       const representations: Obj[] = [];
       const owners: number[] = [];
       buildRepresentations(ctx, entities, buildRep, inputRewrite, mode, representations, owners);
-      if (representations.length < 1) return;
+      if (representations.length < 1) return undefined;
       if ('representations' in variables) throw new Error(`Variables cannot contain key "representations"`);
       variables['representations'] = representations;
-      request = { body: fetchBody(fetch, variables), owners };
-      release = memo?.remember(lists, layers, request);
-    }
-    const { owners } = request;
+      return { body: fetchBody(fetch, variables), owners };
+    });
+    if (request === undefined) return;
+    const { owners } = request.value;
     const count = owners.length;
     let paths: PathElement[][] | undefined;
     const errorPath = (ep: unknown): PathElement[] | undefined => {
@@ -281,9 +278,9 @@ function compileFetch(fetch: FetchNode, schema: GraphQLSchema, mode: EngineQuery
     };
     let dataReceived: Obj | null | undefined;
     try {
-      dataReceived = (await sendFetch(ctx, fetch, request.body, errorPath)) as Obj | null | undefined;
+      dataReceived = (await sendFetch(ctx, fetch, request.value.body, errorPath)) as Obj | null | undefined;
     } finally {
-      release?.();
+      request.release();
     }
     if (!dataReceived) return;
     const received = dataReceived['_entities'];
@@ -368,10 +365,9 @@ function compileBatchFetch(node: BatchFetchNode, schema: GraphQLSchema, mode: En
     outputRewrite: compileRewrites(schema, a.outputRewrites),
   }));
   const variableNames = [...new Set(aliases.map((a) => a.variable))];
-  const memo =
-    node.variableUsages.length === 0 && aliases.every((a) => a.buildRep.readsOnlyTheEntity)
-      ? new RepresentationMemo<BatchRequest>()
-      : undefined;
+  const memo = new RepresentationMemo<BatchRequest>(
+    node.variableUsages.length === 0 && aliases.every((a) => a.buildRep.readsOnlyTheEntity),
+  );
 
   /** The request for the entities at each (alias, path), in that order; undefined when there is nothing to send. */
   const buildRequest = (ctx: ExecContext, lists: readonly (readonly unknown[])[]): BatchRequest | undefined => {
@@ -406,14 +402,9 @@ function compileBatchFetch(node: BatchFetchNode, schema: GraphQLSchema, mode: En
     const lists: unknown[][] = [];
     for (const alias of aliases) for (const path of alias.paths) lists.push(entitiesBelow(ctx, cursor.entities, path));
     const layers = requestLayers(ctx);
-    let request = memo?.lookup(lists, layers);
-    let release: (() => void) | undefined;
-    if (request === undefined) {
-      request = buildRequest(ctx, lists);
-      if (request === undefined) return;
-      release = memo?.remember(lists, layers, request);
-    }
-    const { groups, sent } = request;
+    const request = memo.obtain(lists, layers, () => buildRequest(ctx, lists));
+    if (request === undefined) return;
+    const { groups, sent } = request.value;
     const hydrated = new Map<string, PathElement[][]>();
     const errorPath = (ep: unknown): PathElement[] | undefined => {
       const p = ep as PathElement[] | undefined | null;
@@ -433,9 +424,9 @@ function compileBatchFetch(node: BatchFetchNode, schema: GraphQLSchema, mode: En
     };
     let data: Obj | null | undefined;
     try {
-      data = (await sendFetch(ctx, node, request.body, errorPath)) as Obj | null | undefined;
+      data = (await sendFetch(ctx, node, request.value.body, errorPath)) as Obj | null | undefined;
     } finally {
-      release?.();
+      request.release();
     }
     if (!data) return;
     for (let a = 0; a < aliases.length; a++) {

@@ -25,8 +25,34 @@ interface Entry<T> {
   readonly value: T;
 }
 
+/** What a fetch sends, and what to call once that fetch has settled. */
+export interface MemoizedRequest<T> {
+  readonly value: T;
+  readonly release: () => void;
+}
+
+const NOTHING_TO_RELEASE = (): void => {};
+
 export class RepresentationMemo<T> {
   private entry: Entry<T> | undefined;
+  /** false where representations are not a function of the entities and their layers alone: never reused */
+  private readonly enabled: boolean;
+
+  constructor(enabled = true) {
+    this.enabled = enabled;
+  }
+
+  /**
+   * The remembered value when these lists and their layers are the entry's, else `build()`,
+   * remembered until its fetch settles. Undefined when `build()` has nothing to send.
+   */
+  obtain(lists: readonly (readonly unknown[])[], layers: Layers, build: () => T | undefined): MemoizedRequest<T> | undefined {
+    const known = this.enabled ? this.lookup(lists, layers) : undefined;
+    if (known !== undefined) return { value: known, release: NOTHING_TO_RELEASE };
+    const value = build();
+    if (value === undefined) return undefined;
+    return { value, release: this.enabled ? this.remember(lists, layers, value) : NOTHING_TO_RELEASE };
+  }
 
   /** What was built for these entity lists, if they and their layers are the ones of the entry. */
   lookup(lists: readonly (readonly unknown[])[], layers: Layers): T | undefined {

@@ -49,4 +49,21 @@ describe('RepresentationMemo', () => {
     releaseSecond();
     expect(memo.lookup([[b]], none)).toBeUndefined();
   });
+
+  it('obtain builds once while in flight, and a disabled memo builds every time', () => {
+    for (const enabled of [true, false]) {
+      const memo = new RepresentationMemo<string>(enabled);
+      const none = layersOf();
+      let builds = 0;
+      const build = () => `body${++builds}`;
+      const first = memo.obtain([[a]], none, build)!;
+      const second = memo.obtain([[a]], none, build)!;
+      expect([first.value, second.value]).toEqual(enabled ? ['body1', 'body1'] : ['body1', 'body2']);
+      second.release(); // a reused entry's release leaves the entry to its builder
+      expect(memo.obtain([[a]], none, build)!.value).toBe(enabled ? 'body1' : 'body3');
+      first.release();
+      expect(memo.obtain([[a]], none, build)!.value).toBe(enabled ? 'body2' : 'body4');
+      expect(memo.obtain([[b]], none, () => undefined)).toBeUndefined(); // nothing to send
+    }
+  });
 });
