@@ -10,26 +10,34 @@ import { HeaderMap, type HTTPGraphQLResponse } from '@apollo/server';
 import { releaseAfterWrite, writeApolloResponse } from '../lib/http/apollo.ts';
 
 let server: Server | undefined;
-afterEach(async () => {
-  server?.closeAllConnections();
-  await new Promise((r) => server?.close(r) ?? r(undefined));
-});
 
-/** Serves `body` with writeApolloResponse; resolves each release with whether the response had finished. */
-async function serve(body: Buffer): Promise<{ url: string; releases: Promise<boolean>[] }> {
-  const releases: Promise<boolean>[] = [];
+/** Closes the server and its connections: every response's 'close' has been emitted once this resolves. */
+async function closeServer(): Promise<void> {
+  const s = server;
+  server = undefined;
+  if (!s) return;
+  s.closeAllConnections();
+  await new Promise((r) => s.close(r));
+}
+afterEach(closeServer);
+
+/** One served response: how many times its release ran, and whether the response had finished at the first. */
+interface Served {
+  calls: number;
+  finishedAtRelease: Promise<boolean>;
+}
+
+/** Serves `body` with writeApolloResponse, recording each response's release. */
+async function serve(body: Buffer): Promise<{ url: string; served: Served[] }> {
+  const served: Served[] = [];
   server = createServer((_req, res) => {
-    releases.push(
-      new Promise((resolve) => {
-        let calls = 0;
-        releaseAfterWrite(body, () => {
-          calls++;
-          if (calls > 1) return;
-          const finished = res.writableFinished; // when released, not later
-          setTimeout(() => resolve(calls === 1 && finished), 50);
-        });
-      }),
-    );
+    let resolveFinished!: (finished: boolean) => void;
+    const record: Served = { calls: 0, finishedAtRelease: new Promise((r) => (resolveFinished = r)) };
+    served.push(record);
+    releaseAfterWrite(body, () => {
+      record.calls++;
+      resolveFinished(res.writableFinished); // when released, not later
+    });
     const response: HTTPGraphQLResponse = {
       status: 200,
       headers: new HeaderMap([['content-type', 'application/json']]),
@@ -38,21 +46,23 @@ async function serve(body: Buffer): Promise<{ url: string; releases: Promise<boo
     void writeApolloResponse(res, response);
   });
   await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, releases };
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, served };
 }
 
 describe('releaseAfterWrite', () => {
   it('releases once, after the whole body was written', async () => {
     const body = Buffer.from(JSON.stringify({ data: { s: 'x'.repeat(200_000) } }));
-    const { url, releases } = await serve(body);
+    const { url, served } = await serve(body);
     const res = await fetch(url);
     expect(Buffer.from(await res.arrayBuffer()).equals(body)).toBe(true);
-    expect(await releases[0]).toBe(true);
+    expect(await served[0]!.finishedAtRelease).toBe(true);
+    await closeServer(); // the connection's own close comes after: no second release
+    expect(served[0]!.calls).toBe(1);
   });
 
   it('releases when the client leaves before reading a body larger than the socket buffers', async () => {
     const body = Buffer.alloc(64 * 1024 * 1024, 'x');
-    const { url, releases } = await serve(body);
+    const { url, served } = await serve(body);
     await new Promise<void>((resolve) => {
       const req = request(url, (res) => {
         res.once('data', () => {
@@ -63,6 +73,8 @@ describe('releaseAfterWrite', () => {
       req.end();
     });
     // the response never finished: released (on 'close') all the same
-    expect(await releases[0]).toBe(false);
+    expect(await served[0]!.finishedAtRelease).toBe(false);
+    await closeServer();
+    expect(served[0]!.calls).toBe(1);
   });
 });
