@@ -31,6 +31,7 @@ import type { EnginePlanner } from './planTypes.ts';
 import type { StreamingDeps } from './streaming.ts';
 import { createSubscriptionExecutor } from './subscription.ts';
 import { createDeferExecutor } from './defer.ts';
+import { JsonStringCache, rawJsonSupported } from './jsonStrings.ts';
 import { ResponseBufferPool, serializeData } from './serializedData.ts';
 
 export type { SubgraphFetch, SubgraphHook, SubgraphRequest, SubgraphResponse } from './subgraphRequest.ts';
@@ -131,6 +132,7 @@ export function createFastGateway(options: FastGatewayOptions): FastGateway {
   });
   const listeners = new Set<GatewaySchemaLoadOrUpdateCallback>();
   let responseBuffers: ResponseBufferPool | undefined; // the first serialized response creates it
+  let jsonStrings: JsonStringCache | undefined; // the same: long strings repeated across responses (jsonStrings.ts)
   const subgraphUnavailable: SubgraphUnavailableHandler | undefined = options.partialFailures
     ? (error, serviceName, paths) => {
         logger.warn(`subgraph ${serviceName} unavailable: ${(error as Error).message}`);
@@ -224,10 +226,16 @@ export function createFastGateway(options: FastGatewayOptions): FastGateway {
     if (compiled.exec) await compiled.exec(ctx, rootCursor(root));
     let data: Record<string, unknown> | null;
     try {
-      const shaped = compiled.shaper!(root, request.variables);
+      const serialize = options.serializeData?.(contextValue) === true;
+      // data that is serialized here and nowhere else read may carry long strings as raw JSON
+      const shaped = compiled.shaper!(
+        root,
+        request.variables,
+        serialize && rawJsonSupported ? (jsonStrings ??= new JsonStringCache()) : undefined,
+      );
       data = shaped.data;
       // a SerializedData is an object: Apollo Server's types call data a record
-      if (data !== null && options.serializeData?.(contextValue)) {
+      if (data !== null && serialize) {
         data = serializeData(data, (responseBuffers ??= new ResponseBufferPool())) as unknown as Record<string, unknown>;
       }
       if (errors.length === 0 && shaped.errors.length > 0) {

@@ -22,6 +22,8 @@ import {
   typenameFieldName,
 } from './apollo.ts';
 import type { Field, FragmentElement, NamedType, Operation, Schema, Selection, SelectionSet, Type } from './apollo.ts';
+import type { JsonStringCache, RawJson } from './jsonStrings.ts';
+import { isValidFloat, isValidId, isValidInt } from './leafValues.ts';
 import { layersOf, readMerged, readOwn, writeOwn, type Layers, type ObjectLayers } from './merge.ts';
 
 type Obj = Record<string, unknown>;
@@ -45,6 +47,8 @@ export interface ShapeRuntime {
   requestVariables: Obj | undefined;
   /** the request's layers (merge.ts): how the shared objects of `input` read as merged */
   layers: Layers | undefined;
+  /** set when the data is serialized right after shaping: long strings become raw JSON (jsonStrings.ts) */
+  strings: JsonStringCache | undefined;
 }
 
 /** `il`: the layers of `input` (rt.layers.get(input)), looked up once per object */
@@ -53,8 +57,12 @@ type ValFn = (ov: unknown, iv: unknown, rt: ShapeRuntime, path: PathElement[], p
 type CondFn = (vars: Obj) => boolean;
 
 export interface CompiledShaper {
-  /** computeResponse(input) -> { data, errors }; `input` is the response root (its layers read as merged) */
-  (input: Obj, requestVariables: Obj | undefined): { data: Obj | null; errors: GraphQLError[] };
+  /**
+   * computeResponse(input) -> { data, errors }; `input` is the response root (its layers read as merged).
+   * With `strings`, the data may hold raw JSON values in place of long strings: only for data that is
+   * given to JSON.stringify and nothing else.
+   */
+  (input: Obj, requestVariables: Obj | undefined, strings?: JsonStringCache): { data: Obj | null; errors: GraphQLError[] };
 }
 
 interface IntrospectionInfo {
@@ -92,7 +100,7 @@ export class ShaperCompiler {
     const defaulted = operation.collectDefaultedVariableValues() as Obj;
     const hasDefaults = Object.keys(defaulted).length > 0;
     const needsVars = st.needsVars;
-    return (input, requestVariables) => {
+    return (input, requestVariables, strings) => {
       const rt: ShapeRuntime = {
         vars: needsVars
           ? hasDefaults
@@ -103,6 +111,7 @@ export class ShaperCompiler {
         flags: 0,
         requestVariables,
         layers: layersOf(input),
+        strings,
       };
       if (!input) return { data: input as unknown as null, errors: rt.errors };
       const data: Obj = {};
@@ -191,19 +200,28 @@ export class ShaperCompiler {
       };
     }
     const condInfo = this.typeInfo(typeCondition.name)!;
-    const memo = new Map<string, boolean>();
+    // Whether the fragment applies, per __typename, or per parent type when the object has none; the
+    // last answer is checked first, as consecutive objects (list elements) are mostly of one type.
+    const byTypename = new Map<string, boolean>();
+    const byParentType = new Map<TypeInfo, boolean>();
+    let lastKey: string | TypeInfo | undefined;
+    let lastApplies = false;
     const applies = (typename: unknown, parentType: TypeInfo): boolean => {
-      const key = typename ? (typename as string) : '\u0000' + parentType.name;
-      let r = memo.get(key);
+      const key = typename ? (typename as string) : parentType;
+      if (key === lastKey) return lastApplies;
+      let r = typeof key === 'string' ? byTypename.get(key) : byParentType.get(key);
       if (r === undefined) {
-        if (typename) {
-          const type = this.schema.type(typename as string);
+        if (typeof key === 'string') {
+          const type = this.schema.type(key);
           r = !!type && isSubtype(typeCondition, type);
+          byTypename.set(key, r);
         } else {
-          r = isSubtype(typeCondition, parentType.fed);
+          r = isSubtype(typeCondition, key.fed);
+          byParentType.set(key, r);
         }
-        memo.set(key, r);
       }
+      lastKey = key;
+      lastApplies = r;
       return r;
     };
     return (input, il, output, rt, path, pt) => {
@@ -300,7 +318,7 @@ export class ShaperCompiler {
           return true;
         }
         if (check(iv)) {
-          output[rn] = iv;
+          output[rn] = leafOutput(iv, rt);
           return true;
         }
         invalid(rt, path, pt);
@@ -322,7 +340,7 @@ export class ShaperCompiler {
         return false;
       }
       if (check(iv)) {
-        output[rn] = iv;
+        output[rn] = leafOutput(iv, rt);
         return true;
       }
       invalid(rt, path, pt);
@@ -461,7 +479,7 @@ export class ShaperCompiler {
       assert(ov === undefined, () => `Excepted output to be undefined but got ${typeStr} for type ${typeStr}`);
       if (check(iv)) {
         rt.flags = 0;
-        return iv;
+        return leafOutput(iv, rt);
       }
       rt.errors.push(ERRORS.INVALID_GRAPHQL.err(`Invalid value found for ${describe(path, typeStr, pt)}.`, { path: Array.from(path) }));
       rt.flags = F_ERR;
@@ -479,6 +497,12 @@ export class ShaperCompiler {
       c = (v) => typeof v === 'string';
     } else if (type === schema.booleanType()) {
       c = (v) => typeof v === 'boolean';
+    } else if (type === schema.intType()) {
+      c = isValidInt;
+    } else if (type === schema.floatType()) {
+      c = isValidFloat;
+    } else if (type === schema.idType()) {
+      c = isValidId;
     } else {
       c = (v) => isValidLeafValue(schema, v, type as Parameters<typeof isValidLeafValue>[2]);
     }
@@ -516,6 +540,12 @@ export class ShaperCompiler {
       usesVariables: used.size > 0,
     };
   }
+}
+
+/** A valid leaf value as written to the output: a long string may become raw JSON (ShapeRuntime.strings). */
+function leafOutput(value: unknown, rt: ShapeRuntime): unknown | RawJson {
+  const strings = rt.strings;
+  return strings !== undefined && typeof value === 'string' && value.length >= strings.minLength ? strings.jsonOf(value) : value;
 }
 
 function describe(path: readonly PathElement[], currentType: string, parentType: TypeInfo): string {
