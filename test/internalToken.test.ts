@@ -1,6 +1,7 @@
 /** The internal identity token: signed by the gateway, verified (and remembered until expiry) by subgraphs. */
 import { describe, expect, it } from 'vitest';
 import { createInternalTokenSigner, createInternalTokenVerifier, InternalTokenError } from '../lib/internalToken.ts';
+import { subgraphHeadersFor } from '../gateway/src/context.ts';
 
 const SECRET = 's'.repeat(40);
 const identity = { userId: '42', profile: { firstName: 'A', isPremium: false }, roles: [] as [], audience: 'miniapp' as const };
@@ -27,5 +28,16 @@ describe('internal token', () => {
     const other = createInternalTokenVerifier('o'.repeat(40), () => clock - 66_000);
     await expect(other(`Bearer ${token}`)).rejects.toThrow(/invalid internal token/);
     await expect(verify(undefined)).rejects.toThrow(/missing/);
+  });
+});
+
+describe('subgraph headers of a request', () => {
+  it('carry its token; requests with the same token get the same read-only headers object (the engine dedups by it)', () => {
+    const a = subgraphHeadersFor({ internalToken: 'token-a' });
+    expect(a).toEqual({ authorization: 'Bearer token-a' });
+    expect(subgraphHeadersFor({ internalToken: 'token-a' })).toBe(a);
+    expect(Object.isFrozen(a)).toBe(true);
+    expect(subgraphHeadersFor({ internalToken: 'token-b' })).toEqual({ authorization: 'Bearer token-b' });
+    expect(subgraphHeadersFor({ internalToken: undefined })).toBeUndefined();
   });
 });

@@ -14,10 +14,20 @@ export interface GatewayContext {
   serializedData?: boolean;
 }
 
-/** Headers every subgraph request of this request carries. */
-export function subgraphHeadersFor(context: unknown): Record<string, string> | undefined {
+// The headers of the last token, reused: requests of one identity (every anonymous request, all of a
+// user's concurrent requests) then give the engine the same object, and its dedup keys them by identity.
+let lastToken: string | undefined;
+let lastHeaders: Readonly<Record<string, string>> | undefined;
+
+/** Headers every subgraph request of this request carries (read-only). */
+export function subgraphHeadersFor(context: unknown): Readonly<Record<string, string>> | undefined {
   const token = (context as GatewayContext | undefined)?.internalToken;
-  return token ? { authorization: `Bearer ${token}` } : undefined;
+  if (!token) return undefined;
+  if (token !== lastToken) {
+    lastHeaders = Object.freeze({ authorization: `Bearer ${token}` });
+    lastToken = token;
+  }
+  return lastHeaders;
 }
 
 /** Whether the engine may answer this request's data as JSON bytes (fast engine option `serializeData`). */

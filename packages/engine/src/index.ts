@@ -65,7 +65,7 @@ export interface FastGatewayOptions {
   /** Rewrites a subgraph URL of the supergraph (e.g. to a local address). */
   subgraphUrlOverride?: (name: string, url: string) => string;
   /** Extra headers for one subgraph request (a shorthand for a headersHook first in the chain). */
-  subgraphHeaders?: (contextValue: unknown, subgraphName: string) => Record<string, string> | undefined;
+  subgraphHeaders?: (contextValue: unknown, subgraphName: string) => Readonly<Record<string, string>> | undefined;
   /**
    * Hooks every subgraph request passes through, outermost first (headers,
    * metrics, tracing, mocks). In-flight deduplication comes after them.

@@ -28,7 +28,7 @@ export interface StreamingDeps {
   /** Routing URL of a subgraph (after overrides), undefined when unknown. */
   subgraphUrl(name: string): string | undefined;
   /** Extra headers of one subgraph request (identity token), as for queries. */
-  subgraphHeaders(contextValue: unknown, subgraphName: string): Record<string, string> | undefined;
+  subgraphHeaders(contextValue: unknown, subgraphName: string): Readonly<Record<string, string>> | undefined;
 }
 
 /** One operation to stream. `context` is called per subgraph round (long streams need fresh identity tokens). */

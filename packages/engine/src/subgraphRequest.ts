@@ -51,10 +51,15 @@ export function composeHooks(hooks: readonly SubgraphHook[], last: SubgraphFetch
 }
 
 /** Adds headers from `headersFor(context, subgraphName)` to every subgraph request. */
-export function headersHook(headersFor: (context: unknown, subgraphName: string) => Record<string, string> | undefined): SubgraphHook {
+export function headersHook(
+  headersFor: (context: unknown, subgraphName: string) => Readonly<Record<string, string>> | undefined,
+): SubgraphHook {
   // called once per (client request, subgraph): the same headers object is
   // reused by the request's later fetches, which also lets dedupeHook memoize its key
   const memo = new WeakMap<object, Map<string, Readonly<Record<string, string>> | null>>();
+  // and when headersFor gives the very same object again (for another request), so is the merge:
+  // the dedup key of equal headers is then computed once, not per request
+  const merges = new WeakMap<object, { base: Readonly<Record<string, string>>; merged: Readonly<Record<string, string>> }>();
   return (request, next) => {
     const context = request.context;
     let perContext = context !== null && typeof context === 'object' ? memo.get(context) : undefined;
@@ -63,9 +68,15 @@ export function headersHook(headersFor: (context: unknown, subgraphName: string)
       const extra = headersFor(context, request.subgraphName);
       headers = null;
       if (extra) {
-        const merged: Record<string, string> = { ...request.headers };
-        for (const k of Object.keys(extra)) merged[k.toLowerCase()] = extra[k]!;
-        headers = merged;
+        const known = merges.get(extra);
+        if (known !== undefined && known.base === request.headers) {
+          headers = known.merged;
+        } else {
+          const merged: Record<string, string> = { ...request.headers };
+          for (const k of Object.keys(extra)) merged[k.toLowerCase()] = extra[k]!;
+          headers = Object.freeze(merged); // shared by every request that gets the same `extra`
+          merges.set(extra, { base: request.headers, merged: headers });
+        }
       }
       if (context !== null && typeof context === 'object') {
         if (!perContext) memo.set(context, (perContext = new Map()));

@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSubgraphs, type RunningSubgraphs } from './fixtures/subgraphs.ts';
 import { fastGateway, post, serveGateway, type RunningGateway } from './fixtures/gateways.ts';
-import { subgraphResponse, type FastGatewayOptions, type SubgraphHook } from '../src/index.ts';
+import { headersHook, subgraphResponse, type FastGatewayOptions, type SubgraphHook } from '../src/index.ts';
 
 let subgraphs: RunningSubgraphs;
 
@@ -129,5 +129,30 @@ describe('subgraph request hooks', () => {
     } finally {
       subgraphs.control.padBytes = {};
     }
+  });
+});
+
+describe('headersHook', () => {
+  const request = (context: object, headers: Readonly<Record<string, string>>) =>
+    ({ subgraphName: 'accounts', url: 'http://127.0.0.1:1/graphql', body: '{}', headers, operationKind: 'query', context }) as never;
+  it('merges the headers once per headers object it is given, for every request that gets that object', async () => {
+    const anonymous = Object.freeze({ Authorization: 'Bearer anon' });
+    const user = Object.freeze({ Authorization: 'Bearer user-1' });
+    const headersFor = (context: unknown) => ((context as { user?: boolean }).user ? user : anonymous);
+    const seen: Readonly<Record<string, string>>[] = [];
+    const hook = headersHook(headersFor);
+    const next = async (r: { headers: Readonly<Record<string, string>> }) => (
+      seen.push(r.headers), subgraphResponse({ url: 'http://127.0.0.1:1/graphql', text: '{"data":{}}' })
+    );
+    const base = Object.freeze({ 'content-type': 'application/json' });
+    await hook(request({}, base), next as never);
+    await hook(request({}, base), next as never); // another request, same headers object: the same merge
+    await hook(request({ user: true }, base), next as never);
+    await hook(request({}, Object.freeze({ 'content-type': 'application/json', 'x-other': '1' })), next as never); // another base
+    expect(seen[0]).toEqual({ 'content-type': 'application/json', authorization: 'Bearer anon' });
+    expect(seen[1]).toBe(seen[0]);
+    expect(seen[2]).toEqual({ 'content-type': 'application/json', authorization: 'Bearer user-1' });
+    expect(seen[3]).toEqual({ 'content-type': 'application/json', 'x-other': '1', authorization: 'Bearer anon' });
+    expect(Object.isFrozen(seen[0])).toBe(true); // shared between requests: nobody may change it
   });
 });
