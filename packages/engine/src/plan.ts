@@ -236,6 +236,9 @@ function compileFetch(fetch: FetchNode, schema: GraphQLSchema, mode: EngineQuery
   const inputRewrite = compileRewrites(schema, fetch.inputRewrites);
   const outputRewrite = compileRewrites(schema, fetch.outputRewrites);
   const memo = new RepresentationMemo<EntityRequest>(!!buildRep?.readsOnlyTheEntity && fetch.variableUsages.length === 0);
+  // a root fetch that uses no client variable sends the same body for every request: built once (and the
+  // dedup then compares it by reference)
+  const constantRootBody = !buildRep && fetch.variableUsages.length === 0 ? fetchBody(fetch, {}) : undefined;
 
   const run = async (ctx: ExecContext, cursor: Cursor): Promise<void> => {
     const entities = cursor.entities;
@@ -243,7 +246,7 @@ function compileFetch(fetch: FetchNode, schema: GraphQLSchema, mode: EngineQuery
     const variables = selectVariables(ctx, fetch.variableUsages);
     if (!buildRep) {
       // root fetch: errors are relative to the cursor
-      let data = await sendFetch(ctx, fetch, fetchBody(fetch, variables), (ep) => rootErrorPath(cursor, ep));
+      let data = await sendFetch(ctx, fetch, constantRootBody ?? fetchBody(fetch, variables), (ep) => rootErrorPath(cursor, ep));
       if (data && outputRewrite) {
         data = structuredClone(data);
         outputRewrite(data);
