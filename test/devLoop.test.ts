@@ -130,3 +130,33 @@ describe('npm run dev', { timeout: 300_000 }, () => {
     expect((catalog.data?.products as unknown[]).length).toBeGreaterThan(0);
   });
 });
+
+describe('npm start stops with its launcher', { timeout: 300_000 }, () => {
+  it('when the process that started it dies without passing a signal on (npm on SIGTERM), the whole stack stops', async () => {
+    const base = await freeBase();
+    const p = stackPorts(base);
+    const ports = { g: p.gatewayPort, s: p.sandboxPort, ...p.subgraphPorts };
+    const dataDir = mkdtempSync(join(tmpdir(), 'tma-start-'));
+    // a stand-in for npm: starts `npm start`'s script and is then killed outright
+    const launcher = spawn(
+      process.execPath,
+      [
+        '-e',
+        `const c = require('node:child_process').spawn(process.execPath, ['scripts/start.ts', '--base-port', '${base}'], { stdio: 'inherit' }); setInterval(() => {}, 1000);`,
+      ],
+      { cwd: ROOT, env: { ...process.env, DATA_DIR: dataDir, LOG_LEVEL: 'warn', REDIS_URL: '' }, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let output = '';
+    launcher.stdout!.on('data', (c: Buffer) => (output += c.toString()));
+    launcher.stderr!.on('data', (c: Buffer) => (output += c.toString()));
+    try {
+      await until(async () => (await busyPorts(ports)).length === Object.keys(ports).length, 'every port of the stack is served');
+      launcher.kill('SIGKILL');
+      await until(async () => (await busyPorts(ports)).length === 0, 'every port of the stack is free again');
+    } finally {
+      launcher.kill('SIGKILL');
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+    expect(output).toContain('the process that started the stack is gone: stopping');
+  });
+});

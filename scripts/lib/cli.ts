@@ -53,6 +53,7 @@ export function superviseStack(stack: Stack, options: { exitWithChild: boolean; 
   };
   process.on('SIGINT', shutdown);
   process.on('SIGTERM', shutdown);
+  stopWhenOrphaned(shutdown);
   if (!options.exitWithChild) return;
   for (const [name, child] of stack.processes) {
     child.on('exit', (code, signal) => {
@@ -62,4 +63,21 @@ export function superviseStack(stack: Stack, options: { exitWithChild: boolean; 
       }
     });
   }
+}
+
+/**
+ * Stops the stack when the process that launched it is gone. `npm start` runs this script under
+ * npm (and a shell); a SIGTERM to npm (`docker stop`, a supervisor, `kill <npm pid>`) ends npm
+ * without reaching this process, which would otherwise keep the whole stack running, orphaned.
+ */
+function stopWhenOrphaned(stop: () => void, everyMs = 1000): void {
+  const parent = process.ppid;
+  const timer = setInterval(() => {
+    if (process.ppid !== parent) {
+      clearInterval(timer);
+      console.error('the process that started the stack is gone: stopping');
+      stop();
+    }
+  }, everyMs);
+  timer.unref();
 }
