@@ -64,7 +64,10 @@ export interface FastGatewayOptions {
   apolloPlannerLimits?: { recursiveSelectionsLimitDisabled?: boolean; nonLocalSelectionsLimitDisabled?: boolean };
   /** Rewrites a subgraph URL of the supergraph (e.g. to a local address). */
   subgraphUrlOverride?: (name: string, url: string) => string;
-  /** Extra headers for one subgraph request (a shorthand for a headersHook first in the chain). */
+  /**
+   * Extra headers for one subgraph request (a shorthand for a headersHook first in the chain). A frozen
+   * object given again for another request reuses that request's merged headers.
+   */
   subgraphHeaders?: (contextValue: unknown, subgraphName: string) => Readonly<Record<string, string>> | undefined;
   /**
    * Hooks every subgraph request passes through, outermost first (headers,

@@ -243,10 +243,10 @@ function compileFetch(fetch: FetchNode, schema: GraphQLSchema, mode: EngineQuery
   const run = async (ctx: ExecContext, cursor: Cursor): Promise<void> => {
     const entities = cursor.entities;
     if (entities.length < 1) return;
-    const variables = selectVariables(ctx, fetch.variableUsages);
     if (!buildRep) {
       // root fetch: errors are relative to the cursor
-      let data = await sendFetch(ctx, fetch, constantRootBody ?? fetchBody(fetch, variables), (ep) => rootErrorPath(cursor, ep));
+      const body = constantRootBody ?? fetchBody(fetch, selectVariables(ctx, fetch.variableUsages));
+      let data = await sendFetch(ctx, fetch, body, (ep) => rootErrorPath(cursor, ep));
       if (data && outputRewrite) {
         data = structuredClone(data);
         outputRewrite(data);
@@ -261,6 +261,7 @@ function compileFetch(fetch: FetchNode, schema: GraphQLSchema, mode: EngineQuery
       const owners: number[] = [];
       buildRepresentations(ctx, entities, buildRep, inputRewrite, mode, representations, owners);
       if (representations.length < 1) return undefined;
+      const variables = selectVariables(ctx, fetch.variableUsages);
       if ('representations' in variables) throw new Error(`Variables cannot contain key "representations"`);
       variables['representations'] = representations;
       return { body: fetchBody(fetch, variables), owners };

@@ -15,8 +15,8 @@
 const PREFIX_BYTES = '{"data":'.length;
 
 /**
- * Reusable buffers for serialized responses. Bounded: at most `maxFree` kept, `slabBytes` each (16 MB by
- * default, of which only what responses wrote is touched); one per response in flight is enough.
+ * Reusable buffers for serialized responses. Bounded: at most `maxFree` kept, `slabBytes` each (64 × 256 KB
+ * = 16 MB by default, of which only what responses wrote is touched); one per response in flight is enough.
  */
 export class ResponseBufferPool {
   private readonly free: Buffer[] = [];

@@ -202,23 +202,21 @@ export class ShaperCompiler {
     const condInfo = this.typeInfo(typeCondition.name)!;
     // Whether the fragment applies, per __typename, or per parent type when the object has none; the
     // last answer is checked first, as consecutive objects (list elements) are mostly of one type.
-    const byTypename = new Map<string, boolean>();
-    const byParentType = new Map<TypeInfo, boolean>();
+    const memo = new Map<string | TypeInfo, boolean>();
     let lastKey: string | TypeInfo | undefined;
     let lastApplies = false;
     const applies = (typename: unknown, parentType: TypeInfo): boolean => {
       const key = typename ? (typename as string) : parentType;
       if (key === lastKey) return lastApplies;
-      let r = typeof key === 'string' ? byTypename.get(key) : byParentType.get(key);
+      let r = memo.get(key);
       if (r === undefined) {
         if (typeof key === 'string') {
           const type = this.schema.type(key);
           r = !!type && isSubtype(typeCondition, type);
-          byTypename.set(key, r);
         } else {
           r = isSubtype(typeCondition, key.fed);
-          byParentType.set(key, r);
         }
+        memo.set(key, r);
       }
       lastKey = key;
       lastApplies = r;

@@ -57,8 +57,9 @@ export function headersHook(
   // called once per (client request, subgraph): the same headers object is
   // reused by the request's later fetches, which also lets dedupeHook memoize its key
   const memo = new WeakMap<object, Map<string, Readonly<Record<string, string>> | null>>();
-  // and when headersFor gives the very same object again (for another request), so is the merge:
-  // the dedup key of equal headers is then computed once, not per request
+  // and when headersFor gives the very same frozen object again (for another request), so is the
+  // merge: the dedup key of equal headers is then computed once, not per request. Only frozen: an
+  // object headersFor may change between calls must be read again.
   const merges = new WeakMap<object, { base: Readonly<Record<string, string>>; merged: Readonly<Record<string, string>> }>();
   return (request, next) => {
     const context = request.context;
@@ -68,14 +69,15 @@ export function headersHook(
       const extra = headersFor(context, request.subgraphName);
       headers = null;
       if (extra) {
-        const known = merges.get(extra);
+        const reusable = Object.isFrozen(extra);
+        const known = reusable ? merges.get(extra) : undefined;
         if (known !== undefined && known.base === request.headers) {
           headers = known.merged;
         } else {
           const merged: Record<string, string> = { ...request.headers };
           for (const k of Object.keys(extra)) merged[k.toLowerCase()] = extra[k]!;
           headers = Object.freeze(merged); // shared by every request that gets the same `extra`
-          merges.set(extra, { base: request.headers, merged: headers });
+          if (reusable) merges.set(extra, { base: request.headers, merged: headers });
         }
       }
       if (context !== null && typeof context === 'object') {

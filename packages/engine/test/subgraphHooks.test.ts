@@ -155,4 +155,18 @@ describe('headersHook', () => {
     expect(seen[3]).toEqual({ 'content-type': 'application/json', 'x-other': '1', authorization: 'Bearer anon' });
     expect(Object.isFrozen(seen[0])).toBe(true); // shared between requests: nobody may change it
   });
+
+  it('reads a headers object that is not frozen again for every request (it may have changed)', async () => {
+    const mutable: Record<string, string> = { authorization: 'Bearer one' };
+    const seen: Readonly<Record<string, string>>[] = [];
+    const hook = headersHook(() => mutable);
+    const next = async (r: { headers: Readonly<Record<string, string>> }) => (
+      seen.push(r.headers), subgraphResponse({ url: 'http://127.0.0.1:1/graphql', text: '{"data":{}}' })
+    );
+    const base = Object.freeze({ 'content-type': 'application/json' });
+    await hook(request({}, base), next as never);
+    mutable['authorization'] = 'Bearer two';
+    await hook(request({}, base), next as never);
+    expect(seen.map((h) => h['authorization'])).toEqual(['Bearer one', 'Bearer two']);
+  });
 });
