@@ -72,6 +72,56 @@ interface IntrospectionInfo {
   cached?: unknown;
 }
 
+const SEL_PARAMS = 'input, il, output, rt, path, pt';
+const VAL_PARAMS = 'ov, iv, rt, path, pt';
+
+/**
+ * One function generated from source text (the way graphql-jit compiles queries): every field read,
+ * property write and call in it is a site of its own, so V8's inline caches see the few object shapes
+ * of that one field instead of every shape of the response (closures shared by all fields made those
+ * sites megamorphic). The values it uses are passed in as parameters, never written into the source;
+ * the only literals in the source are JSON-quoted response names, numbers and booleans.
+ */
+class GeneratedFunction {
+  private readonly names = new Map<unknown, string>();
+
+  /** The name under which the generated code sees `value`. */
+  ref(value: unknown): string {
+    let name = this.names.get(value);
+    if (name === undefined) this.names.set(value, (name = `$${this.names.size}`));
+    return name;
+  }
+
+  build<F>(name: string, params: string, body: string): F {
+    const factory = new Function(...this.names.values(), `'use strict';\nreturn function ${name}(${params}) {\n${body}\n};`);
+    return factory(...this.names.keys()) as F;
+  }
+}
+
+/** Whether `obj[key]` reads an own property or nothing (not `__proto__`, not a name Object.prototype has). */
+function isPlainKey(key: string): boolean {
+  return !(key in Object.prototype);
+}
+
+/**
+ * Statements setting `target` to `key` of `input` as merged so far (merge.ts readMerged, given `il`: the
+ * newest layer that has the key, else `input`), for a plain key (isPlainKey), inline.
+ */
+function readCode(fn: GeneratedFunction, target: string, key: string): string {
+  const k = JSON.stringify(key);
+  return `if (il === undefined) ${target} = input[${k}];
+else if (${fn.ref(Array.isArray)}(il)) {
+  ${target} = undefined;
+  for (let l = il.length - 1; l >= 0 && ${target} === undefined; l--) ${target} = il[l][${k}];
+  if (${target} === undefined) ${target} = input[${k}];
+} else if ((${target} = il[${k}]) === undefined) ${target} = input[${k}];`;
+}
+
+function unexpectedTypename(typename: unknown): never {
+  assert(false, () => `Got unexpected value for __typename: ${typename}`);
+  throw new Error('unreachable');
+}
+
 export class ShaperCompiler {
   private readonly types = new Map<string, TypeInfo | null>();
   private readonly leafCheckers = new Map<string, (v: unknown) => boolean>();
@@ -158,46 +208,49 @@ export class ShaperCompiler {
     st: { needsVars: boolean },
     variableDefinitions: readonly VariableDefinitionNode[] | undefined,
   ): SelFn {
-    const steps: SelFn[] = [];
+    const fn = new GeneratedFunction();
+    const body = this.selectionSetCode(selectionSet, st, variableDefinitions, fn, 'return false;');
+    return fn.build<SelFn>('shapeSelectionSet', SEL_PARAMS, `${body}\nreturn true;`);
+  }
+
+  /**
+   * The statements that shape `selectionSet` from `input` (layers `il`) into `output` (parent type `pt`),
+   * in selection order; `fail` is the statement run when an invalid null must bubble up. Fragments are
+   * inlined, so a selection set and its fragments are one function.
+   */
+  private selectionSetCode(
+    selectionSet: SelectionSet,
+    st: { needsVars: boolean },
+    variableDefinitions: readonly VariableDefinitionNode[] | undefined,
+    fn: GeneratedFunction,
+    fail: string,
+  ): string {
+    const steps: string[] = [];
     for (const selection of selectionSet.selections()) {
       const cond = this.condition(selection, st);
       if (cond === 'always-skip') continue;
-      let step: SelFn;
-      if (selection.kind === 'FieldSelection') {
-        step = this.compileField(selection, st, variableDefinitions);
-      } else {
-        step = this.compileFragment(selection, st, variableDefinitions);
-      }
-      if (cond) {
-        const inner = step;
-        step = (input, il, output, rt, path, pt) => (cond(rt.vars) ? true : inner(input, il, output, rt, path, pt));
-      }
-      steps.push(step);
+      let step =
+        selection.kind === 'FieldSelection'
+          ? this.fieldCode(selection, st, variableDefinitions, fn, fail)
+          : this.fragmentCode(selection, st, variableDefinitions, fn, fail);
+      if (cond) step = `if (!${fn.ref(cond)}(rt.vars)) {\n${step}\n}`;
+      steps.push(`{\n${step}\n}`);
     }
-    const n = steps.length;
-    if (n === 1) return steps[0]!;
-    return (input, il, output, rt, path, pt) => {
-      for (let i = 0; i < n; i++) {
-        if (!steps[i]!(input, il, output, rt, path, pt)) return false;
-      }
-      return true;
-    };
+    return steps.join('\n');
   }
 
-  private compileFragment(
+  private fragmentCode(
     selection: Selection,
     st: { needsVars: boolean },
     variableDefinitions: readonly VariableDefinitionNode[] | undefined,
-  ): SelFn {
+    fn: GeneratedFunction,
+    fail: string,
+  ): string {
     const fragment = selection.element as FragmentElement;
-    const sub = this.compileSelectionSet(selection.selectionSet!, st, variableDefinitions);
+    const checkTypename = `let tn;\n${readCode(fn, 'tn', typenameFieldName)}\nif (tn && typeof tn !== 'string') ${fn.ref(unexpectedTypename)}(tn);`;
     const typeCondition = fragment.typeCondition;
     if (!typeCondition) {
-      return (input, il, output, rt, path, pt) => {
-        const typename = il === undefined ? input[typenameFieldName] : readMerged(input, il, typenameFieldName);
-        assert(!typename || typeof typename === 'string', () => `Got unexpected value for __typename: ${typename}`);
-        return sub(input, il, output, rt, path, pt);
-      };
+      return `${checkTypename}\n${this.selectionSetCode(selection.selectionSet!, st, variableDefinitions, fn, fail)}`;
     }
     const condInfo = this.typeInfo(typeCondition.name)!;
     // Whether the fragment applies, per __typename, or per parent type when the object has none; the
@@ -222,15 +275,59 @@ export class ShaperCompiler {
       lastApplies = r;
       return r;
     };
-    return (input, il, output, rt, path, pt) => {
-      const typename = il === undefined ? input[typenameFieldName] : readMerged(input, il, typenameFieldName);
-      assert(!typename || typeof typename === 'string', () => `Got unexpected value for __typename: ${typename}`);
-      if (applies(typename, pt)) return sub(input, il, output, rt, path, condInfo);
-      return true;
-    };
+    // the fragment's selections see its type condition as their parent type
+    const sub = this.selectionSetCode(selection.selectionSet!, st, variableDefinitions, fn, fail);
+    return `${checkTypename}\nif (${fn.ref(applies)}(tn, pt)) {\nconst pt = ${fn.ref(condInfo)};\n${sub}\n}`;
   }
 
-  private compileField(
+  private fieldCode(
+    selection: Selection,
+    st: { needsVars: boolean },
+    variableDefinitions: readonly VariableDefinitionNode[] | undefined,
+    fn: GeneratedFunction,
+    fail: string,
+  ): string {
+    const field = selection.element as Field;
+    const rn = field.responseName();
+    if (field.definition.isSchemaIntrospectionField() || !isPlainKey(rn)) {
+      const step = this.compileFieldStep(selection, st, variableDefinitions);
+      return `if (!${fn.ref(step)}(${SEL_PARAMS})) ${fail}`;
+    }
+    const key = JSON.stringify(rn);
+    if (field.name === typenameFieldName) {
+      const aliased = rn !== typenameFieldName;
+      const typeInfo = fn.ref((name: string) => this.typeInfo(name));
+      return [
+        `if (output[${key}] === undefined) {`,
+        `let iv;\n${readCode(fn, 'iv', rn)}\nif (iv === undefined) iv = null;`,
+        aliased ? `if (iv === null) {\n${readCode(fn, 'iv', typenameFieldName)}\nif (iv === undefined) iv = null;\n}` : '',
+        `const type = iv !== null && typeof iv === 'string' ? (${typeInfo}(iv) ?? pt) : pt;`,
+        `if (!type.isObject) ${fail}`,
+        `output[${key}] = type.name;`,
+        '}',
+      ].join('\n');
+    }
+    const fieldType = field.definition.type!;
+    if (!selection.selectionSet) {
+      const leaf = this.leafFieldCode(rn, fieldType, fn, fail);
+      if (leaf) return leaf;
+    }
+    const val = this.compileValue(fieldType, selection.selectionSet, st, variableDefinitions);
+    return [
+      `const ov = output[${key}];`,
+      `let iv;\n${readCode(fn, 'iv', rn)}\nif (iv === undefined) iv = null;`,
+      `path.push(${key});`,
+      `output[${key}] = ${fn.ref(val)}(ov, iv, rt, path, pt);`,
+      'path.pop();',
+      `if ((rt.flags & ${F_INVALID}) !== 0) ${fail}`,
+    ].join('\n');
+  }
+
+  /**
+   * A field whose response name reads differently from a plain property (`__proto__`, or a name
+   * Object.prototype has, such as `constructor`), or an introspection field: a closure step.
+   */
+  private compileFieldStep(
     selection: Selection,
     st: { needsVars: boolean },
     variableDefinitions: readonly VariableDefinitionNode[] | undefined,
@@ -252,7 +349,7 @@ export class ShaperCompiler {
       return (input, il, output, _rt, _path, pt) => {
         if (readOwn(output, rn) === undefined) {
           let iv = readMerged(input, il, rn) ?? null;
-          if (iv === null && aliased) iv = (il === undefined ? input[typenameFieldName] : readMerged(input, il, typenameFieldName)) ?? null;
+          if (iv === null && aliased) iv = readMerged(input, il, typenameFieldName) ?? null;
           const type = iv !== null && typeof iv === 'string' ? (this.typeInfo(iv) ?? pt) : pt;
           if (!type.isObject) return false;
           writeOwn(output, rn, type.name);
@@ -260,91 +357,49 @@ export class ShaperCompiler {
         return true;
       };
     }
-    const fieldType = field.definition.type!;
-    if (rn !== '__proto__' && !selection.selectionSet) {
-      const leaf = this.compileLeafField(rn, fieldType);
-      if (leaf) return leaf;
-    }
-    const val = this.compileValue(fieldType, selection.selectionSet, st, variableDefinitions);
-    if (rn === '__proto__') {
-      return (input, il, output, rt, path, pt) => {
-        const ov = readOwn(output, rn);
-        const iv = readMerged(input, il, rn) ?? null;
-        path.push(rn);
-        const u = val(ov, iv, rt, path, pt);
-        writeOwn(output, rn, u);
-        path.pop();
-        return (rt.flags & F_INVALID) === 0;
-      };
-    }
+    const val = this.compileValue(field.definition.type!, selection.selectionSet, st, variableDefinitions);
     return (input, il, output, rt, path, pt) => {
-      let ov = output[rn];
-      if (typeof ov === 'function') ov = undefined;
-      let iv = il === undefined ? input[rn] : readMerged(input, il, rn);
-      if (iv === undefined || (typeof iv === 'function' && !Object.prototype.hasOwnProperty.call(input, rn))) iv = null;
+      const ov = readOwn(output, rn);
+      const iv = readMerged(input, il, rn) ?? null;
       path.push(rn);
-      output[rn] = val(ov, iv, rt, path, pt);
+      writeOwn(output, rn, val(ov, iv, rt, path, pt));
       path.pop();
       return (rt.flags & F_INVALID) === 0;
     };
   }
 
   /**
-   * Leaf field (nullable or non-null scalar/enum) without selection set:
-   * the same outcome as the generic field step + compileValue, without the
-   * path push/pop and the flag protocol on the happy path.
+   * Leaf field (nullable or non-null scalar/enum) without selection set: the same outcome as the
+   * generic field step + the leaf value, without the path push/pop and the flag protocol on the happy path.
    */
-  private compileLeafField(rn: string, type: Type): SelFn | undefined {
+  private leafFieldCode(rn: string, type: Type, fn: GeneratedFunction, fail: string): string | undefined {
     const nonNull = isNonNullType(type);
     const named = nonNull ? (type as { ofType: Type }).ofType : type;
     if (isListType(named) || isNonNullType(named) || isCompositeType(named)) return undefined;
-    const check = this.leafChecker(named as NamedType);
+    const key = JSON.stringify(rn);
     const typeStr = named.toString();
-    const hasOwn = Object.prototype.hasOwnProperty;
-    const invalid = (rt: ShapeRuntime, path: PathElement[], pt: TypeInfo) => {
+    const invalid = fn.ref((rt: ShapeRuntime, path: PathElement[], pt: TypeInfo) => {
       path.push(rn);
       rt.errors.push(ERRORS.INVALID_GRAPHQL.err(`Invalid value found for ${describe(path, typeStr, pt)}.`, { path: Array.from(path) }));
       path.pop();
-    };
-    if (!nonNull) {
-      return (input, il, output, rt, path, pt) => {
-        const ov = output[rn];
-        if (ov !== undefined && typeof ov !== 'function') return true; // already set: kept as is
-        let iv = il === undefined ? input[rn] : readMerged(input, il, rn);
-        if (iv === undefined || iv === null || (typeof iv === 'function' && !hasOwn.call(input, rn))) {
-          output[rn] = null;
-          return true;
-        }
-        if (check(iv)) {
-          output[rn] = leafOutput(iv, rt);
-          return true;
-        }
-        invalid(rt, path, pt);
-        output[rn] = null;
-        return true;
-      };
-    }
-    return (input, il, output, rt, path, pt) => {
-      const ov = output[rn];
-      if (ov !== undefined && typeof ov !== 'function') return true;
-      let iv = il === undefined ? input[rn] : readMerged(input, il, rn);
-      if (iv === undefined || iv === null || (typeof iv === 'function' && !hasOwn.call(input, rn))) {
-        path.push(rn);
-        rt.errors.push(
-          ERRORS.INVALID_GRAPHQL.err(`Cannot return null for non-nullable ${describe(path, typeStr, pt)}.`, { path: Array.from(path) }),
-        );
-        path.pop();
-        output[rn] = null;
-        return false;
-      }
-      if (check(iv)) {
-        output[rn] = leafOutput(iv, rt);
-        return true;
-      }
-      invalid(rt, path, pt);
-      output[rn] = null;
-      return false;
-    };
+    });
+    const onNull = nonNull
+      ? `{\n${fn.ref((rt: ShapeRuntime, path: PathElement[], pt: TypeInfo) => {
+          path.push(rn);
+          rt.errors.push(
+            ERRORS.INVALID_GRAPHQL.err(`Cannot return null for non-nullable ${describe(path, typeStr, pt)}.`, { path: Array.from(path) }),
+          );
+          path.pop();
+        })}(rt, path, pt);\noutput[${key}] = null;\n${fail}\n}`
+      : `output[${key}] = null;`;
+    return [
+      `if (output[${key}] === undefined) {`,
+      `let iv;\n${readCode(fn, 'iv', rn)}`,
+      `if (iv === undefined || iv === null) ${onNull}`,
+      `else if (${this.leafCheckCode(named as NamedType, fn)}) output[${key}] = ${this.leafOutputCode(named as NamedType, fn)};`,
+      `else {\n${invalid}(rt, path, pt);\noutput[${key}] = null;\n${nonNull ? fail : ''}\n}`,
+      '}',
+    ].join('\n');
   }
 
   private compileValue(
@@ -353,136 +408,152 @@ export class ShaperCompiler {
     st: { needsVars: boolean },
     variableDefinitions: readonly VariableDefinitionNode[] | undefined,
   ): ValFn {
-    const hasSel = !!selectionSet;
+    const fn = new GeneratedFunction();
+    // a value already written (by an earlier selection of the same response name) is kept as is
+    // when null, or when there is no selection set to merge into it
+    const kept = `if (ov === null || (ov !== undefined && ${!selectionSet})) {\nrt.flags = 0;\nreturn ov;\n}`;
     if (isNonNullType(type)) {
-      const inner = this.compileValue(type.ofType, selectionSet, st, variableDefinitions);
+      const inner = fn.ref(this.compileValue(type.ofType, selectionSet, st, variableDefinitions));
       const innerName = type.ofType.toString();
-      return (ov, iv, rt, path, pt) => {
-        if (ov === null || (ov !== undefined && !hasSel)) {
-          rt.flags = 0;
-          return ov;
-        }
-        const u = inner(ov, iv, rt, path, pt);
-        if (u === null) {
-          if ((rt.flags & F_ERR) === 0) {
-            rt.errors.push(
-              ERRORS.INVALID_GRAPHQL.err(`Cannot return null for non-nullable ${describe(path, innerName, pt)}.`, {
-                path: Array.from(path),
-              }),
-            );
-          }
-          rt.flags = F_INVALID | F_ERR;
-          return null;
-        }
-        rt.flags = 0;
-        return u;
-      };
+      const nullError = fn.ref((rt: ShapeRuntime, path: PathElement[], pt: TypeInfo) => {
+        rt.errors.push(
+          ERRORS.INVALID_GRAPHQL.err(`Cannot return null for non-nullable ${describe(path, innerName, pt)}.`, { path: Array.from(path) }),
+        );
+      });
+      return fn.build<ValFn>(
+        'shapeNonNull',
+        VAL_PARAMS,
+        `${kept}
+const u = ${inner}(ov, iv, rt, path, pt);
+if (u === null) {
+  if ((rt.flags & ${F_ERR}) === 0) ${nullError}(rt, path, pt);
+  rt.flags = ${F_INVALID | F_ERR};
+  return null;
+}
+rt.flags = 0;
+return u;`,
+      );
     }
+    const nullValue = 'if (iv === null) {\nrt.flags = 0;\nreturn null;\n}';
     if (isListType(type)) {
-      const elem = this.compileValue(type.ofType, selectionSet, st, variableDefinitions);
+      const elem = fn.ref(this.compileValue(type.ofType, selectionSet, st, variableDefinitions));
       const typeStr = type.toString();
-      return (ov, iv, rt, path, pt) => {
-        if (ov === null || (ov !== undefined && !hasSel)) {
-          rt.flags = 0;
-          return ov;
-        }
-        if (iv === null) {
-          rt.flags = 0;
-          return null;
-        }
+      const notLists = fn.ref((ov: unknown, iv: unknown) => {
         assert(Array.isArray(iv), () => `Invalid non-list value ${iv} returned by subgraph for list type ${typeStr}`);
         assert(ov === undefined || Array.isArray(ov), () => `Invalid non-list value ${ov} returned by subgraph for list type ${typeStr}`);
-        const input = iv as unknown[];
-        const n = input.length;
-        const outList = ov as unknown[] | undefined;
-        assert(
-          outList === undefined || n === outList.length,
-          () => `[${input}].length (${n}) !== [${outList}].length (${outList!.length})`,
-        );
-        let nullify = false;
-        let hasErrors = false;
-        const updated: unknown[] = new Array(n); // sized once: lists of entities are long
-        const depth = path.length;
-        path.push(0);
-        for (let i = 0; i < n; i++) {
-          path[depth] = i;
-          updated[i] = elem(outList === undefined ? undefined : outList[i], input[i], rt, path, pt);
-          const f = rt.flags;
-          if (f & F_INVALID) nullify = true;
-          if (f & F_ERR) hasErrors = true;
-        }
-        path.pop();
-        rt.flags = hasErrors ? F_ERR : 0;
-        return nullify ? null : updated;
-      };
+        assert(false, () => `[${iv}].length (${(iv as unknown[]).length}) !== [${ov}].length (${(ov as unknown[]).length})`);
+      });
+      return fn.build<ValFn>(
+        'shapeList',
+        VAL_PARAMS,
+        `${kept}
+${nullValue}
+if (!${fn.ref(Array.isArray)}(iv) || (ov !== undefined && (!${fn.ref(Array.isArray)}(ov) || ov.length !== iv.length))) ${notLists}(ov, iv);
+const n = iv.length;
+let nullify = false;
+let hasErrors = false;
+const updated = new Array(n); // sized once: lists of entities are long
+const depth = path.length;
+path.push(0);
+for (let i = 0; i < n; i++) {
+  path[depth] = i;
+  updated[i] = ${elem}(ov === undefined ? undefined : ov[i], iv[i], rt, path, pt);
+  const f = rt.flags;
+  if (f & ${F_INVALID}) nullify = true;
+  if (f & ${F_ERR}) hasErrors = true;
+}
+path.pop();
+rt.flags = hasErrors ? ${F_ERR} : 0;
+return nullify ? null : updated;`,
+      );
     }
     if (isCompositeType(type)) {
-      const declared = this.typeInfo(type.name)!;
       const typeStr = type.toString();
-      const sub = selectionSet ? this.compileSelectionSet(selectionSet, st, variableDefinitions) : undefined;
-      return (ov, iv, rt, path, pt) => {
-        if (ov === null || (ov !== undefined && !hasSel)) {
-          rt.flags = 0;
-          return ov;
-        }
-        if (iv === null) {
-          rt.flags = 0;
-          return null;
-        }
-        assert(sub, () => `Invalid empty selection set for composite type ${typeStr}`);
+      const notObjects = fn.ref((ov: unknown, iv: unknown) => {
+        assert(selectionSet, () => `Invalid empty selection set for composite type ${typeStr}`);
         assert(typeof iv === 'object', () => `Invalid non-object value ${iv} returned by subgraph for composite type ${typeStr}`);
-        assert(
-          ov === undefined || typeof ov === 'object',
-          () => `Invalid non-object value ${iv} returned by subgraph for composite type ${typeStr}`,
+        assert(false, () => `Invalid non-object value ${iv} returned by subgraph for composite type ${typeStr}`);
+      });
+      const typenameNotString = fn.ref((typename: unknown, path: PathElement[]) => {
+        assert(false, () => `Invalid non-string value ${typename} for __typename at ${path}`);
+      });
+      const invalidTypename = fn.ref((rt: ShapeRuntime, path: PathElement[], pt: TypeInfo) => {
+        rt.errors.push(
+          ERRORS.INVALID_GRAPHQL.err(`Invalid __typename found for object at ${describe(path, typeStr, pt)}.`, { path: Array.from(path) }),
         );
-        const input = iv as Obj;
-        const il = rt.layers?.get(input);
-        const inputTypename = il === undefined ? input[typenameFieldName] : readMerged(input, il, typenameFieldName);
-        assert(
-          inputTypename === undefined || typeof inputTypename === 'string',
-          () => `Invalid non-string value ${inputTypename} for __typename at ${path}`,
-        );
-        let objType = declared;
-        if (inputTypename) {
-          const t = this.typeInfo(inputTypename as string);
-          if (!t || !t.isComposite) {
-            rt.errors.push(
-              ERRORS.INVALID_GRAPHQL.err(`Invalid __typename found for object at ${describe(path, typeStr, pt)}.`, {
-                path: Array.from(path),
-              }),
-            );
-            rt.flags = F_ERR;
-            return null;
-          }
-          objType = t;
-        }
-        const out = ov === undefined ? {} : (ov as Obj);
-        const ok = sub!(input, il, out, rt, path, objType);
-        rt.flags = ok ? 0 : F_ERR;
-        return ok ? out : null;
-      };
+      });
+      const typeInfo = fn.ref((name: string) => this.typeInfo(name));
+      // the selection set is shaped inline: an invalid null leaves the labelled block with ok = false
+      const sub = selectionSet ? this.selectionSetCode(selectionSet, st, variableDefinitions, fn, '{\nok = false;\nbreak shape;\n}') : '';
+      return fn.build<ValFn>(
+        'shapeObject',
+        VAL_PARAMS,
+        `${kept}
+${nullValue}
+if (${!selectionSet} || typeof iv !== 'object' || (ov !== undefined && typeof ov !== 'object')) ${notObjects}(ov, iv);
+const input = iv;
+const layers = rt.layers;
+const il = layers === undefined ? undefined : layers.get(input);
+let tn;
+${readCode(fn, 'tn', typenameFieldName)}
+if (tn !== undefined && typeof tn !== 'string') ${typenameNotString}(tn, path);
+let objType = ${fn.ref(this.typeInfo(type.name)!)};
+if (tn) {
+  const t = ${typeInfo}(tn);
+  if (!t || !t.isComposite) {
+    ${invalidTypename}(rt, path, pt);
+    rt.flags = ${F_ERR};
+    return null;
+  }
+  objType = t;
+}
+const output = ov === undefined ? {} : ov;
+let ok = true;
+shape: {
+  const pt = objType;
+  ${sub}
+}
+rt.flags = ok ? 0 : ${F_ERR};
+return ok ? output : null;`,
+      );
     }
     // leaf
-    const check = this.leafChecker(type as NamedType);
+    const named = type as NamedType;
     const typeStr = type.toString();
-    return (ov, iv, rt, path, pt) => {
-      if (ov === null || (ov !== undefined && !hasSel)) {
-        rt.flags = 0;
-        return ov;
-      }
-      if (iv === null) {
-        rt.flags = 0;
-        return null;
-      }
-      assert(ov === undefined, () => `Excepted output to be undefined but got ${typeStr} for type ${typeStr}`);
-      if (check(iv)) {
-        rt.flags = 0;
-        return leafOutput(iv, rt);
-      }
+    const outputNotEmpty = fn.ref(() => assert(false, () => `Excepted output to be undefined but got ${typeStr} for type ${typeStr}`));
+    const invalid = fn.ref((rt: ShapeRuntime, path: PathElement[], pt: TypeInfo) => {
       rt.errors.push(ERRORS.INVALID_GRAPHQL.err(`Invalid value found for ${describe(path, typeStr, pt)}.`, { path: Array.from(path) }));
-      rt.flags = F_ERR;
-      return null;
-    };
+    });
+    return fn.build<ValFn>(
+      'shapeLeaf',
+      VAL_PARAMS,
+      `${kept}
+${nullValue}
+if (ov !== undefined) ${outputNotEmpty}();
+if (${this.leafCheckCode(named, fn)}) {
+  rt.flags = 0;
+  return ${this.leafOutputCode(named, fn)};
+}
+${invalid}(rt, path, pt);
+rt.flags = ${F_ERR};
+return null;`,
+    );
+  }
+
+  /** An expression: whether `iv` (not null) is a valid value of the leaf type. */
+  private leafCheckCode(type: NamedType, fn: GeneratedFunction): string {
+    const schema = this.schema;
+    if (isCustomScalarType(type)) return 'true';
+    if (type === schema.stringType()) return `typeof iv === 'string'`;
+    if (type === schema.booleanType()) return `typeof iv === 'boolean'`;
+    return `${fn.ref(this.leafChecker(type))}(iv)`;
+  }
+
+  /** An expression: the valid leaf value `iv` as written to the output (a long string may become raw JSON). */
+  private leafOutputCode(type: NamedType, fn: GeneratedFunction): string {
+    const schema = this.schema;
+    if (type === schema.booleanType() || type === schema.intType() || type === schema.floatType()) return 'iv'; // never a string
+    return `${fn.ref(leafOutput)}(iv, rt)`;
   }
 
   private leafChecker(type: NamedType): (v: unknown) => boolean {

@@ -40,6 +40,13 @@ const CASES: Case[] = [
     name: 'aliases everywhere',
     query: '{ a: topProducts(first: 2) { x: upc y: name z: reviews { i: id } } b: topProducts(first: 1) { upc } }',
   },
+  {
+    // names Object.prototype has read as plain properties nowhere (shape.ts isPlainKey): the closure path
+    name: 'aliases named like Object.prototype members',
+    query:
+      '{ me { constructor: name __proto__: id toString: username hasOwnProperty: __typename valueOf: reviews { id body } } topProducts(first: 1) { constructor: upc } }',
+    expectErrors: false,
+  },
   { name: 'same response name merged', query: '{ me { id } me { name reviews { id } } me { reviews { body } } }' },
   {
     name: 'variables with defaults and literal args',
