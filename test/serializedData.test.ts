@@ -2,7 +2,8 @@
  * With the response cache off, the fast engine hands the data over already serialized
  * (packages/engine/src/serializedData.ts, gateway/src/resultJson.ts). The bytes a client gets
  * must be the ones of the object path (response cache on), for plain data, for data with
- * errors, and for GET requests.
+ * errors, and for GET requests; also from the production launcher, whose node runs V8's fast
+ * JSON.stringify (bin/tma-gateway), against the object path of a node that does not.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SerializedData } from '@tma/engine';
@@ -11,15 +12,17 @@ import { startExtraGateway, type ExtraGateway } from './helpers/gateway.ts';
 
 let serialized: ExtraGateway;
 let objects: ExtraGateway;
+let launched: ExtraGateway;
 
 beforeAll(async () => {
-  [serialized, objects] = await Promise.all([
+  [serialized, objects, launched] = await Promise.all([
     startExtraGateway({ GATEWAY_ENGINE: 'fast', RESPONSE_CACHE: 'off' }),
     startExtraGateway({ GATEWAY_ENGINE: 'fast', RESPONSE_CACHE: 'on' }),
+    startExtraGateway({ GATEWAY_ENGINE: 'fast', RESPONSE_CACHE: 'off' }, { viaLauncher: true }),
   ]);
 }, 120_000);
 afterAll(async () => {
-  await Promise.all([serialized?.stop(), objects?.stop()]);
+  await Promise.all([serialized?.stop(), objects?.stop(), launched?.stop()]);
 });
 
 async function raw(url: string, init: RequestInit = {}): Promise<{ status: number; type: string | null; text: string }> {
@@ -45,8 +48,9 @@ describe('serialized data (RESPONSE_CACHE=off)', () => {
       ],
     ];
     for (const [name, init, at] of cases) {
-      const [a, b] = await Promise.all([raw(at(serialized.url), init), raw(at(objects.url), init)]);
+      const [a, b, c] = await Promise.all([raw(at(serialized.url), init), raw(at(objects.url), init), raw(at(launched.url), init)]);
       expect({ name, ...a }).toEqual({ name, ...b });
+      expect({ name, ...c }).toEqual({ name, ...b });
       // an anonymous `me` is UNAUTHENTICATED: 401 (unauthenticatedStatus plugin), with the data of the rest
       expect(a.status).toBe(name === 'data and errors' ? 401 : 200);
       const body = JSON.parse(a.text) as { data?: { products?: unknown[] }; errors?: unknown[] };
@@ -67,11 +71,15 @@ describe('pooled response buffers', () => {
       // a different text per request: a buffer given back too early would show another's bytes
       return post(`{ product(id: ${JSON.stringify(id)}) { id title prices { amount currency } } n${i}: products { id } }`);
     });
-    const [got, expected] = await Promise.all([
+    const [got, expected, launchedGot] = await Promise.all([
       Promise.all(requests.map((init) => raw(serialized.url, init))),
       Promise.all(requests.map((init) => raw(objects.url, init))),
+      Promise.all(requests.map((init) => raw(launched.url, init))),
     ]);
-    for (let i = 0; i < requests.length; i++) expect(got[i]).toEqual(expected[i]);
+    for (let i = 0; i < requests.length; i++) {
+      expect(got[i]).toEqual(expected[i]);
+      expect(launchedGot[i]).toEqual(expected[i]);
+    }
   });
 });
 

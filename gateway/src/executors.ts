@@ -10,6 +10,7 @@ import type { SubgraphHook } from '@tma/engine';
 import { requestSignalOf, subgraphHeadersFor, wantsSerializedData } from './context.ts';
 import { injectTraceHeaders, tracingEnabled } from '../../lib/tracing.ts';
 import { subgraphSpanHook } from './subgraphTracing.ts';
+import { jsonStringifyFastPath } from './jsonSerializer.ts';
 import type { Config } from '../../lib/config.ts';
 
 /** Stock engine: identity plus, when tracing, the W3C `traceparent` of the request (a no-op otherwise). */
@@ -83,6 +84,7 @@ export async function createEngine(options: EngineOptions): Promise<GatewayInter
     maxSubgraphResponseBytes: options.maxSubgraphResponseBytes,
     requestSignal: requestSignalOf,
     serializeData: wantsSerializedData,
+    rawJsonStrings: !jsonStringifyFastPath(),
     // A dead subgraph costs only its own fields (SERVICE_UNAVAILABLE with path and subgraph name).
     partialFailures: true,
   });
