@@ -52,8 +52,8 @@ for t in ${TUNINGS:-default}; do
   elif [ "$t" = none ]; then
     cmd="exec node_modules/.bin/node gateway/src/main.ts"; name=tma-untuned
   else
-    # the launcher's other flags, with another young generation size and old generation growth
-    cmd="exec node_modules/.bin/node --max-semi-space-size=${t%%:*} --heap-growing-percent=${t##*:} --max-old-space-size=192 --import ./bin/precompiled.mjs gateway/src/main.ts"; name="tma-s${t%%:*}-g${t##*:}"
+    # the launcher's other flags and malloc settings, with another young generation size and old generation growth
+    cmd="MALLOC_ARENA_MAX=2 MALLOC_MMAP_THRESHOLD_=131072 exec node_modules/.bin/node --max-semi-space-size=${t%%:*} --heap-growing-percent=${t##*:} --max-old-space-size=192 --json-stringify-fast-path --import ./bin/precompiled.mjs gateway/src/main.ts"; name="tma-s${t%%:*}-g${t##*:}"
   fi
   extras+=(--extra "cd $ROOT && $BASE_ENV $cmd" "http://127.0.0.1:$port/graphql" --extra-name "$name")
 done
