@@ -33,6 +33,7 @@ import { createSubscriptionExecutor } from './subscription.ts';
 import { createDeferExecutor } from './defer.ts';
 import { JsonStringCache, rawJsonSupported } from './jsonStrings.ts';
 import { ResponseBufferPool, serializeData } from './serializedData.ts';
+import { assertCodeGeneration } from './shape.ts';
 
 export type { SubgraphFetch, SubgraphHook, SubgraphRequest, SubgraphResponse } from './subgraphRequest.ts';
 export { composeHooks, dedupeHook, headersHook } from './subgraphRequest.ts';
@@ -131,6 +132,7 @@ export interface FastGateway extends GatewayInterface {
 const BASE_HEADERS: Readonly<Record<string, string>> = Object.freeze({ 'content-type': 'application/json' });
 
 export function createFastGateway(options: FastGatewayOptions): FastGateway {
+  assertCodeGeneration();
   const logger: FastGatewayLogger = options.logger ?? {
     debug() {},
     info() {},

@@ -98,6 +98,21 @@ class GeneratedFunction {
   }
 }
 
+/**
+ * Throws a clear error where code cannot be generated from strings (node's
+ * --disallow-code-generation-from-strings), instead of failing every request's shaping later.
+ */
+export function assertCodeGeneration(): void {
+  try {
+    new Function('return true')();
+  } catch (error) {
+    throw new Error(
+      'The fast engine compiles result shaping into generated functions (new Function), and this process disallows code generation from strings (--disallow-code-generation-from-strings)',
+      { cause: error },
+    );
+  }
+}
+
 /** Whether `obj[key]` reads an own property or nothing (not `__proto__`, not a name Object.prototype has). */
 function isPlainKey(key: string): boolean {
   return !(key in Object.prototype);

@@ -1,7 +1,9 @@
 // The engine's fence, checked on its sources: configuration comes from
 // options only (no environment reads, no process-wide V8 flags), and Apollo's
 // non-public modules are imported by the one adapter file only.
+import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 const SRC = new URL('../src/', import.meta.url);
@@ -25,5 +27,20 @@ describe('engine fence', () => {
       ({ file, text }) => file !== 'apollo.ts' && /['"]@apollo\/(federation-internals|query-planner)['"]/.test(text),
     );
     expect(offenders.map((s) => s.file)).toEqual([]);
+  });
+});
+
+describe('generated code', () => {
+  it('a process that disallows code generation from strings gets a clear error when it creates the engine', () => {
+    // result shaping is compiled into generated functions (src/shape.ts); the check runs before the supergraph is read
+    const script = `import('@tma/engine').then((m) => m.createFastGateway({ supergraphSdl: '' })).then(
+      () => console.log('created'),
+      (e) => console.log(e.message),
+    );`;
+    const out = execFileSync(process.execPath, ['--disallow-code-generation-from-strings', '--input-type=module', '-e', script], {
+      cwd: fileURLToPath(new URL('..', import.meta.url)),
+      encoding: 'utf8',
+    });
+    expect(out).toMatch(/disallows code generation from strings/);
   });
 });
