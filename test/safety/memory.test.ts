@@ -48,7 +48,7 @@ describe.skipIf(process.platform !== 'linux')('gateway memory under large distin
     const argv = readFileSync(`/proc/${gateway.pid}/cmdline`, 'utf8').split('\0');
     expect(argv[0]).toMatch(/node$/);
     expect(argv).toContain('--max-semi-space-size=16');
-    expect(argv).toContain('--heap-growing-percent=70');
+    expect(argv).toContain('--heap-growing-percent=55');
     expect(argv).toContain('--max-old-space-size=192');
     // V8's fast JSON.stringify, when this node knows the flag (Node 24; the default from Node 25)
     const knowsFastJson = spawnSync(argv[0]!, ['--json-stringify-fast-path', '-e', '']).status === 0;
