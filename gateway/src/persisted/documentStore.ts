@@ -11,7 +11,6 @@
  */
 import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { createClient } from '@redis/client';
 
 /** Bytes of document text one store may hold (so every replica's copy is bounded too). */
 export const MAX_STORED_DOCUMENT_BYTES = 8 * 1024 * 1024;
@@ -105,6 +104,8 @@ function fileStore(path: string): DocumentStore {
 }
 
 async function redisStore(url: string): Promise<DocumentStore> {
+  // loaded only when REDIS_URL is set: node-redis adds ~4 MB of live heap to every gateway that does not use it
+  const { createClient } = await import('@redis/client');
   const client = createClient({ url, socket: { connectTimeout: 5_000, reconnectStrategy: (retries) => Math.min(retries * 200, 2_000) } });
   client.on('error', () => {}); // reconnects on its own; callers see failed commands
   // Deadline on the first connection: an unreachable REDIS_URL is a clear error, not a hang.
