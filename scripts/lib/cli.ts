@@ -66,14 +66,20 @@ export function superviseStack(stack: Stack, options: { exitWithChild: boolean; 
 }
 
 /**
+ * The parent when this script started (read when this module loads, before the stack starts): read
+ * only once the stack was up, a launcher that died during the start was missed, the orphan was
+ * already the parent's child then (seen on a loaded CI machine).
+ */
+const LAUNCHED_BY = process.ppid;
+
+/**
  * Stops the stack when the process that launched it is gone. `npm start` runs this script under
  * npm (and a shell); a SIGTERM to npm (`docker stop`, a supervisor, `kill <npm pid>`) ends npm
  * without reaching this process, which would otherwise keep the whole stack running, orphaned.
  */
 function stopWhenOrphaned(stop: () => void, everyMs = 1000): void {
-  const parent = process.ppid;
   const timer = setInterval(() => {
-    if (process.ppid !== parent) {
+    if (process.ppid !== LAUNCHED_BY) {
       clearInterval(timer);
       console.error('the process that started the stack is gone: stopping');
       stop();
