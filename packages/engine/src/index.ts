@@ -81,6 +81,11 @@ export interface FastGatewayOptions {
   subgraphTimeoutMs?: number | { default: number; perSubgraph?: Record<string, number> };
   /** Largest accepted subgraph response body in bytes (default 16 MiB). */
   maxSubgraphResponseBytes?: number;
+  /**
+   * Bound of the estimated bytes of compiled operations (plans, plan executors, generated shapers)
+   * kept for reuse; past it the least recently used are compiled again when next used (default 48 MB).
+   */
+  maxCompiledOperationBytes?: number;
   /** Max keep-alive connections per subgraph origin (default 32). */
   connectionsPerSubgraph?: number;
   /** The client request's AbortSignal (from the context value): its subgraph fetches are cancelled with it. */
@@ -116,7 +121,11 @@ export interface FastGatewayOptions {
 
 export interface FastGateway extends GatewayInterface {
   /** upstream HTTP requests sent so far (tests, metrics) */
-  readonly stats: { readonly upstreamRequests: number };
+  readonly stats: {
+    readonly upstreamRequests: number;
+    /** estimated bytes of the compiled operations kept, and how many operations hold them */
+    readonly compiledOperations: { readonly bytes: number; readonly entries: number };
+  };
   /** which planner this instance plans with */
   readonly planner: PlannerName;
   /** The API schema clients see (what streaming transports validate against). */
@@ -172,6 +181,7 @@ export function createFastGateway(options: FastGatewayOptions): FastGateway {
     gatewaySchema,
     supergraphSchema: loaded.supergraphGraphQLSchema,
     planner,
+    maxCompiledBytes: options.maxCompiledOperationBytes,
   });
 
   const timeouts = options.subgraphTimeoutMs ?? 30_000;
@@ -299,6 +309,9 @@ export function createFastGateway(options: FastGatewayOptions): FastGateway {
     stats: {
       get upstreamRequests() {
         return transport.upstreamRequests;
+      },
+      get compiledOperations() {
+        return operations.compiledStats;
       },
     },
     onSchemaLoadOrUpdate(callback) {

@@ -39,6 +39,8 @@ interface Entry {
   shaping?: Shaping;
   /** compiled plan per progressive-override decision ('' = none) */
   compiled?: Map<string, CompiledOperation>;
+  /** estimated bytes of `shaping` and `compiled` (OperationCache bounds their sum over entries) */
+  compiledBytes: number;
 }
 
 export interface OperationCacheDeps {
@@ -46,7 +48,30 @@ export interface OperationCacheDeps {
   gatewaySchema: GraphQLSchema;
   supergraphSchema: GraphQLSchema;
   planner: EnginePlanner;
+  /** bound of the estimated bytes of compiled operations kept (default 48 MB) */
+  maxCompiledBytes?: number;
 }
+
+/**
+ * What a compiled operation holds, estimated from what was generated for it: the plan (as JSON) and
+ * the shaper's generated source, each held about three times over once compiled (source, bytecode,
+ * objects), plus the operation objects. On the federation benchmark's query it says ~200 KB, about
+ * twice the ~100 KB measured (heap after a full GC, per distinct operation): on the safe side.
+ */
+function compiledSizeEstimate(plan: EngineQueryPlan | undefined, shaper: CompiledShaper | undefined): number {
+  return 3 * (plan ? planChars(plan) : 0) + 3 * (shaper?.sourceChars ?? 0) + 16 * 1024;
+}
+
+/** The plan's size as JSON (Apollo's fetch nodes also carry their parsed operation: left out, it repeats `operation`). */
+function planChars(plan: EngineQueryPlan): number {
+  try {
+    return JSON.stringify(plan.node ?? null, (key, value: unknown) => (key === 'operationDocumentNode' ? undefined : value)).length;
+  } catch {
+    return 64 * 1024; // not JSON (a cycle): counted as a large plan
+  }
+}
+
+const DEFAULT_MAX_COMPILED_BYTES = 48 * 1024 * 1024;
 
 /** The @override decision of one request: labels switched on, and the percentage roll. */
 export interface OverrideDecision {
@@ -71,10 +96,26 @@ export class OperationCache {
   private byHashBytes = 0;
   private readonly shaperCompiler: ShaperCompiler;
   private readonly deps: OperationCacheDeps;
+  /**
+   * Entries holding compiled state, least recently used first. Entries themselves live as long as
+   * their documents (Apollo's document store keeps a document for a few KB of its own budget), but
+   * their compiled plans and shapers (~100 KB each on the federation benchmark's query) are bounded
+   * here: 1,500 distinct operations of that size ran the gateway out of memory before. Past the
+   * bound, the least recently used entry's compiled state is dropped and compiled again on its next use.
+   */
+  private readonly withCompiled = new Set<Entry>();
+  private compiledBytesTotal = 0;
+  private readonly maxCompiledBytes: number;
 
   constructor(deps: OperationCacheDeps) {
     this.deps = deps;
     this.shaperCompiler = new ShaperCompiler(deps.apiSchema, deps.gatewaySchema);
+    this.maxCompiledBytes = deps.maxCompiledBytes ?? DEFAULT_MAX_COMPILED_BYTES;
+  }
+
+  /** estimated bytes of the compiled operations kept, and how many entries hold them (tests, metrics) */
+  get compiledStats(): { bytes: number; entries: number } {
+    return { bytes: this.compiledBytesTotal, entries: this.withCompiled.size };
   }
 
   /** buildOperationContext semantics (throws the same errors); cached. */
@@ -88,7 +129,7 @@ export class OperationCache {
       e = this.byHash.get(hashKey)?.entry;
     }
     if (!e) {
-      e = { ctx: buildOperationContext(document, operationName) };
+      e = { ctx: buildOperationContext(document, operationName), compiledBytes: 0 };
       if (hashKey !== undefined) {
         const bytes = retainedBytes(document);
         // Oldest first, until both the count and the byte budget have room.
@@ -122,7 +163,12 @@ export class OperationCache {
     const { planner } = this.deps;
     const key = override ? overrideKey(planner.overridePercentages, override) : '';
     const cached = e.compiled?.get(key);
-    if (cached) return cached;
+    if (cached) {
+      // most recently used last
+      this.withCompiled.delete(e);
+      this.withCompiled.add(e);
+      return cached;
+    }
     const plan = planner.plan(
       {
         query: query ?? print(document),
@@ -133,12 +179,36 @@ export class OperationCache {
       document,
     );
     const exec = compilePlan(plan, this.deps.supergraphSchema);
-    const shaping = (e.shaping ??= this.shape(e));
-    const compiled: CompiledOperation = { plan, exec, ...shaping };
+    let bytes = 0;
+    if (!e.shaping) {
+      e.shaping = this.shape(e);
+      bytes += compiledSizeEstimate(undefined, e.shaping.shaper);
+    }
+    const compiled: CompiledOperation = { plan, exec, ...e.shaping };
     e.compiled ??= new Map();
     // bounded: one entry per distinct decision, and decisions are few (labels x thresholds)
-    if (e.compiled.size < 64) e.compiled.set(key, compiled);
+    if (e.compiled.size < 64) {
+      e.compiled.set(key, compiled);
+      bytes += compiledSizeEstimate(plan, undefined);
+    }
+    this.keepCompiled(e, bytes);
     return compiled;
+  }
+
+  /** Counts `bytes` more compiled state for `e`, then drops the least recently used until within the bound. */
+  private keepCompiled(e: Entry, bytes: number): void {
+    e.compiledBytes += bytes;
+    this.compiledBytesTotal += bytes;
+    this.withCompiled.delete(e);
+    this.withCompiled.add(e);
+    for (const oldest of this.withCompiled) {
+      if (this.compiledBytesTotal <= this.maxCompiledBytes || oldest === e) break;
+      this.withCompiled.delete(oldest);
+      this.compiledBytesTotal -= oldest.compiledBytes;
+      oldest.compiledBytes = 0;
+      oldest.compiled = undefined;
+      oldest.shaping = undefined;
+    }
   }
 
   private shape(e: Entry): Shaping {

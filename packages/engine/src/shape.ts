@@ -63,6 +63,8 @@ export interface CompiledShaper {
    * given to JSON.stringify and nothing else.
    */
   (input: Obj, requestVariables: Obj | undefined, strings?: JsonStringCache): { data: Obj | null; errors: GraphQLError[] };
+  /** characters of source generated for it: a measure of what it holds (the operation cache bounds by it) */
+  readonly sourceChars: number;
 }
 
 interface IntrospectionInfo {
@@ -84,6 +86,12 @@ const VAL_PARAMS = 'ov, iv, rt, path, pt';
  */
 class GeneratedFunction {
   private readonly names = new Map<unknown, string>();
+  private readonly onBuild: (sourceChars: number) => void;
+
+  /** `onBuild` is told the size of each source built (what the compiled operation holds, roughly) */
+  constructor(onBuild: (sourceChars: number) => void) {
+    this.onBuild = onBuild;
+  }
 
   /** The name under which the generated code sees `value`. */
   ref(value: unknown): string {
@@ -93,6 +101,7 @@ class GeneratedFunction {
   }
 
   build<F>(name: string, params: string, body: string): F {
+    this.onBuild(body.length);
     const factory = new Function(...this.names.values(), `'use strict';\nreturn function ${name}(${params}) {\n${body}\n};`);
     return factory(...this.names.keys()) as F;
   }
@@ -139,6 +148,8 @@ function unexpectedTypename(typename: unknown): never {
 
 export class ShaperCompiler {
   private readonly types = new Map<string, TypeInfo | null>();
+  /** characters of generated source so far (CompiledShaper.sourceChars is each shaper's share) */
+  private generatedChars = 0;
   private readonly leafCheckers = new Map<string, (v: unknown) => boolean>();
 
   private readonly schema: Schema;
@@ -158,14 +169,21 @@ export class ShaperCompiler {
     return t;
   }
 
+  private newFunction(): GeneratedFunction {
+    return new GeneratedFunction((chars) => {
+      this.generatedChars += chars;
+    });
+  }
+
   compile(operation: Operation, variableDefinitions: readonly VariableDefinitionNode[] | undefined): CompiledShaper {
+    const charsBefore = this.generatedChars;
     const st = { needsVars: false };
     const root = this.compileSelectionSet(operation.selectionSet, st, variableDefinitions);
     const rootType = this.typeInfo(operation.schema().schemaDefinition.rootType(operation.rootKind)!.name)!;
     const defaulted = operation.collectDefaultedVariableValues() as Obj;
     const hasDefaults = Object.keys(defaulted).length > 0;
     const needsVars = st.needsVars;
-    return (input, requestVariables, strings) => {
+    const shaper = (input: Obj, requestVariables: Obj | undefined, strings?: JsonStringCache) => {
       const rt: ShapeRuntime = {
         vars: needsVars
           ? hasDefaults
@@ -183,6 +201,7 @@ export class ShaperCompiler {
       const ok = root(input, rt.layers?.get(input), data, rt, [], rootType);
       return { data: ok ? data : null, errors: rt.errors };
     };
+    return Object.assign(shaper, { sourceChars: this.generatedChars - charsBefore });
   }
 
   private condition(selection: Selection, st: { needsVars: boolean }): CondFn | null | 'always-skip' {
@@ -223,7 +242,7 @@ export class ShaperCompiler {
     st: { needsVars: boolean },
     variableDefinitions: readonly VariableDefinitionNode[] | undefined,
   ): SelFn {
-    const fn = new GeneratedFunction();
+    const fn = this.newFunction();
     const body = this.selectionSetCode(selectionSet, st, variableDefinitions, fn, 'return false;');
     return fn.build<SelFn>('shapeSelectionSet', SEL_PARAMS, `${body}\nreturn true;`);
   }
@@ -423,7 +442,7 @@ export class ShaperCompiler {
     st: { needsVars: boolean },
     variableDefinitions: readonly VariableDefinitionNode[] | undefined,
   ): ValFn {
-    const fn = new GeneratedFunction();
+    const fn = this.newFunction();
     // a value already written (by an earlier selection of the same response name) is kept as is
     // when null, or when there is no selection set to merge into it
     const kept = `if (ov === null || (ov !== undefined && ${!selectionSet})) {\nrt.flags = 0;\nreturn ov;\n}`;
