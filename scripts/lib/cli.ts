@@ -66,9 +66,9 @@ export function superviseStack(stack: Stack, options: { exitWithChild: boolean; 
 }
 
 /**
- * The parent when this script started (read when this module loads, before the stack starts): read
- * only once the stack was up, a launcher that died during the start was missed, the orphan was
- * already the parent's child then (seen on a loaded CI machine).
+ * The parent when this script started, read when this module loads, before the stack starts. Read
+ * only once the stack was up, it missed a launcher that died during the start: by then this process
+ * had already been handed to a new parent, which was taken for the launcher (seen on a loaded CI machine).
  */
 const LAUNCHED_BY = process.ppid;
 

@@ -141,6 +141,23 @@ else if (${fn.ref(Array.isArray)}(il)) {
 } else if ((${target} = il[${k}]) === undefined) ${target} = input[${k}];`;
 }
 
+/**
+ * How generated code reads and writes one response name: a plain key (isPlainKey) as a property,
+ * inline; any other (`__proto__`, `constructor`…) through merge.ts's readOwn / readMerged / writeOwn,
+ * which read only own properties and define `__proto__` as data.
+ */
+function accessCode(fn: GeneratedFunction, key: string): { output: string; write(value: string): string; read(target: string): string } {
+  const k = JSON.stringify(key);
+  if (isPlainKey(key)) {
+    return { output: `output[${k}]`, write: (value) => `output[${k}] = ${value};`, read: (target) => readCode(fn, target, key) };
+  }
+  return {
+    output: `${fn.ref(readOwn)}(output, ${k})`,
+    write: (value) => `${fn.ref(writeOwn)}(output, ${k}, ${value});`,
+    read: (target) => `${target} = ${fn.ref(readMerged)}(input, il, ${k});`,
+  };
+}
+
 function unexpectedTypename(typename: unknown): never {
   assert(false, () => `Got unexpected value for __typename: ${typename}`);
   throw new Error('unreachable');
@@ -323,82 +340,49 @@ export class ShaperCompiler {
   ): string {
     const field = selection.element as Field;
     const rn = field.responseName();
-    if (field.definition.isSchemaIntrospectionField() || !isPlainKey(rn)) {
-      const step = this.compileFieldStep(selection, st, variableDefinitions);
-      return `if (!${fn.ref(step)}(${SEL_PARAMS})) ${fail}`;
+    if (field.definition.isSchemaIntrospectionField()) {
+      return `if (!${fn.ref(this.introspectionStep(selection, variableDefinitions))}(${SEL_PARAMS})) ${fail}`;
     }
-    const key = JSON.stringify(rn);
+    const at = accessCode(fn, rn);
     if (field.name === typenameFieldName) {
       const aliased = rn !== typenameFieldName;
       const typeInfo = fn.ref((name: string) => this.typeInfo(name));
       return [
-        `if (output[${key}] === undefined) {`,
-        `let iv;\n${readCode(fn, 'iv', rn)}\nif (iv === undefined) iv = null;`,
+        `if (${at.output} === undefined) {`,
+        `let iv;\n${at.read('iv')}\nif (iv === undefined) iv = null;`,
         aliased ? `if (iv === null) {\n${readCode(fn, 'iv', typenameFieldName)}\nif (iv === undefined) iv = null;\n}` : '',
         `const type = iv !== null && typeof iv === 'string' ? (${typeInfo}(iv) ?? pt) : pt;`,
         `if (!type.isObject) ${fail}`,
-        `output[${key}] = type.name;`,
+        at.write('type.name'),
         '}',
       ].join('\n');
     }
     const fieldType = field.definition.type!;
     if (!selection.selectionSet) {
-      const leaf = this.leafFieldCode(rn, fieldType, fn, fail);
+      const leaf = this.leafFieldCode(at, rn, fieldType, fn, fail);
       if (leaf) return leaf;
     }
     const val = this.compileValue(fieldType, selection.selectionSet, st, variableDefinitions);
     return [
-      `const ov = output[${key}];`,
-      `let iv;\n${readCode(fn, 'iv', rn)}\nif (iv === undefined) iv = null;`,
-      `path.push(${key});`,
-      `output[${key}] = ${fn.ref(val)}(ov, iv, rt, path, pt);`,
+      `const ov = ${at.output};`,
+      `let iv;\n${at.read('iv')}\nif (iv === undefined) iv = null;`,
+      `path.push(${JSON.stringify(rn)});`,
+      at.write(`${fn.ref(val)}(ov, iv, rt, path, pt)`),
       'path.pop();',
       `if ((rt.flags & ${F_INVALID}) !== 0) ${fail}`,
     ].join('\n');
   }
 
-  /**
-   * A field whose response name reads differently from a plain property (`__proto__`, or a name
-   * Object.prototype has, such as `constructor`), or an introspection field: a closure step.
-   */
-  private compileFieldStep(
-    selection: Selection,
-    st: { needsVars: boolean },
-    variableDefinitions: readonly VariableDefinitionNode[] | undefined,
-  ): SelFn {
-    const field = selection.element as Field;
-    const rn = field.responseName();
-    if (field.definition.isSchemaIntrospectionField()) {
-      const info = this.introspectionInfo(selection, variableDefinitions);
-      const gatewaySchema = this.gatewaySchema;
-      return (_input, _il, output, rt) => {
-        if (readOwn(output, rn) === undefined) {
-          writeOwn(output, rn, executeIntrospection(gatewaySchema, info, rt.requestVariables));
-        }
-        return true;
-      };
-    }
-    if (field.name === typenameFieldName) {
-      const aliased = rn !== typenameFieldName;
-      return (input, il, output, _rt, _path, pt) => {
-        if (readOwn(output, rn) === undefined) {
-          let iv = readMerged(input, il, rn) ?? null;
-          if (iv === null && aliased) iv = readMerged(input, il, typenameFieldName) ?? null;
-          const type = iv !== null && typeof iv === 'string' ? (this.typeInfo(iv) ?? pt) : pt;
-          if (!type.isObject) return false;
-          writeOwn(output, rn, type.name);
-        }
-        return true;
-      };
-    }
-    const val = this.compileValue(field.definition.type!, selection.selectionSet, st, variableDefinitions);
-    return (input, il, output, rt, path, pt) => {
-      const ov = readOwn(output, rn);
-      const iv = readMerged(input, il, rn) ?? null;
-      path.push(rn);
-      writeOwn(output, rn, val(ov, iv, rt, path, pt));
-      path.pop();
-      return (rt.flags & F_INVALID) === 0;
+  /** An introspection field: answered by graphql-js against the gateway's schema, as stock does. */
+  private introspectionStep(selection: Selection, variableDefinitions: readonly VariableDefinitionNode[] | undefined): SelFn {
+    const rn = (selection.element as Field).responseName();
+    const info = this.introspectionInfo(selection, variableDefinitions);
+    const gatewaySchema = this.gatewaySchema;
+    return (_input, _il, output, rt) => {
+      if (readOwn(output, rn) === undefined) {
+        writeOwn(output, rn, executeIntrospection(gatewaySchema, info, rt.requestVariables));
+      }
+      return true;
     };
   }
 
@@ -406,11 +390,16 @@ export class ShaperCompiler {
    * Leaf field (nullable or non-null scalar/enum) without selection set: the same outcome as the
    * generic field step + the leaf value, without the path push/pop and the flag protocol on the happy path.
    */
-  private leafFieldCode(rn: string, type: Type, fn: GeneratedFunction, fail: string): string | undefined {
+  private leafFieldCode(
+    at: ReturnType<typeof accessCode>,
+    rn: string,
+    type: Type,
+    fn: GeneratedFunction,
+    fail: string,
+  ): string | undefined {
     const nonNull = isNonNullType(type);
     const named = nonNull ? (type as { ofType: Type }).ofType : type;
     if (isListType(named) || isNonNullType(named) || isCompositeType(named)) return undefined;
-    const key = JSON.stringify(rn);
     const typeStr = named.toString();
     const invalid = fn.ref((rt: ShapeRuntime, path: PathElement[], pt: TypeInfo) => {
       path.push(rn);
@@ -424,14 +413,14 @@ export class ShaperCompiler {
             ERRORS.INVALID_GRAPHQL.err(`Cannot return null for non-nullable ${describe(path, typeStr, pt)}.`, { path: Array.from(path) }),
           );
           path.pop();
-        })}(rt, path, pt);\noutput[${key}] = null;\n${fail}\n}`
-      : `output[${key}] = null;`;
+        })}(rt, path, pt);\n${at.write('null')}\n${fail}\n}`
+      : `{\n${at.write('null')}\n}`;
     return [
-      `if (output[${key}] === undefined) {`,
-      `let iv;\n${readCode(fn, 'iv', rn)}`,
+      `if (${at.output} === undefined) {`,
+      `let iv;\n${at.read('iv')}`,
       `if (iv === undefined || iv === null) ${onNull}`,
-      `else if (${this.leafCheckCode(named as NamedType, fn)}) output[${key}] = ${this.leafOutputCode(named as NamedType, fn)};`,
-      `else {\n${invalid}(rt, path, pt);\noutput[${key}] = null;\n${nonNull ? fail : ''}\n}`,
+      `else if (${this.leafCheckCode(named as NamedType, fn)}) {\n${at.write(this.leafOutputCode(named as NamedType, fn))}\n}`,
+      `else {\n${invalid}(rt, path, pt);\n${at.write('null')}\n${nonNull ? fail : ''}\n}`,
       '}',
     ].join('\n');
   }
