@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const cacheDir = `${root}node_modules/.cache/tma-stripped/`;
 
-registerHooks({
+const hooks = registerHooks({
   load(url, context, nextLoad) {
     if (url.startsWith('file:') && url.endsWith('.ts') && context.format === 'module-typescript') {
       const file = fileURLToPath(url);
@@ -30,3 +30,9 @@ registerHooks({
     return nextLoad(url, context);
   },
 });
+
+// Registered hooks slow every later require() of the process, builtins included (Node runs the hook
+// chain for each): Apollo Server requires 'crypto' for the query hash of every request, which cost
+// ~1 % of the gateway's CPU under the federation benchmark's load. A server calls this once it has
+// loaded what it needs (lib/precompiledModules.ts); a module imported after that is stripped by Node.
+globalThis[Symbol.for('tma.precompiled.stop')] = () => hooks.deregister();

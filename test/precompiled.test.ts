@@ -39,6 +39,33 @@ describe('precompiled TypeScript (bin/precompiled.mjs)', () => {
     expect(run()).toEqual({ from: 'source', stripperLoaded: true });
   });
 
+  it('serves no copy once a server has stopped it (lib/precompiledModules.ts): later modules load from source', () => {
+    const later = join(ROOT, DIR, 'later.ts');
+    writeFileSync(later, `export const FROM: string = 'source';\n`);
+    writeFileSync(join(resolve(COPY, '..'), 'later.ts.js'), `export const FROM         = 'copy';\n`);
+    const past = new Date(Date.now() - 60_000);
+    utimesSync(later, past, past);
+    const load = (stop: boolean) =>
+      execFileSync(
+        process.execPath,
+        [
+          '--import',
+          join(ROOT, 'bin/precompiled.mjs'),
+          '--input-type=module',
+          '-e',
+          `const { stopServingPrecompiledModules } = await import('./lib/precompiledModules.ts');
+           ${stop ? 'stopServingPrecompiledModules();' : ''}
+           console.log((await import(${JSON.stringify(later)})).FROM);`,
+        ],
+        { cwd: ROOT, encoding: 'utf8' },
+      )
+        .trim()
+        .split('\n')
+        .at(-1);
+    expect(load(false)).toBe('copy');
+    expect(load(true)).toBe('source');
+  });
+
   it('the install step wrote a copy of every server module (the gateway starts without the stripper)', () => {
     const out = execFileSync(
       process.execPath,

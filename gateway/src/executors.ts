@@ -29,8 +29,8 @@ export interface EngineOptions {
   subgraphTimeoutMs?: number;
   subgraphTimeouts?: Record<string, number>;
   maxSubgraphResponseBytes?: number;
-  /** fast engine: extra hooks on every subgraph request (metrics); the tracing hook is added here when tracing is on */
-  subgraphHooks?: SubgraphHook[];
+  /** fast engine: hooks on each subgraph HTTP request sent, after in-flight dedup (metrics) */
+  fetchHooks?: SubgraphHook[];
   /** fast engine: validate the supergraph at start (off in production: it is slow and the file is generated) */
   validateSupergraph?: boolean;
 }
@@ -78,7 +78,8 @@ export async function createEngine(options: EngineOptions): Promise<GatewayInter
     subgraphHeaders: subgraphHeadersFor,
     // With tracing on, each fetch gets a span of its own and sends that span's traceparent (so identical
     // fetches of different requests are not shared then); every engine of the gateway gets it, the partner one too.
-    subgraphHooks: tracingEnabled() ? [...(options.subgraphHooks ?? []), subgraphSpanHook] : options.subgraphHooks,
+    subgraphHooks: tracingEnabled() ? [subgraphSpanHook] : undefined,
+    fetchHooks: options.fetchHooks,
     subgraphUrlOverride: options.urlOverride,
     subgraphTimeoutMs: { default: options.subgraphTimeoutMs ?? 30_000, perSubgraph: options.subgraphTimeouts },
     maxSubgraphResponseBytes: options.maxSubgraphResponseBytes,

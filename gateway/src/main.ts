@@ -11,6 +11,7 @@ import { startGateway } from './server.ts';
 import { createWebhookRoutes } from './webhooks/index.ts';
 import { createInternalTokenSigner } from '../../lib/internalToken.ts';
 import { initTracing, shutdownTracing } from '../../lib/tracing.ts';
+import { stopServingPrecompiledModules } from '../../lib/precompiledModules.ts';
 
 const log = createLogger('gateway');
 try {
@@ -34,6 +35,8 @@ try {
           })
       : undefined;
   const gateway = await startGateway({ config, log, supergraphSdl: supergraph.sdl, routes });
+  // every module is loaded: the preload's hooks would only slow each later require() (Apollo's per-request one)
+  stopServingPrecompiledModules();
   let stopping = false;
   const stop = () => {
     if (stopping) return;

@@ -20,7 +20,7 @@ export function createMetrics() {
   });
   const subgraphDuration = new Histogram({
     name: 'gateway_subgraph_request_duration_seconds',
-    help: 'Subgraph requests of the fast engine by subgraph and outcome (HTTP status or error)',
+    help: 'Subgraph HTTP requests of the fast engine (a fetch shared by in-flight dedup counts once) by subgraph and outcome (HTTP status or error)',
     labelNames: ['subgraph', 'outcome'] as const,
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     registers: [registry],
@@ -28,7 +28,11 @@ export function createMetrics() {
   const requestCounter = labelledChild((route: string, status: string) => requests.labels(route, status));
   const routeTimer = labelledChild((route: string) => duration.labels(route));
   const subgraphTimer = labelledChild((subgraph: string, outcome: string) => subgraphDuration.labels(subgraph, outcome));
-  /** Engine hook: times every subgraph fetch the engine asks for (it runs before dedup, so shared fetches count once per waiter). */
+  /**
+   * Engine fetch hook: times each subgraph HTTP request sent. It runs after in-flight dedup, so a fetch
+   * shared by many client requests counts once (the subgraph's load), and costs once: as a hook on every
+   * client fetch it was ~1.5 % of the gateway's CPU under the federation benchmark's load.
+   */
   const subgraphHook: SubgraphHook = (request, next) => {
     const started = performance.now();
     return next(request).then((response) => {

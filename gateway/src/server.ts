@@ -135,13 +135,14 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const { config, log } = options;
   const urlOverride = subgraphUrlOverride();
   const metrics = createMetrics();
-  // Metrics on every fetch of both engines (Mini App and partner); createEngine adds the tracing hook only when tracing is on.
-  const subgraphHooks = [metrics.subgraphHook];
+  // Metrics on every subgraph HTTP request of both engines (Mini App and partner); createEngine adds the
+  // tracing hook (on every fetch of every client request) only when tracing is on.
+  const fetchHooks = [metrics.subgraphHook];
   const engine: GatewayInterface & { stop(): Promise<void> } = await createEngine({
     ...engineSettings(config),
     supergraphSdl: options.supergraphSdl,
     urlOverride,
-    subgraphHooks,
+    fetchHooks,
   });
 
   const verifyInitData = createInitDataVerifier({
@@ -211,7 +212,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     urlOverride,
     signToken,
     metricsRegistry: metrics.registry,
-    subgraphHooks,
+    fetchHooks,
     queryLimits: limits,
   });
 

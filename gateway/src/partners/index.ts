@@ -56,8 +56,8 @@ export interface PartnerRouteOptions {
   queryLimits: QueryLimits;
   /** The gateway's /metrics registry: per-key usage is registered there. */
   metricsRegistry: Registry;
-  /** The gateway's hooks on every subgraph fetch (metrics): partner fetches are subgraph calls like any other. */
-  subgraphHooks: SubgraphHook[];
+  /** The gateway's hooks on each subgraph HTTP request (metrics): partner fetches are subgraph calls like any other. */
+  fetchHooks: SubgraphHook[];
 }
 
 export interface PartnerRoute {
@@ -221,7 +221,7 @@ async function startPartnerApollo(options: PartnerRouteOptions): Promise<ApolloS
     ...engineSettings(options.config),
     supergraphSdl: options.supergraphSdl,
     urlOverride: options.urlOverride,
-    subgraphHooks: options.subgraphHooks,
+    fetchHooks: options.fetchHooks,
   });
   const apollo = new ApolloServer<GatewayContext>({
     gateway: engine,

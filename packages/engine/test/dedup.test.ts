@@ -59,12 +59,16 @@ function gateUntil(n: number): { hook: SubgraphHook; close(): void } {
 }
 
 describe('in-flight deduplication', () => {
-  it('concurrent identical queries share upstream fetches and stay correct', async () => {
+  it('concurrent identical queries share upstream fetches and stay correct; fetchHooks see each sent request once', async () => {
     const reference = await post(stock.url, { query: QUERY });
     const N = 20;
     const gate = gateUntil(N);
+    let clientFetches = 0;
+    const countClientFetches: SubgraphHook = (request, next) => (clientFetches++, next(request));
+    let sentFetches = 0;
+    const countSentFetches: SubgraphHook = (request, next) => (sentFetches++, next(request));
     try {
-      await withGateway({ subgraphHooks: [gate.hook] }, async (gw) => {
+      await withGateway({ subgraphHooks: [gate.hook, countClientFetches], fetchHooks: [countSentFetches] }, async (gw) => {
         subgraphs.control.requests = {};
         const results = await Promise.all(
           Array.from({ length: N }, (_, i) => post(gw.url, { query: QUERY }, { authorization: `Bearer u${i}` })),
@@ -79,6 +83,9 @@ describe('in-flight deduplication', () => {
         expect(perRequest).toBeGreaterThan(2);
         // the N concurrent requests cost exactly one request's fetches
         expect(before).toBe(perRequest);
+        // subgraphHooks ran for every fetch of every client request, fetchHooks for each HTTP request sent
+        expect(clientFetches).toBe((N + 1) * perRequest);
+        expect(sentFetches).toBe(2 * perRequest);
       });
     } finally {
       gate.close();
