@@ -45,6 +45,7 @@ import { checkScopes } from './scopes.ts';
 import { introspect } from './introspection.ts';
 import { sendError, sendErrors } from './respond.ts';
 import { createQueryLimiter, type QueryLimits } from '../limits/queryLimits.ts';
+import { createParsedDocumentCache } from '../parsedDocuments.ts';
 
 export interface PartnerRouteOptions {
   config: Config;
@@ -69,6 +70,8 @@ export interface PartnerRoute {
 const PARTNER_IDENTITY: Identity = Object.freeze({ roles: [], audience: 'partner' }) as Identity;
 /** Catalog queries are small; a large body is abuse, refused before parsing. */
 const MAX_BODY_BYTES = 64 * 1024;
+/** Heap bytes of the parsed partner documents Apollo keeps (partners send few distinct operations). */
+const PARTNER_DOCUMENT_STORE_BYTES = 8 * 1024 * 1024;
 const UNAUTHENTICATED_HEADERS = { 'www-authenticate': 'Bearer realm="public", charset="UTF-8"' };
 /** Responses differ by key (rate-limit headers, scope refusals): a shared cache must key on it. */
 const VARY = 'x-api-key, authorization';
@@ -230,6 +233,8 @@ async function startPartnerApollo(options: PartnerRouteOptions): Promise<ApolloS
     // Only validated full query text is executed here: no APQ, no batches.
     persistedQueries: false,
     allowBatchedHttpRequests: false,
+    // Apollo's default store would count each document at a quarter of its heap (parsedDocuments.ts)
+    documentStore: createParsedDocumentCache(PARTNER_DOCUMENT_STORE_BYTES),
     includeStacktraceInErrorResponses: false,
     // server.ts stops this instance in close(); Apollo must not race it on SIGTERM.
     stopOnTerminationSignals: false,

@@ -45,6 +45,7 @@ export type { SubscriptionResult } from './subscription.ts';
 export type { DeferredResponse, IncrementalItem, SubsequentPayload } from './defer.ts';
 export { mapAsyncIterator } from './asyncIterators.ts';
 export { SerializedData } from './serializedData.ts';
+export { documentRetainedBytes } from './documentSize.ts';
 
 export interface FastGatewayLogger {
   debug(message: string): void;

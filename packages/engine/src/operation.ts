@@ -8,6 +8,7 @@ import type { Operation, Schema } from './apollo.ts';
 import { compilePlan, type Exec } from './plan.ts';
 import type { EnginePlanner, EngineQueryPlan } from './planTypes.ts';
 import { ShaperCompiler, type CompiledShaper } from './shape.ts';
+import { documentRetainedBytes } from './documentSize.ts';
 
 export interface OperationContext {
   readonly operation: OperationDefinitionNode;
@@ -83,12 +84,11 @@ const NO_LABELS: ReadonlySet<string> = new Set();
 
 /**
  * Entries kept by query hash (beyond Apollo's document store, which the WeakMap follows), bounded by
- * the bytes of the documents they retain: a parsed document points at its whole source text, so an
- * entry count alone lets 1,000 padded 100 KB queries pin 100 MB.
+ * the bytes of the documents they retain (documentSize.ts): a parsed document keeps its tokens and its
+ * whole source text, so an entry count alone lets 1,000 padded 100 KB queries pin 100 MB.
  */
 const MAX_BY_HASH = 1000;
 const MAX_BY_HASH_BYTES = 8 * 1024 * 1024;
-const retainedBytes = (document: DocumentNode) => 2 * (document.loc?.source.body.length ?? 0) + 4096;
 
 export class OperationCache {
   private readonly byDocument = new WeakMap<DocumentNode, Map<string, Entry>>();
@@ -98,7 +98,7 @@ export class OperationCache {
   private readonly deps: OperationCacheDeps;
   /**
    * Entries holding compiled state, least recently used first. Entries themselves live as long as
-   * their documents (Apollo's document store keeps a document for a few KB of its own budget), but
+   * their documents (as long as a document store keeps them, or byHash), but
    * their compiled plans and shapers (~100 KB each on the federation benchmark's query) are bounded
    * here: 1,500 distinct operations of that size ran the gateway out of memory before. Past the
    * bound, the least recently used entry's compiled state is dropped and compiled again on its next use.
@@ -131,7 +131,7 @@ export class OperationCache {
     if (!e) {
       e = { ctx: buildOperationContext(document, operationName), compiledBytes: 0 };
       if (hashKey !== undefined) {
-        const bytes = retainedBytes(document);
+        const bytes = documentRetainedBytes(document);
         // Oldest first, until both the count and the byte budget have room.
         while (this.byHash.size > 0 && (this.byHash.size >= MAX_BY_HASH || this.byHashBytes + bytes > MAX_BY_HASH_BYTES)) {
           const [oldestKey, oldest] = this.byHash.entries().next().value!;
@@ -182,7 +182,9 @@ export class OperationCache {
     let bytes = 0;
     if (!e.shaping) {
       e.shaping = this.shape(e);
-      bytes += shapingSizeEstimate(e.shaping.shaper);
+      // an entry with compiled state is kept (withCompiled), and with it its document: its AST nodes'
+      // locations reach every token and the source, whatever the document stores have dropped since
+      bytes += shapingSizeEstimate(e.shaping.shaper) + documentRetainedBytes(document);
     }
     const compiled: CompiledOperation = { plan, exec, ...e.shaping };
     e.compiled ??= new Map();
