@@ -33,7 +33,7 @@ import { createSubscriptionExecutor } from './subscription.ts';
 import { createDeferExecutor } from './defer.ts';
 import { JsonStringCache, rawJsonSupported } from './jsonStrings.ts';
 import { ResponseBufferPool, serializeData } from './serializedData.ts';
-import { assertCodeGeneration } from './shape.ts';
+import { assertCodeGeneration } from './generated.ts';
 
 export type { SubgraphFetch, SubgraphHook, SubgraphRequest, SubgraphResponse } from './subgraphRequest.ts';
 export { composeHooks, dedupeHook, headersHook } from './subgraphRequest.ts';

@@ -5,7 +5,11 @@
 //   - hydratedPaths: the concrete response paths of the same entities, in the
 //     same order (for re-rooting subgraph error paths)
 // `cast` segments (Hive) keep only objects of the given types.
+// entitiesAt runs for every entity fetch of every request: compilePath generates its walk
+// (generated.ts), one function per segment that reads its field by name; the generic walk below
+// does the same for a path that was not compiled here.
 import type { GraphQLSchema } from 'graphql';
+import { GeneratedFunction, isPlainKey, readCode } from './generated.ts';
 import { hasMerged, layersOf, readMerged, type Layers, type ObjectLayers } from './merge.ts';
 import type { PathSegment } from './planTypes.ts';
 import { objectOfTypeTester } from './representations.ts';
@@ -18,15 +22,61 @@ export type CompiledSegment =
   | { readonly kind: 'list' }
   | { readonly kind: 'cast'; readonly test: (obj: Obj, layers: ObjectLayers) => boolean };
 
+type Collector = (layers: Layers | undefined, value: unknown, out: unknown[]) => void;
+
+/** The generated walk of each path compilePath returned. */
+const collectors = new WeakMap<readonly CompiledSegment[], Collector>();
+
 export function compilePath(schema: GraphQLSchema, path: readonly PathSegment[]): CompiledSegment[] {
-  return path.map((s) => (s.kind === 'cast' ? { kind: 'cast', test: objectOfTypeTester(schema, s.types, true) } : s));
+  const segments = path.map(
+    (s): CompiledSegment => (s.kind === 'cast' ? { kind: 'cast', test: objectOfTypeTester(schema, s.types, true) } : s),
+  );
+  collectors.set(segments, generateCollector(segments));
+  return segments;
 }
 
 /** The objects found at `path` below `data`; arrays at the end are flattened, nulls left out. */
 export function entitiesAt(layers: Layers | undefined, data: unknown, path: readonly CompiledSegment[]): unknown[] {
   const out: unknown[] = [];
-  collect(layers, data, path, 0, out);
+  const generated = collectors.get(path);
+  if (generated) generated(layers, data, out);
+  else collect(layers, data, path, 0, out);
   return out;
+}
+
+/**
+ * `collect` below, generated for one path: function c<i> walks from segment i, c<n> is the end
+ * (pushEntities). The same steps in the same order, each field read inline by its name.
+ */
+function generateCollector(segments: readonly CompiledSegment[]): Collector {
+  const fn = new GeneratedFunction(() => {});
+  const isArray = fn.ref(Array.isArray);
+  const n = segments.length;
+  let source = `function c${n}(layers, v, out) {
+  if (${isArray}(v)) { for (let j = 0; j < v.length; j++) c${n}(layers, v[j], out); }
+  else if (v !== null && v !== undefined) out.push(v);
+}\n`;
+  segments.forEach((seg, i) => {
+    let step: string;
+    if (seg.kind === 'list') {
+      step = `if (!${isArray}(v)) return;
+  for (let j = 0; j < v.length; j++) c${i + 1}(layers, v[j], out);`;
+    } else {
+      // a field or type filter applied to a list applies to each element (Hive)
+      step = `if (${isArray}(v)) { for (let j = 0; j < v.length; j++) c${i}(layers, v[j], out); return; }
+  if (typeof v !== 'object') return;
+  const input = v;
+  const il = layers === undefined ? undefined : layers.get(input);\n`;
+      if (seg.kind === 'cast') step += `if (${fn.ref(seg.test)}(input, il)) c${i + 1}(layers, input, out);`;
+      else if (isPlainKey(seg.name)) step += `let x;\n${readCode(fn, 'x', seg.name)}\nc${i + 1}(layers, x, out);`;
+      else step += `c${i + 1}(layers, ${fn.ref(readMerged)}(input, il, ${JSON.stringify(seg.name)}), out);`;
+    }
+    source += `function c${i}(layers, v, out) {
+  if (v === undefined || v === null) return;
+  ${step}
+}\n`;
+  });
+  return fn.buildFunctions<Collector>(source, 'c0');
 }
 
 /** Pushes onto `out` the non-null values at `path` below `value` (one output array for the whole walk). */

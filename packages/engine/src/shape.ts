@@ -25,6 +25,7 @@ import type { Field, FragmentElement, NamedType, Operation, Schema, Selection, S
 import type { JsonStringCache, RawJson } from './jsonStrings.ts';
 import { isValidFloat, isValidId, isValidInt } from './leafValues.ts';
 import { layersOf, readMerged, readOwn, writeOwn, type Layers, type ObjectLayers } from './merge.ts';
+import { GeneratedFunction, isPlainKey, readCode } from './generated.ts';
 
 type Obj = Record<string, unknown>;
 type PathElement = string | number;
@@ -76,70 +77,6 @@ interface IntrospectionInfo {
 
 const SEL_PARAMS = 'input, il, output, rt, path, pt';
 const VAL_PARAMS = 'ov, iv, rt, path, pt';
-
-/**
- * One function generated from source text (the way graphql-jit compiles queries): every field read,
- * property write and call in it is a site of its own, so V8's inline caches see the few object shapes
- * of that one field instead of every shape of the response (closures shared by all fields made those
- * sites megamorphic). The values it uses are passed in as parameters, never written into the source;
- * the only literals in the source are JSON-quoted response names, numbers and booleans.
- */
-class GeneratedFunction {
-  private readonly names = new Map<unknown, string>();
-  private readonly onBuild: (sourceChars: number) => void;
-
-  /** `onBuild` is told the size of each source built (what the compiled operation holds, roughly) */
-  constructor(onBuild: (sourceChars: number) => void) {
-    this.onBuild = onBuild;
-  }
-
-  /** The name under which the generated code sees `value`. */
-  ref(value: unknown): string {
-    let name = this.names.get(value);
-    if (name === undefined) this.names.set(value, (name = `$${this.names.size}`));
-    return name;
-  }
-
-  build<F>(name: string, params: string, body: string): F {
-    this.onBuild(body.length);
-    const factory = new Function(...this.names.values(), `'use strict';\nreturn function ${name}(${params}) {\n${body}\n};`);
-    return factory(...this.names.keys()) as F;
-  }
-}
-
-/**
- * Throws a clear error where code cannot be generated from strings (node's
- * --disallow-code-generation-from-strings), instead of failing every request's shaping later.
- */
-export function assertCodeGeneration(): void {
-  try {
-    new Function('return true')();
-  } catch (error) {
-    throw new Error(
-      'The fast engine compiles result shaping into generated functions (new Function), and this process disallows code generation from strings (--disallow-code-generation-from-strings)',
-      { cause: error },
-    );
-  }
-}
-
-/** Whether `obj[key]` reads an own property or nothing (not `__proto__`, not a name Object.prototype has). */
-function isPlainKey(key: string): boolean {
-  return !(key in Object.prototype);
-}
-
-/**
- * Statements setting `target` to `key` of `input` as merged so far (merge.ts readMerged, given `il`: the
- * newest layer that has the key, else `input`), for a plain key (isPlainKey), inline.
- */
-function readCode(fn: GeneratedFunction, target: string, key: string): string {
-  const k = JSON.stringify(key);
-  return `if (il === undefined) ${target} = input[${k}];
-else if (${fn.ref(Array.isArray)}(il)) {
-  ${target} = undefined;
-  for (let l = il.length - 1; l >= 0 && ${target} === undefined; l--) ${target} = il[l][${k}];
-  if (${target} === undefined) ${target} = input[${k}];
-} else if ((${target} = il[${k}]) === undefined) ${target} = input[${k}];`;
-}
 
 /**
  * How generated code reads and writes one response name: a plain key (isPlainKey) as a property,
