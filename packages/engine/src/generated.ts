@@ -25,16 +25,20 @@ export class GeneratedFunction {
     return name;
   }
 
+  /** One function `name(params) { body }`. */
   build<F>(name: string, params: string, body: string): F {
-    this.onBuild(body.length);
-    const factory = new Function(...this.names.values(), `'use strict';\nreturn function ${name}(${params}) {\n${body}\n};`);
-    return factory(...this.names.keys()) as F;
+    return this.instantiate(`return function ${name}(${params}) {\n${body}\n};`, body.length);
   }
 
   /** Several functions in one source (`declarations`), which may call each other; returns `entry`. */
   buildFunctions<F>(declarations: string, entry: string): F {
-    this.onBuild(declarations.length);
-    const factory = new Function(...this.names.values(), `'use strict';\n${declarations}\nreturn ${entry};`);
+    return this.instantiate(`${declarations}\nreturn ${entry};`, declarations.length);
+  }
+
+  /** Runs `source` (which returns the function) with the referenced values as parameters. */
+  private instantiate<F>(source: string, generatedChars: number): F {
+    this.onBuild(generatedChars);
+    const factory = new Function(...this.names.values(), `'use strict';\n${source}`);
     return factory(...this.names.keys()) as F;
   }
 }
